@@ -1,0 +1,106 @@
+/**
+ * Bearer tokens from a registry's token service (distribution token auth spec, token.md and oauth.md).
+ * Tokens are cached per (realm, service, scopes, identity) until shortly before they expire, and only
+ * one fetch per key is in flight, so 64 parallel blob copies cost one token request.
+ */
+import { RegtopoError } from '../errors.js';
+import { discard, type Send } from '../transport/http-types.js';
+import { redactUrl } from '../transport/redact.js';
+import type { Credential } from './credential.js';
+import { basicHeader } from './basic-auth.js';
+
+export interface TokenRequest {
+  realm: string;
+  service?: string;
+  scopes: string[];
+  credential?: Credential;
+  /** The registry host the token is for, for messages. */
+  registry: string;
+}
+
+interface CachedToken {
+  token: string;
+  expiresAt: number;
+}
+
+// The spec's default lifetime when the server omits expires_in; refreshed early to absorb clock skew
+// and the time a long upload takes between authorising and sending.
+const DEFAULT_LIFETIME_S = 60;
+const REFRESH_MARGIN_MS = 15_000;
+
+export class BearerTokenCache {
+  private readonly cache = new Map<string, CachedToken>();
+  private readonly inFlight = new Map<string, Promise<string>>();
+  private readonly send: Send;
+
+  constructor(send: Send) {
+    this.send = send;
+  }
+
+  async get(req: TokenRequest): Promise<string> {
+    const key = cacheKey(req);
+    const hit = this.cache.get(key);
+    if (hit && hit.expiresAt > Date.now()) return hit.token;
+    const pending = this.inFlight.get(key);
+    if (pending) return pending;
+    const fetching = this.fetch(req)
+      .then((t) => {
+        this.cache.set(key, t);
+        return t.token;
+      })
+      .finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, fetching);
+    return fetching;
+  }
+
+  /** Forget tokens, e.g. after a registry rejected one as expired early. */
+  invalidate(req: TokenRequest): void {
+    this.cache.delete(cacheKey(req));
+  }
+
+  private async fetch(req: TokenRequest): Promise<CachedToken> {
+    const realm = new URL(req.realm);
+    const cred = req.credential;
+    if (cred?.registryToken) return { token: cred.registryToken, expiresAt: Number.MAX_SAFE_INTEGER };
+    const where = `token service ${redactUrl(realm.toString())} for ${req.registry}`;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    let res;
+    if (cred?.identityToken) {
+      // OAuth2 refresh-token grant (oauth.md): identity tokens are never valid as Basic passwords.
+      const form = new URLSearchParams({ grant_type: 'refresh_token', client_id: 'regtopo', refresh_token: cred.identityToken });
+      if (req.service) form.set('service', req.service);
+      if (req.scopes.length) form.set('scope', req.scopes.join(' '));
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      res = await this.send({ method: 'POST', url: realm.toString(), headers, body: form.toString() });
+    } else {
+      const url = new URL(realm);
+      if (req.service) url.searchParams.set('service', req.service);
+      for (const s of req.scopes) url.searchParams.append('scope', s);
+      if (cred?.username !== undefined && cred.password !== undefined) headers.authorization = basicHeader(cred.username, cred.password);
+      res = await this.send({ method: 'GET', url: url.toString(), headers });
+    }
+    if (res.status === 401 || res.status === 403) {
+      await discard(res);
+      throw new RegtopoError('E_UNAUTHORIZED', `${where}: credentials refused (HTTP ${res.status})`);
+    }
+    if (res.status !== 200) {
+      await discard(res);
+      throw new RegtopoError(res.status === 429 ? 'E_RATE_LIMITED' : 'E_REGISTRY', `${where}: HTTP ${res.status}`);
+    }
+    let doc: { token?: string; access_token?: string; expires_in?: number; issued_at?: string };
+    try {
+      doc = (await res.body.json()) as typeof doc;
+    } catch {
+      throw new RegtopoError('E_REGISTRY', `${where}: response is not JSON`);
+    }
+    const token = doc.token ?? doc.access_token;
+    if (!token) throw new RegtopoError('E_REGISTRY', `${where}: response carries no token`);
+    const lifetimeMs = (typeof doc.expires_in === 'number' && doc.expires_in > 0 ? doc.expires_in : DEFAULT_LIFETIME_S) * 1000;
+    return { token, expiresAt: Date.now() + Math.max(lifetimeMs - REFRESH_MARGIN_MS, lifetimeMs / 2) };
+  }
+}
+
+function cacheKey(req: TokenRequest): string {
+  const who = req.credential?.username ?? (req.credential?.identityToken ? 'identity' : 'anonymous');
+  return [req.realm, req.service ?? '', [...req.scopes].sort().join(' '), who].join('|');
+}

@@ -1,0 +1,45 @@
+/** `regtopo copy SRC DST`: digest-exact copy of an image, index or artifact. */
+import type { Command } from 'commander';
+import { addClientFlags, clientFromFlags } from '../client-flags.js';
+import { collectList, parsePositiveInt, type CliContext } from '../context.js';
+import { formatBytes, progressDisplay } from '../progress-display.js';
+import { writeGuard } from '../write-guard.js';
+
+export function registerCopy(program: Command, ctx: CliContext): void {
+  const cmd = program
+    .command('copy')
+    .description('copy an image (all platforms by default) between registries or OCI layouts, digest-exact')
+    .argument('<source>', 'source: host/repo[:tag][@digest] or oci:DIR[:tag]')
+    .argument('<target>', 'target: host/repo[:tag] or oci:DIR[:tag]')
+    .option('--platform <list>', 'copy only these platforms (os/arch[/variant], comma-separated); writes a reduced index', collectList)
+    .option('-j, --jobs <n>', 'parallel blob transfers (default 8)', parsePositiveInt('--jobs'));
+  addClientFlags(cmd).action(async (source: string, target: string, _o: unknown, self: Command) => {
+    await ctx.run(self, async () => {
+      const opts = ctx.options(self);
+      const { copy } = await import('../../ops/copy.js');
+      const client = await clientFromFlags(opts);
+      const progress = progressDisplay(opts.verbose);
+      try {
+        const r = await copy(source, target, {
+          client,
+          platforms: opts.platform as string[] | undefined,
+          jobs: opts.jobs as number | undefined,
+          progress: progress.onEvent,
+          authorizeWrite: await writeGuard(opts, 'copy'),
+        });
+        progress.done();
+        const text = r.upToDate
+          ? [`${r.target}: already at ${r.digest}, nothing copied`]
+          : [
+              `copied ${r.source} → ${r.target}`,
+              `digest ${r.digest}${r.platformSubset ? ` (platform subset: differs from source ${r.sourceDigest})` : ''}`,
+              `blobs: ${r.blobs.copied} copied, ${r.blobs.mounted} mounted, ${r.blobs.existing} already present; ${formatBytes(r.bytes)} in ${r.durationMs} ms`,
+            ];
+        return { data: r, text };
+      } finally {
+        progress.done();
+        await client.close();
+      }
+    });
+  });
+}

@@ -1,0 +1,15 @@
+/** Every CLI command, in help order. Each module registers itself and imports the library lazily. */
+import type { RegisterCommand } from '../context.js';
+import { registerCopy } from './copy.js';
+import { registerTag } from './tag.js';
+import { registerInspect } from './inspect.js';
+import { registerTags } from './tags.js';
+import { registerDemo } from './demo.js';
+
+export const COMMANDS: RegisterCommand[] = [
+  registerCopy,
+  registerTag,
+  registerInspect,
+  registerTags,
+  registerDemo,
+];

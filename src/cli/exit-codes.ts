@@ -1,0 +1,41 @@
+/**
+ * The only mapping from error codes to process exit codes (documented in the README). Scripts branch
+ * on these numbers, so they never change meaning once released.
+ */
+import type { ErrorCode } from '../errors.js';
+
+export const ExitCode = {
+  Ok: 0,
+  Failed: 1, // the operation failed (registry error, partial failure)
+  Usage: 2, // bad flags, reference, credentials config or topology file
+  Policy: 3, // the topology forbids this write
+  NotFound: 4,
+  Auth: 5, // credentials missing, refused, or not allowed
+  Integrity: 6, // digest or size mismatch: content refused
+  Network: 7, // unreachable, TLS, dropped connections after retries
+  RateLimited: 8,
+  Findings: 9, // audit commands (check) found problems
+} as const;
+
+const BY_CODE: Partial<Record<ErrorCode, number>> = {
+  E_USAGE: ExitCode.Usage,
+  E_REF_INVALID: ExitCode.Usage,
+  E_CONFIG: ExitCode.Usage,
+  E_TOPOLOGY_INVALID: ExitCode.Usage,
+  E_POLICY: ExitCode.Policy,
+  E_NOT_FOUND: ExitCode.NotFound,
+  E_UNAUTHORIZED: ExitCode.Auth,
+  E_DENIED: ExitCode.Auth,
+  E_DIGEST_MISMATCH: ExitCode.Integrity,
+  E_SIZE_MISMATCH: ExitCode.Integrity,
+  E_MANIFEST_UNSUPPORTED: ExitCode.Failed,
+  E_MANIFEST_TOO_LARGE: ExitCode.Integrity,
+  E_MANIFEST_INVALID: ExitCode.Failed,
+  E_TLS: ExitCode.Network,
+  E_NETWORK: ExitCode.Network,
+  E_RATE_LIMITED: ExitCode.RateLimited,
+};
+
+export function exitCodeFor(code: ErrorCode | undefined): number {
+  return (code && BY_CODE[code]) ?? ExitCode.Failed;
+}

@@ -1,0 +1,55 @@
+/**
+ * regtopo's public library API: everything a caller may import, listed explicitly. Anything not
+ * exported here is internal and may change without notice.
+ */
+
+// Errors
+export { RegtopoError, RegistryError, isRegtopoError, isRetryableStatus } from './errors.js';
+export type { ErrorCode, SpecError } from './errors.js';
+
+// References
+export { Reference, normalise } from './ref/reference.js';
+export { parseLocation, formatLocation } from './ref/location.js';
+export type { Location } from './ref/location.js';
+export { isDigest, assertDigest, digestOf } from './ref/digest.js';
+export { canonicalHost, isDockerHub, isLoopbackHost, credentialKey, DOCKER_HUB, DOCKER_HUB_ENDPOINT } from './ref/registry-host.js';
+
+// Credentials
+export { staticCredentials, chainCredentials } from './auth/credential.js';
+export type { Credential, CredentialProvider } from './auth/credential.js';
+export { dockerConfigCredentials } from './auth/docker-config.js';
+export type { DockerConfigOptions } from './auth/docker-config.js';
+export { credentialHelper } from './auth/credential-helper.js';
+
+// Transport building blocks (for callers composing their own client pipeline)
+export { compose } from './transport/http-types.js';
+export type { HttpRequest, HttpResponse, Send, Layer } from './transport/http-types.js';
+export { retryLayer, DEFAULT_RETRY } from './transport/retry.js';
+export type { RetryOptions } from './transport/retry.js';
+export { redactUrl } from './transport/redact.js';
+
+// Registry API and storage backends
+export { RegistryClient } from './registry/registry-client.js';
+export type { RegistryClientOptions, HostOptions } from './registry/registry-client.js';
+export { RegistryRepository } from './registry/registry-repository.js';
+export { OciLayoutStore } from './registry/oci-layout-store.js';
+export type { ImageStore, OpenBlobOptions } from './registry/image-store.js';
+export { MediaType, MANIFEST_ACCEPT } from './registry/media-types.js';
+export { parseManifest } from './registry/descriptor.js';
+export type { Descriptor, Platform, RawManifest, ParsedManifest, ImageManifest, IndexManifest } from './registry/descriptor.js';
+export { listReferrers } from './registry/referrers.js';
+
+// Operations
+export { copy, DEFAULT_JOBS } from './ops/copy.js';
+export type { CopyOptions, CopyResult } from './ops/copy.js';
+export type { CopyEvent, CopyProgress } from './ops/copy-progress.js';
+export { tag } from './ops/tag.js';
+export type { TagOptions, TagResult } from './ops/tag.js';
+export { inspect } from './ops/inspect.js';
+export type { InspectOptions, InspectResult } from './ops/inspect.js';
+export { listTags } from './ops/list-tags.js';
+export type { ListTagsOptions } from './ops/list-tags.js';
+
+// Local registries (demo and tests)
+export { startLocalRegistry } from './local/local-registry.js';
+export type { LocalRegistry, LocalRegistryOptions } from './local/local-registry.js';

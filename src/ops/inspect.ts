@@ -1,0 +1,92 @@
+/**
+ * What a reference points at: digest, media type, size, platforms of an index, a summary of an image's
+ * config, and the artifacts that refer to it (statuses, signatures, SBOMs).
+ */
+import type { Readable } from 'node:stream';
+import { RegtopoError } from '../errors.js';
+import { formatLocation, parseLocation, type Location } from '../ref/location.js';
+import { formatPlatform, parseManifest, type Descriptor, type ImageManifest } from '../registry/descriptor.js';
+import type { ImageStore } from '../registry/image-store.js';
+import { MediaType } from '../registry/media-types.js';
+import { listReferrers } from '../registry/referrers.js';
+import { RegistryClient } from '../registry/registry-client.js';
+import { RegistryRepository } from '../registry/registry-repository.js';
+import { openStore, referenceOf } from './open-store.js';
+
+export interface InspectOptions {
+  client?: RegistryClient;
+  /** Skip the referrers lookup (one or two extra requests). */
+  referrers?: boolean;
+}
+
+export interface ConfigSummary {
+  digest: string;
+  os?: string;
+  architecture?: string;
+  variant?: string;
+  created?: string;
+  labels: Record<string, string>;
+}
+
+export interface InspectResult {
+  reference: string;
+  digest: string;
+  mediaType: string;
+  size: number;
+  kind: 'index' | 'image';
+  artifactType?: string;
+  subject?: Descriptor;
+  annotations?: Record<string, string>;
+  platforms?: Array<{ platform: string; digest: string; mediaType: string; size: number }>;
+  config?: ConfigSummary;
+  layers?: { count: number; bytes: number };
+  referrers: Descriptor[];
+}
+
+const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
+const IMAGE_CONFIG_TYPES = new Set<string>([MediaType.OciConfig, MediaType.DockerConfig]);
+
+export async function inspect(reference: string | Location, options: InspectOptions = {}): Promise<InspectResult> {
+  const loc = typeof reference === 'string' ? parseLocation(reference) : reference;
+  const client = options.client ?? new RegistryClient();
+  try {
+    const store = await openStore(loc, client, 'read');
+    const raw = await store.getManifest(referenceOf(loc));
+    const parsed = parseManifest(raw, formatLocation(loc));
+    const result: InspectResult = {
+      reference: formatLocation(loc), digest: raw.digest, mediaType: raw.mediaType, size: raw.bytes.length,
+      kind: parsed.kind, artifactType: parsed.artifactType, subject: parsed.subject, annotations: parsed.annotations, referrers: [],
+    };
+    if (parsed.kind === 'index') {
+      result.platforms = parsed.manifests.map((d) => ({ platform: formatPlatform(d.platform), digest: d.digest, mediaType: d.mediaType, size: d.size }));
+    } else {
+      result.layers = { count: parsed.layers.length, bytes: parsed.layers.reduce((n, l) => n + l.size, 0) };
+      if (IMAGE_CONFIG_TYPES.has(parsed.config.mediaType)) result.config = await readConfig(store, parsed);
+    }
+    if (options.referrers !== false && store instanceof RegistryRepository) {
+      result.referrers = (await listReferrers(store, raw.digest)).referrers;
+    }
+    return result;
+  } finally {
+    if (!options.client) await client.close();
+  }
+}
+
+async function readConfig(store: ImageStore, manifest: ImageManifest): Promise<ConfigSummary> {
+  const desc = manifest.config;
+  if (desc.size > MAX_CONFIG_BYTES) throw new RegtopoError('E_MANIFEST_INVALID', `config ${desc.digest} is ${desc.size} bytes, over the ${MAX_CONFIG_BYTES}-byte limit`);
+  const bytes = await readAll(await store.openBlob(desc));
+  let doc: { os?: string; architecture?: string; variant?: string; created?: string; config?: { Labels?: Record<string, string> | null } };
+  try {
+    doc = JSON.parse(bytes.toString('utf8')) as typeof doc;
+  } catch {
+    throw new RegtopoError('E_MANIFEST_INVALID', `config ${desc.digest} is not valid JSON`);
+  }
+  return { digest: desc.digest, os: doc.os, architecture: doc.architecture, variant: doc.variant, created: doc.created, labels: doc.config?.Labels ?? {} };
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,296 @@
+/**
+ * An OCI image layout on disk (image-spec image-layout.md) as an ImageStore, for backups and for
+ * handing images to tools like skopeo. Content lives under `blobs/<alg>/<hex>`; tags are
+ * `org.opencontainers.image.ref.name` annotations on the entries of `index.json`. Every blob is
+ * written to a temp file and renamed into place only once verified, so a digest-named file always
+ * holds the content its name promises.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open as openFile, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pipeline as pipelineCb, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { RegtopoError } from '../errors.js';
+import { assertDigest, digestAlgorithm, digestHex, isDigest, verifyBytes } from '../ref/digest.js';
+import { parseDescriptor, sniffMediaType, type Descriptor, type RawManifest } from './descriptor.js';
+import type { ImageStore } from './image-store.js';
+import { MAX_MANIFEST_BYTES, MediaType } from './media-types.js';
+import { VerifyStream } from './verify-stream.js';
+
+const LAYOUT_FILE = 'oci-layout';
+const INDEX_FILE = 'index.json';
+const REF_NAME = 'org.opencontainers.image.ref.name';
+
+/** index.json as read: unknown top-level fields are kept so a rewrite loses nothing another tool wrote. */
+interface IndexDoc {
+  doc: Record<string, unknown>;
+  manifests: Descriptor[];
+}
+
+// Keyed by absolute directory, not by store instance: two stores opened on one layout in the same
+// process must still take turns rewriting index.json.
+const indexLocks = new Map<string, Promise<unknown>>();
+
+export class OciLayoutStore implements ImageStore {
+  readonly description: string;
+  private readonly dir: string;
+
+  private constructor(dir: string) {
+    this.dir = dir;
+    this.description = `oci:${dir}`;
+  }
+
+  /** Opens a layout; with `create`, makes the directory, `oci-layout` and an empty index as needed. */
+  static async open(dir: string, options: { create: boolean }): Promise<OciLayoutStore> {
+    const layoutPath = join(dir, LAYOUT_FILE);
+    let text: string | undefined;
+    try {
+      text = await readFile(layoutPath, 'utf8');
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+    }
+    if (text === undefined) {
+      if (!options.create) {
+        throw new RegtopoError('E_NOT_FOUND', `${dir} is not an OCI image layout (no ${LAYOUT_FILE} file)`);
+      }
+      await mkdir(join(dir, 'blobs'), { recursive: true });
+      await writeIfAbsent(layoutPath, JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+      await writeIfAbsent(join(dir, INDEX_FILE), JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [] }));
+    } else {
+      checkLayoutVersion(text, dir);
+    }
+    return new OciLayoutStore(dir);
+  }
+
+  async headManifest(reference: string): Promise<Descriptor | undefined> {
+    const { digest, entry } = await this.resolve(reference);
+    if (entry && !isDigest(reference)) return withoutRefName(entry);
+    if (!digest) return undefined;
+    const size = await this.fileSize(digest);
+    if (size === undefined) return undefined;
+    if (entry) return { mediaType: entry.mediaType, digest, size };
+    return { mediaType: this.mediaTypeOf(await this.readManifestBytes(digest, size), digest), digest, size };
+  }
+
+  async getManifest(reference: string): Promise<RawManifest> {
+    const { digest, entry } = await this.resolve(reference);
+    const size = digest === undefined ? undefined : await this.fileSize(digest);
+    if (digest === undefined || size === undefined) {
+      throw new RegtopoError('E_NOT_FOUND', `${this.description}: manifest ${reference} not found`);
+    }
+    const bytes = await this.readManifestBytes(digest, size);
+    verifyBytes(bytes, digest, `${this.description}@${digest}`);
+    return { bytes, digest, mediaType: entry?.mediaType ?? this.mediaTypeOf(bytes, digest) };
+  }
+
+  async putManifest(reference: string, manifest: RawManifest): Promise<void> {
+    const digest = assertDigest(manifest.digest, 'manifest digest');
+    verifyBytes(manifest.bytes, digest, `${this.description}: manifest ${reference}`);
+    const byDigest = isDigest(reference);
+    if (byDigest && reference !== digest) {
+      throw new RegtopoError('E_DIGEST_MISMATCH', `${this.description}: manifest ${digest} cannot be stored as ${reference}`);
+    }
+    // Anything with a ':' that is not a valid digest is a malformed digest, not a tag.
+    if (!byDigest && (reference === '' || reference.includes(':'))) assertDigest(reference, 'manifest reference');
+    if (!(await this.hasFile(digest, manifest.bytes.length))) {
+      await this.commitBlob(digest, (tmp) => writeFile(tmp, manifest.bytes, { flag: 'wx' }));
+    }
+    if (byDigest) return;
+    await this.updateIndex((manifests) => [
+      ...manifests.filter((d) => d.annotations?.[REF_NAME] !== reference),
+      { mediaType: manifest.mediaType, digest, size: manifest.bytes.length, annotations: { [REF_NAME]: reference } },
+    ]);
+  }
+
+  async hasBlob(desc: Descriptor): Promise<boolean> {
+    return this.hasFile(assertDigest(desc.digest), desc.size);
+  }
+
+  async openBlob(desc: Descriptor): Promise<Readable> {
+    const path = this.blobPath(desc.digest);
+    let handle;
+    try {
+      handle = await openFile(path, 'r');
+    } catch (err) {
+      if (isMissing(err)) throw new RegtopoError('E_NOT_FOUND', `${this.description}: blob ${desc.digest} not found`);
+      throw err;
+    }
+    const verify = new VerifyStream(desc, `${this.description}@${desc.digest}`);
+    // pipeline destroys the file stream (closing the fd) if the consumer gives up early, and
+    // forwards read errors to `verify`, where the consumer sees them.
+    pipelineCb(handle.createReadStream(), verify, () => {});
+    return verify;
+  }
+
+  async putBlob(desc: Descriptor, open: () => Promise<Readable>): Promise<void> {
+    const digest = assertDigest(desc.digest);
+    if (await this.hasFile(digest, desc.size)) return;
+    await this.commitBlob(digest, async (tmp) => {
+      // The temp file exists before any byte flows, so the cleanup after a failure cannot race
+      // a lazily opened write stream and leave a stray file behind.
+      const file = await openFile(tmp, 'wx');
+      try {
+        const source = await open();
+        await pipeline(source, new VerifyStream(desc, `${this.description}: blob ${digest}`), file.createWriteStream());
+      } finally {
+        await file.close().catch(() => {});
+      }
+    });
+  }
+
+  async listTags(): Promise<string[]> {
+    const { manifests } = await this.readIndex();
+    const tags = new Set<string>();
+    for (const d of manifests) {
+      const tag = d.annotations?.[REF_NAME];
+      if (typeof tag === 'string') tags.add(tag);
+    }
+    return [...tags].sort();
+  }
+
+  /** The digest a reference names and, when index.json lists it, the entry that carries its media type. */
+  private async resolve(reference: string): Promise<{ digest?: string; entry?: Descriptor }> {
+    const { manifests } = await this.readIndex();
+    if (isDigest(reference)) return { digest: reference, entry: manifests.find((d) => d.digest === reference) };
+    // ref.name should be unique; if another tool left duplicates, the later entry is the newer write.
+    const entry = [...manifests].reverse().find((d) => d.annotations?.[REF_NAME] === reference);
+    return { digest: entry?.digest, entry };
+  }
+
+  private mediaTypeOf(bytes: Uint8Array, digest: string): string {
+    const mediaType = sniffMediaType(bytes);
+    if (mediaType === undefined) {
+      throw new RegtopoError('E_MANIFEST_INVALID', `${this.description}@${digest}: not a manifest (no media type in index.json or in the document)`);
+    }
+    return mediaType;
+  }
+
+  private async readManifestBytes(digest: string, size: number): Promise<Uint8Array> {
+    const tooLarge = () =>
+      new RegtopoError('E_MANIFEST_TOO_LARGE', `${this.description}@${digest}: manifest is ${size} bytes, over the ${MAX_MANIFEST_BYTES}-byte limit`);
+    if (size > MAX_MANIFEST_BYTES) throw tooLarge();
+    const bytes = await readFile(this.blobPath(digest));
+    // The file may have been replaced between stat and read.
+    if (bytes.length > MAX_MANIFEST_BYTES) throw tooLarge();
+    return bytes;
+  }
+
+  private async readIndex(): Promise<IndexDoc> {
+    const path = join(this.dir, INDEX_FILE);
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      // A layout with oci-layout but no index yet is just empty.
+      if (isMissing(err)) return { doc: { schemaVersion: 2, mediaType: MediaType.OciIndex }, manifests: [] };
+      throw err;
+    }
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch {
+      throw new RegtopoError('E_MANIFEST_INVALID', `${path}: not valid JSON`);
+    }
+    if (doc === null || typeof doc !== 'object' || !Array.isArray((doc as Record<string, unknown>).manifests)) {
+      throw new RegtopoError('E_MANIFEST_INVALID', `${path}: no "manifests" array`);
+    }
+    const raw = (doc as Record<string, unknown>).manifests as unknown[];
+    // Parsing validates each digest before it is ever turned into a path.
+    return { doc: doc as Record<string, unknown>, manifests: raw.map((d, i) => parseDescriptor(d, `${path} manifests[${i}]`)) };
+  }
+
+  /** Read-modify-write of index.json, one at a time per layout, replaced atomically by rename. */
+  private async updateIndex(change: (manifests: Descriptor[]) => Descriptor[]): Promise<void> {
+    const key = resolve(this.dir);
+    const previous = indexLocks.get(key) ?? Promise.resolve();
+    const run = previous.catch(() => {}).then(async () => {
+      const { doc, manifests } = await this.readIndex();
+      const text = JSON.stringify({ ...doc, manifests: change(manifests) });
+      const path = join(this.dir, INDEX_FILE);
+      const tmp = `${path}.${randomBytes(8).toString('hex')}.tmp`;
+      try {
+        await writeFile(tmp, text, { flag: 'wx' });
+        await rename(tmp, path);
+      } catch (err) {
+        await removeQuietly(tmp);
+        throw err;
+      }
+    });
+    indexLocks.set(key, run);
+    try {
+      await run;
+    } finally {
+      if (indexLocks.get(key) === run) indexLocks.delete(key);
+    }
+  }
+
+  /** Writes via `write(tmp)` and renames into place only if it succeeded; the temp file never survives. */
+  private async commitBlob(digest: string, write: (tmp: string) => Promise<void>): Promise<void> {
+    const path = this.blobPath(digest);
+    await mkdir(join(this.dir, 'blobs', digestAlgorithm(digest)), { recursive: true });
+    const tmp = `${path}.${randomBytes(8).toString('hex')}.tmp`;
+    try {
+      await write(tmp);
+      await rename(tmp, path);
+    } catch (err) {
+      await removeQuietly(tmp);
+      throw err;
+    }
+  }
+
+  private async hasFile(digest: string, size: number): Promise<boolean> {
+    return (await this.fileSize(digest)) === size;
+  }
+
+  private async fileSize(digest: string): Promise<number | undefined> {
+    try {
+      const st = await stat(this.blobPath(digest));
+      return st.isFile() ? st.size : undefined;
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+  }
+
+  private blobPath(digest: string): string {
+    return join(this.dir, 'blobs', digestAlgorithm(digest), digestHex(digest));
+  }
+}
+
+function checkLayoutVersion(text: string, dir: string): void {
+  let version: unknown;
+  try {
+    version = (JSON.parse(text) as Record<string, unknown>)?.imageLayoutVersion;
+  } catch { /* reported below */ }
+  if (typeof version !== 'string') {
+    throw new RegtopoError('E_NOT_FOUND', `${dir} is not an OCI image layout (${LAYOUT_FILE} has no imageLayoutVersion)`);
+  }
+  // The spec only promises compatibility within a major version.
+  if (!version.startsWith('1.')) {
+    throw new RegtopoError('E_MANIFEST_UNSUPPORTED', `${dir}: OCI image layout version ${version} is not supported (expected 1.x)`);
+  }
+}
+
+function withoutRefName(entry: Descriptor): Descriptor {
+  const { annotations, ...rest } = entry;
+  if (!annotations) return rest;
+  const { [REF_NAME]: _tag, ...others } = annotations;
+  return Object.keys(others).length > 0 ? { ...rest, annotations: others } : rest;
+}
+
+async function writeIfAbsent(path: string, text: string): Promise<void> {
+  try {
+    await writeFile(path, text, { flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+}
+
+async function removeQuietly(path: string): Promise<void> {
+  await unlink(path).catch(() => {});
+}
+
+function isMissing(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}

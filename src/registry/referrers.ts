@@ -1,0 +1,43 @@
+/**
+ * Referrers of a manifest (distribution-spec "listing referrers"): the API where the registry has
+ * it, else the fallback tag `<alg>-<hex>` that pre-1.1 registries (Distribution 2.8) are given by
+ * clients. Both are read; neither is required to exist.
+ */
+import { RegtopoError } from '../errors.js';
+import { discard } from '../transport/http-types.js';
+import { parseManifest, type Descriptor } from './descriptor.js';
+import { MediaType } from './media-types.js';
+import type { RegistryRepository } from './registry-repository.js';
+import { responseError } from './response-error.js';
+
+export interface ReferrersResult {
+  referrers: Descriptor[];
+  /** Which mechanism answered. */
+  source: 'api' | 'fallback-tag' | 'none';
+}
+
+export function fallbackTag(digest: string): string {
+  return digest.replace(':', '-');
+}
+
+export async function listReferrers(repo: RegistryRepository, digest: string, artifactType?: string): Promise<ReferrersResult> {
+  const query = artifactType ? `?artifactType=${encodeURIComponent(artifactType)}` : '';
+  const { req, res } = await repo.call('GET', `referrers/${digest}${query}`, { headers: { accept: MediaType.OciIndex } });
+  if (res.status === 200 && (res.headers['content-type'] ?? '').startsWith(MediaType.OciIndex)) {
+    const doc = (await res.body.json()) as { manifests?: Descriptor[] };
+    const all = doc.manifests ?? [];
+    return { referrers: artifactType ? all.filter((d) => d.artifactType === artifactType) : all, source: 'api' };
+  }
+  if (res.status !== 404 && res.status !== 400 && res.status !== 200) throw await responseError(req, res, `referrers of ${digest} in ${repo.description}`);
+  await discard(res);
+  try {
+    const raw = await repo.getManifest(fallbackTag(digest));
+    const parsed = parseManifest(raw, `${repo.description}:${fallbackTag(digest)}`);
+    if (parsed.kind !== 'index') return { referrers: [], source: 'none' };
+    const all = parsed.manifests;
+    return { referrers: artifactType ? all.filter((d) => d.artifactType === artifactType) : all, source: 'fallback-tag' };
+  } catch (err) {
+    if (err instanceof RegtopoError && err.code === 'E_NOT_FOUND') return { referrers: [], source: 'none' };
+    throw err;
+  }
+}

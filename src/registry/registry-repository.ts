@@ -1,0 +1,164 @@
+/**
+ * One repository on one registry, as an ImageStore (distribution-spec: pull, push, content
+ * discovery). Manifests are read capped and digest-verified and written byte-exact; blobs are streamed
+ * through VerifyStream in both directions.
+ */
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { RegtopoError } from '../errors.js';
+import { digestOf, digestAlgorithm, isDigest } from '../ref/digest.js';
+import { discard, type HttpRequest, type HttpResponse } from '../transport/http-types.js';
+import type { RegistryClient } from './registry-client.js';
+import { sniffMediaType, type Descriptor, type RawManifest } from './descriptor.js';
+import type { ImageStore, OpenBlobOptions } from './image-store.js';
+import { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES } from './media-types.js';
+import { responseError } from './response-error.js';
+import { VerifyStream } from './verify-stream.js';
+import { uploadBlob, type UploadOptions } from './blob-upload.js';
+import { listAllTags } from './tag-list.js';
+
+export class RegistryRepository implements ImageStore {
+  readonly client: RegistryClient;
+  readonly registry: string;
+  readonly repository: string;
+  readonly description: string;
+
+  constructor(client: RegistryClient, registry: string, repository: string) {
+    this.client = client;
+    this.registry = registry;
+    this.repository = repository;
+    this.description = `${registry}/${repository}`;
+  }
+
+  pullScope(): string {
+    return `repository:${this.repository}:pull`;
+  }
+
+  pushScope(): string {
+    return `repository:${this.repository}:pull,push`;
+  }
+
+  /** Sends `METHOD /v2/<repo>/<suffix>` with this repository's auth scope. */
+  async call(method: HttpRequest['method'], suffix: string, init: Partial<HttpRequest> = {}): Promise<{ req: HttpRequest; res: HttpResponse }> {
+    const write = method === 'PUT' || method === 'POST' || method === 'PATCH' || method === 'DELETE';
+    const path = suffix.startsWith('/') ? suffix : `/v2/${this.repository}/${suffix}`;
+    const req = { method, path, scopes: [write ? this.pushScope() : this.pullScope()], ...init } as HttpRequest & { path: string };
+    const res = await this.client.request(this.registry, req);
+    return { req: { ...req, url: this.client.url(this.registry, path) }, res };
+  }
+
+  async headManifest(reference: string): Promise<Descriptor | undefined> {
+    const { req, res } = await this.call('HEAD', `manifests/${reference}`, { headers: { accept: MANIFEST_ACCEPT } });
+    await discard(res);
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw await responseError(req, res, `manifest ${reference} of ${this.description}`);
+    const digest = res.headers['docker-content-digest'];
+    const mediaType = baseMediaType(res.headers['content-type']);
+    const size = Number(res.headers['content-length']);
+    if (digest && isDigest(digest) && mediaType && Number.isFinite(size)) return { mediaType, digest, size };
+    // Without a digest header the only trustworthy answer is the content itself.
+    const raw = await this.getManifest(reference);
+    return { mediaType: raw.mediaType, digest: raw.digest, size: raw.bytes.length };
+  }
+
+  async getManifest(reference: string): Promise<RawManifest> {
+    const what = `manifest ${reference} of ${this.description}`;
+    const { req, res } = await this.call('GET', `manifests/${reference}`, { headers: { accept: MANIFEST_ACCEPT } });
+    if (res.status === 404) throw await responseError(req, res, `${what} not found`, 'E_NOT_FOUND');
+    if (res.status !== 200) throw await responseError(req, res, what);
+    const declared = Number(res.headers['content-length']);
+    if (declared > MAX_MANIFEST_BYTES) {
+      res.body.destroy();
+      throw new RegtopoError('E_MANIFEST_TOO_LARGE', `${what}: ${declared} bytes exceeds the ${MAX_MANIFEST_BYTES}-byte manifest limit`);
+    }
+    const bytes = await readCapped(res, what);
+    const headerDigest = res.headers['docker-content-digest'];
+    const expected = isDigest(reference) ? reference : headerDigest && isDigest(headerDigest) ? headerDigest : undefined;
+    const digest = digestOf(bytes, expected ? digestAlgorithm(expected) : 'sha256');
+    if (expected && digest !== expected) {
+      throw new RegtopoError('E_DIGEST_MISMATCH', `${what}: content hashes to ${digest}, expected ${expected}`);
+    }
+    let mediaType = baseMediaType(res.headers['content-type']);
+    if (!mediaType || mediaType === 'application/json' || mediaType === 'text/plain') mediaType = sniffMediaType(bytes);
+    if (!mediaType) throw new RegtopoError('E_MANIFEST_INVALID', `${what}: no media type in header or document`);
+    return { bytes, mediaType, digest };
+  }
+
+  async putManifest(reference: string, manifest: RawManifest): Promise<void> {
+    const { req, res } = await this.call('PUT', `manifests/${reference}`, {
+      headers: { 'content-type': manifest.mediaType },
+      body: Buffer.from(manifest.bytes.buffer, manifest.bytes.byteOffset, manifest.bytes.byteLength),
+    });
+    if (res.status !== 201 && res.status !== 200) throw await responseError(req, res, `push manifest ${reference} to ${this.description}`);
+    await discard(res);
+    const stored = res.headers['docker-content-digest'];
+    if (stored && isDigest(stored) && digestAlgorithm(stored) === digestAlgorithm(manifest.digest) && stored !== manifest.digest) {
+      throw new RegtopoError('E_DIGEST_MISMATCH', `push manifest ${reference} to ${this.description}: registry stored ${stored}, expected ${manifest.digest}`);
+    }
+  }
+
+  async deleteManifest(digest: string): Promise<void> {
+    const { req, res } = await this.call('DELETE', `manifests/${digest}`);
+    if (res.status !== 202 && res.status !== 200 && res.status !== 404) throw await responseError(req, res, `delete ${digest} from ${this.description}`);
+    await discard(res);
+  }
+
+  async hasBlob(desc: Descriptor): Promise<boolean> {
+    const { req, res } = await this.call('HEAD', `blobs/${desc.digest}`);
+    await discard(res);
+    if (res.status === 200) return true;
+    if (res.status === 404) return false;
+    throw await responseError(req, res, `blob ${desc.digest} of ${this.description}`);
+  }
+
+  async openBlob(desc: Descriptor, options: OpenBlobOptions = {}): Promise<Readable> {
+    const what = `blob ${desc.digest} of ${this.description}`;
+    const { req, res } = await this.call('GET', `blobs/${desc.digest}`);
+    if (res.status === 404) throw await responseError(req, res, `${what} not found`, 'E_NOT_FOUND');
+    if (res.status !== 200) throw await responseError(req, res, what);
+    const verify = new VerifyStream(desc, what, options.onBytes);
+    // pipeline destroys `verify` with the body's error, so a dropped download fails the consumer too.
+    pipeline(res.body, verify).catch(() => undefined);
+    return verify;
+  }
+
+  putBlob(desc: Descriptor, open: () => Promise<Readable>, options: UploadOptions = {}): Promise<void> {
+    return uploadBlob(this, desc, open, options);
+  }
+
+  listTags(): Promise<string[]> {
+    return listAllTags(this);
+  }
+
+  /** Opens an upload session and cancels it: proves push rights without writing content. */
+  async probeUpload(): Promise<{ allowed: boolean; status: number }> {
+    const { res } = await this.call('POST', 'blobs/uploads/');
+    await discard(res);
+    if (res.status !== 202) return { allowed: false, status: res.status };
+    const location = res.headers.location;
+    if (location) {
+      const url = new URL(location, this.client.url(this.registry, '/'));
+      const cancel = await this.client.request(this.registry, { method: 'DELETE', path: `${url.pathname}${url.search}`, scopes: [this.pushScope()] });
+      await discard(cancel);
+    }
+    return { allowed: true, status: res.status };
+  }
+}
+
+function baseMediaType(contentType: string | undefined): string | undefined {
+  return contentType?.split(';')[0]?.trim() || undefined;
+}
+
+async function readCapped(res: HttpResponse, what: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res.body) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_MANIFEST_BYTES) {
+      res.body.destroy();
+      throw new RegtopoError('E_MANIFEST_TOO_LARGE', `${what}: exceeds the ${MAX_MANIFEST_BYTES}-byte manifest limit`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}

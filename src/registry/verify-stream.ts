@@ -1,0 +1,59 @@
+/**
+ * A pass-through that checks size and digest while bytes flow. The chunk that completes the blob is
+ * held until its digest is known, so a consumer (an upload body, a file) never receives the last byte
+ * of content that does not match: the registry cannot commit it and a file is never renamed into place.
+ */
+import { Transform, type TransformCallback } from 'node:stream';
+import { RegtopoError } from '../errors.js';
+import { hasherFor } from '../ref/digest.js';
+import type { Descriptor } from './descriptor.js';
+
+export class VerifyStream extends Transform {
+  private readonly hash;
+  private seen = 0;
+  private readonly desc: Descriptor;
+  private readonly what: string;
+
+  private readonly onBytes: ((n: number) => void) | undefined;
+
+  /** `onBytes` sees every chunk as it passes, for progress without another stream stage. */
+  constructor(desc: Descriptor, what: string, onBytes?: (n: number) => void) {
+    super();
+    this.desc = desc;
+    this.what = what;
+    this.onBytes = onBytes;
+    this.hash = hasherFor(desc.digest);
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.seen += chunk.length;
+    if (this.seen > this.desc.size) {
+      done(new RegtopoError('E_SIZE_MISMATCH', `${this.what}: more than the ${this.desc.size} bytes its descriptor declares`));
+      return;
+    }
+    this.hash.update(chunk);
+    this.onBytes?.(chunk.length);
+    if (this.seen === this.desc.size) {
+      const err = this.check();
+      done(err, err ? undefined : chunk);
+      return;
+    }
+    done(null, chunk);
+  }
+
+  override _flush(done: TransformCallback): void {
+    if (this.seen !== this.desc.size) {
+      done(new RegtopoError('E_SIZE_MISMATCH', `${this.what}: got ${this.seen} bytes, descriptor declares ${this.desc.size}`));
+      return;
+    }
+    // A zero-byte blob never passes through _transform, so it is checked here.
+    done(this.desc.size === 0 ? this.check() : null);
+  }
+
+  private check(): RegtopoError | null {
+    const algo = this.desc.digest.slice(0, this.desc.digest.indexOf(':'));
+    const actual = `${algo}:${this.hash.digest('hex')}`;
+    if (actual === this.desc.digest) return null;
+    return new RegtopoError('E_DIGEST_MISMATCH', `${this.what}: content hashes to ${actual}, expected ${this.desc.digest}`);
+  }
+}

@@ -1,0 +1,101 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { parseChallenges, pickChallenge } from '../../src/auth/challenge.js';
+import { digestOf } from '../../src/ref/digest.js';
+import { VerifyStream } from '../../src/registry/verify-stream.js';
+import { nextLink } from '../../src/registry/tag-list.js';
+import { redactUrl } from '../../src/transport/redact.js';
+import { backoff, DEFAULT_RETRY, parseRetryAfter } from '../../src/transport/retry.js';
+
+describe('WWW-Authenticate', () => {
+  it('parses a Bearer challenge with quoted commas', () => {
+    const [c] = parseChallenges('Bearer realm="https://auth.example.com/token",service="registry.example.com",scope="repository:a/b:pull,push"');
+    expect(c).toEqual({ scheme: 'bearer', params: { realm: 'https://auth.example.com/token', service: 'registry.example.com', scope: 'repository:a/b:pull,push' } });
+  });
+  it('parses several challenges and prefers Bearer', () => {
+    const all = parseChallenges('Basic realm="basic-realm", Bearer realm="http://127.0.0.1:1/token",service=svc,error="insufficient_scope"');
+    expect(all.map((c) => c.scheme)).toEqual(['basic', 'bearer']);
+    expect(pickChallenge(all)?.params).toEqual({ realm: 'http://127.0.0.1:1/token', service: 'svc', error: 'insufficient_scope' });
+    expect(pickChallenge(parseChallenges('Basic realm="x"'))?.scheme).toBe('basic');
+    expect(parseChallenges(undefined)).toEqual([]);
+  });
+  it('handles escaped quotes', () => {
+    expect(parseChallenges('Basic realm="a \\"quoted\\" realm"')[0]?.params.realm).toBe('a "quoted" realm');
+  });
+});
+
+describe('Retry-After and backoff', () => {
+  it('reads seconds and HTTP dates', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(parseRetryAfter('3', now)).toBe(3000);
+    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:05 GMT', now)).toBe(5000);
+    expect(parseRetryAfter('Wed, 31 Dec 2025 23:00:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter(undefined, now)).toBeUndefined();
+  });
+  it('grows exponentially within [ceiling/2, ceiling] and is capped', () => {
+    for (let attempt = 1; attempt <= 10; attempt++) {
+      const ceiling = Math.min(DEFAULT_RETRY.maxDelayMs, DEFAULT_RETRY.baseDelayMs * 2 ** (attempt - 1));
+      const d = backoff(DEFAULT_RETRY, attempt);
+      expect(d).toBeGreaterThanOrEqual(ceiling / 2);
+      expect(d).toBeLessThanOrEqual(ceiling);
+    }
+  });
+});
+
+describe('Link pagination', () => {
+  it('finds rel=next among several links', () => {
+    expect(nextLink('</v2/a/tags/list?n=2&last=b>; rel="next"')).toBe('/v2/a/tags/list?n=2&last=b');
+    expect(nextLink('<https://x/prev>; rel="prev", </v2/a/tags/list?last=c>; rel=next')).toBe('/v2/a/tags/list?last=c');
+    expect(nextLink('<https://x/prev>; rel="prev"')).toBeUndefined();
+    expect(nextLink(undefined)).toBeUndefined();
+  });
+});
+
+describe('redactUrl', () => {
+  it('drops userinfo and secret-bearing query values, keeps harmless ones', () => {
+    const out = redactUrl('https://user:pw@storage.example.com/blob?X-Amz-Signature=abc&_state=xyz&digest=sha256:1');
+    expect(out).not.toContain('pw');
+    expect(out).not.toContain('abc');
+    expect(out).not.toContain('xyz');
+    expect(out).toContain('digest=sha256%3A1');
+    expect(out).toContain('X-Amz-Signature=REDACTED');
+  });
+});
+
+describe('VerifyStream', () => {
+  const run = async (chunks: Buffer[], desc: { digest: string; size: number }) => {
+    const received: Buffer[] = [];
+    const sink = new Writable({ write(c, _e, cb) { received.push(c); cb(); } });
+    let error: unknown;
+    try {
+      await pipeline(Readable.from(chunks), new VerifyStream({ mediaType: 'x', ...desc }, 'blob'), sink);
+    } catch (e) { error = e; }
+    return { received: Buffer.concat(received), error };
+  };
+  const data = Buffer.from('hello, registry');
+
+  it('passes matching content through unchanged', async () => {
+    const r = await run([data.subarray(0, 5), data.subarray(5)], { digest: digestOf(data), size: data.length });
+    expect(r.error).toBeUndefined();
+    expect(r.received.equals(data)).toBe(true);
+  });
+  it('withholds the final chunk of mismatching content', async () => {
+    const bad = Buffer.from(data); bad[3] ^= 1;
+    const r = await run([bad.subarray(0, 5), bad.subarray(5)], { digest: digestOf(data), size: data.length });
+    expect((r.error as { code?: string }).code).toBe('E_DIGEST_MISMATCH');
+    expect(r.received.length).toBeLessThan(data.length);
+  });
+  it('refuses short and long content', async () => {
+    const short = await run([data.subarray(0, 4)], { digest: digestOf(data), size: data.length });
+    expect((short.error as { code?: string }).code).toBe('E_SIZE_MISMATCH');
+    const long = await run([data, Buffer.from('!')], { digest: digestOf(data), size: data.length });
+    expect((long.error as { code?: string }).code).toBe('E_SIZE_MISMATCH');
+  });
+  it('verifies empty blobs', async () => {
+    expect((await run([], { digest: digestOf(Buffer.alloc(0)), size: 0 })).error).toBeUndefined();
+    expect(((await run([], { digest: digestOf(data), size: 0 })).error as { code?: string }).code).toBe('E_DIGEST_MISMATCH');
+  });
+});
