@@ -2,7 +2,7 @@
  * What a command file gets from the CLI entry: the global flags and a runner that prints the result
  * and records the exit code. Commands stay thin: flags → options → one library call → CommandResult.
  */
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import type { CommandResult, GlobalOptions } from './output.js';
 
 export interface CliContext {
@@ -22,7 +22,7 @@ export function collectList(value: string, previous: string[] = []): string[] {
 export function parsePositiveInt(name: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${value}"`);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got "${value}"`);
     return n;
   };
 }

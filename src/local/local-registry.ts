@@ -164,7 +164,10 @@ async function startOnce(opts: ResolvedOptions, port: number): Promise<LocalRegi
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let spawnError: Error | undefined;
   child.once('error', (err) => (spawnError = err));
-  track(child);
+  track(child, () => {
+    rmSync(runDir, { recursive: true, force: true });
+    if (opts.ownsDataDir) rmSync(opts.dataDir, { recursive: true, force: true });
+  });
 
   const scheme = opts.tls ? 'https' : 'http';
   const host = `${opts.host}:${port}`;
@@ -263,16 +266,24 @@ class LogTail {
 }
 
 // A registry outliving its parent (a crashed test run, Ctrl-C in the demo) would hold its port and
-// data dir forever, so every live child is killed synchronously when this process exits.
-const liveChildren = new Set<ChildProcess>();
+// data dir forever, so every live child is killed (and its temp dirs removed) synchronously when this
+// process exits. Only 'exit' is hooked: taking over SIGINT/SIGTERM would change how the host exits.
+const liveChildren = new Map<ChildProcess, () => void>();
 let exitHookInstalled = false;
 
-function track(child: ChildProcess): void {
-  liveChildren.add(child);
+function track(child: ChildProcess, removeTempDirs: () => void): void {
+  liveChildren.set(child, removeTempDirs);
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.once('exit', () => {
-    for (const c of liveChildren) c.kill('SIGKILL');
+    for (const [c, removeDirs] of liveChildren) {
+      c.kill('SIGKILL');
+      try {
+        removeDirs();
+      } catch {
+        // best effort while exiting
+      }
+    }
   });
 }
 

@@ -120,10 +120,11 @@ export class RegistryClient {
   }
 
   private dispatcherFor(origin: URL): Dispatcher {
+    const cached = this.agents.get(origin.origin);
+    if (cached) return cached;
     const settings = [...this.hosts.entries()].find(([h]) => apiHost(h) === origin.host)?.[1];
-    if (!settings || origin.protocol !== 'https:' || (!settings.caFile && settings.tlsVerify !== false)) return this.defaultDispatcher;
-    let agent = this.agents.get(origin.host);
-    if (!agent) {
+    let agent = this.defaultDispatcher;
+    if (settings && origin.protocol === 'https:' && (settings.caFile || settings.tlsVerify === false)) {
       let ca: string | undefined;
       if (settings.caFile) {
         try {
@@ -133,8 +134,8 @@ export class RegistryClient {
         }
       }
       agent = this.own(new Agent({ connections: 16, keepAliveTimeout: 10_000, connect: { ca, rejectUnauthorized: settings.tlsVerify !== false } }));
-      this.agents.set(origin.host, agent);
     }
+    this.agents.set(origin.origin, agent);
     return agent;
   }
 

@@ -32,6 +32,9 @@ export function dispatchSend(dispatcherFor: DispatcherFor): Send {
         method: req.method,
         headers: req.headers,
         body,
+        // undici closes the connection after every HEAD unless told otherwise (a guard for servers
+        // that send HEAD bodies). Registries don't, and copies are mostly HEADs: keep the socket.
+        reset: false,
       });
       return { status: res.statusCode, headers: flattenHeaders(res.headers), body: res.body, url: req.url };
     } catch (err) {

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# `npm run bench`: the copy benchmark (regtopo vs skopeo vs curl between real loopback registries)
+# plus start-up time. Extra arguments go to copy-bench.sh, e.g. `npm run bench -- --runs 5`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+harness=../shared/bench/copy-bench.sh
+[ -f "$harness" ] || { echo "bench: $harness not found (it ships in the project's shared/ folder)" >&2; exit 2; }
+
+echo "== start-up: regtopo --version (median of 21 runs)"
+node bench/startup.mjs 21
+
+echo "== copy benchmark"
+bash "$harness" --ours 'node bin/regtopo.js' --runs 3 "$@"

@@ -1,0 +1,102 @@
+/**
+ * The `promotion:` and `mirrors:` sections. Only their shape is checked here (and, in rules/, that
+ * the registries they name exist with the right roles); the promotion and mirror commands give them
+ * behaviour.
+ */
+import * as z from 'zod';
+import semver from 'semver';
+import { isDigest } from '../ref/digest.js';
+import { nameSchema, repositoryPathSchema, tagSchema } from './schema-fields.js';
+
+const gateSchema = z
+  .strictObject({
+    status: z.string().min(1).describe('name of a status recorded on the image (e.g. tests, scan)'),
+    equals: z.string().optional().describe('the status must have exactly this value'),
+    in: z.array(z.string()).min(1).optional().describe('the status must have one of these values'),
+  })
+  .superRefine((gate, ctx) => {
+    if ((gate.equals === undefined) === (gate.in === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'a gate needs exactly one of equals or in' });
+    }
+  });
+
+const approvalSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('command'),
+    command: z.string().min(1).describe('runs this command; exit 0 approves'),
+  }),
+  z.strictObject({
+    type: z.literal('webhook'),
+    url: z.url({ protocol: /^https?$/, error: 'webhook url must be an http(s) URL' }),
+  }),
+  z.strictObject({
+    type: z.literal('manual'),
+    approvers: z.array(z.string().min(1)).optional().describe('who may run regtopo approve'),
+  }),
+]);
+
+const stageSchema = z.strictObject({
+  name: nameSchema,
+  from: z.string().describe('registry name images are promoted from'),
+  to: z.string().describe('registry name images are promoted into (a ci or prod registry)'),
+  tags: z.array(tagSchema).min(1).describe('tags whose digests this stage promotes'),
+  gates: z.array(gateSchema).optional(),
+  approval: approvalSchema.optional(),
+  description: z.string().optional(),
+});
+
+const promotedImageSchema = z.strictObject({
+  name: nameSchema,
+  repository: repositoryPathSchema,
+  source: z.string().describe('registry name where builds of this image land'),
+});
+
+export const promotionSchema = z.strictObject({
+  images: z.array(promotedImageSchema).optional(),
+  stages: z.array(stageSchema).optional(),
+});
+
+const regexSchema = z.string().superRefine((value, ctx) => {
+  try {
+    new RegExp(value);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `invalid regular expression: ${err instanceof Error ? err.message : String(err)}` });
+  }
+});
+
+const mirrorRuleSchema = z.strictObject({
+  name: nameSchema,
+  upstream: z.string().optional().describe('upstream name (default: dockerhub)'),
+  repository: repositoryPathSchema.describe('repository on the upstream, e.g. library/alpine'),
+  target: z.string().describe('archive registry name to mirror into'),
+  path: repositoryPathSchema.optional().describe('repository in the archive (default: same as upstream)'),
+  tags: z.array(tagSchema).optional(),
+  include: z.array(regexSchema).optional().describe('tags matching any of these regular expressions'),
+  exclude: z.array(regexSchema).optional().describe('minus tags matching any of these'),
+  semver: z
+    .string()
+    .refine((r) => semver.validRange(r) !== null, { error: 'invalid semver range' })
+    .optional()
+    .describe('tags that are versions inside this range'),
+  newest: z.int().min(1).optional().describe('keep only the N highest versions'),
+  platforms: z
+    .array(z.string().regex(/^[a-z0-9]+\/[a-z0-9_]+(?:\/[a-z0-9]+)?$/, { error: 'platform is os/arch[/variant], e.g. linux/arm64/v8' }))
+    .optional(),
+  pins: z
+    .record(tagSchema, z.string().refine(isDigest, { error: 'pins map a tag to a digest (sha256:<64 hex>)' }))
+    .optional()
+    .describe('tag → digest the mirror must hold, whatever the upstream says'),
+  freeze: z.boolean().optional().describe('never update tags already mirrored'),
+});
+
+export const mirrorsSchema = z.strictObject({
+  rules: z.array(mirrorRuleSchema).optional(),
+});
+
+export type PromotionSection = z.infer<typeof promotionSchema>;
+export type PromotionStage = z.infer<typeof stageSchema>;
+export type PromotionGate = z.infer<typeof gateSchema>;
+export type ApprovalSpec = z.infer<typeof approvalSchema>;
+export type PromotedImage = z.infer<typeof promotedImageSchema>;
+export type MirrorsSection = z.infer<typeof mirrorsSchema>;
+export type MirrorRule = z.infer<typeof mirrorRuleSchema>;

@@ -1,0 +1,25 @@
+/** Runs the built CLI as a user would: a child process, its exit code, stdout and stderr. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const BIN = join(import.meta.dirname, '../../bin/regtopo.js');
+// An empty docker config: tests must never pick up the machine's real credentials.
+const EMPTY_DOCKER_CONFIG = mkdtempSync(join(tmpdir(), 'regtopo-cli-dockercfg-'));
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  json<T = any>(): T;
+}
+
+export function runCli(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<CliRun> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, DOCKER_CONFIG: EMPTY_DOCKER_CONFIG, ...env }, cwd, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      resolve({ code, stdout, stderr, json: () => JSON.parse(stdout) });
+    });
+  });
+}
