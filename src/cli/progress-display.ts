@@ -3,10 +3,12 @@
  * and manifest with -v, and nothing otherwise (so CI logs and pipes stay clean).
  */
 import type { CopyEvent, CopyProgress } from '../ops/copy-progress.js';
+import { gcNudge } from './gc-nudge.js';
 
-export function progressDisplay(verbose: boolean): { onEvent: CopyProgress | undefined; done(): void } {
+export function progressDisplay(verbose: boolean): { onEvent: CopyProgress; done(): void } {
   const tty = process.stderr.isTTY === true;
-  if (!tty && !verbose) return { onEvent: undefined, done: () => undefined };
+  const nudge = gcNudge();
+  if (!tty && !verbose) return { onEvent: (e) => { if (e.type === 'bytes') nudge(e.n); }, done: () => undefined };
   let blobs = 0;
   let bytes = 0;
   let lastDraw = 0;
@@ -17,7 +19,10 @@ export function progressDisplay(verbose: boolean): { onEvent: CopyProgress | und
     process.stderr.write(`\r\x1b[2Kblobs ${blobs}  ${formatBytes(bytes)}`);
   };
   const onEvent = (e: CopyEvent) => {
-    if (e.type === 'bytes') bytes += e.n;
+    if (e.type === 'bytes') {
+      bytes += e.n;
+      nudge(e.n);
+    }
     if (e.type === 'blob') blobs++;
     if (verbose && e.type === 'blob') process.stderr.write(`${tty ? '\r\x1b[2K' : ''}blob ${e.digest} ${formatBytes(e.size)} ${e.how}\n`);
     if (verbose && e.type === 'manifest') process.stderr.write(`${tty ? '\r\x1b[2K' : ''}manifest ${e.digest} → ${e.reference} ${e.how}\n`);

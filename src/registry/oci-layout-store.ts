@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { RegtopoError } from '../errors.js';
 import { assertDigest, digestAlgorithm, digestHex, isDigest, verifyBytes } from '../ref/digest.js';
 import { parseDescriptor, sniffMediaType, type Descriptor, type RawManifest } from './descriptor.js';
-import type { ImageStore } from './image-store.js';
+import type { ImageStore, OpenBlobOptions } from './image-store.js';
 import { MAX_MANIFEST_BYTES, MediaType } from './media-types.js';
 import { VerifyStream } from './verify-stream.js';
 
@@ -106,7 +106,7 @@ export class OciLayoutStore implements ImageStore {
     return this.hasFile(assertDigest(desc.digest), desc.size);
   }
 
-  async openBlob(desc: Descriptor): Promise<Readable> {
+  async openBlob(desc: Descriptor, options: OpenBlobOptions = {}): Promise<Readable> {
     const path = this.blobPath(desc.digest);
     let handle;
     try {
@@ -115,7 +115,7 @@ export class OciLayoutStore implements ImageStore {
       if (isMissing(err)) throw new RegtopoError('E_NOT_FOUND', `${this.description}: blob ${desc.digest} not found`);
       throw err;
     }
-    const verify = new VerifyStream(desc, `${this.description}@${desc.digest}`);
+    const verify = new VerifyStream(desc, `${this.description}@${desc.digest}`, options.onBytes);
     // pipeline destroys the file stream (closing the fd) if the consumer gives up early, and
     // forwards read errors to `verify`, where the consumer sees them.
     pipelineCb(handle.createReadStream(), verify, () => {});

@@ -26,6 +26,11 @@ export class VerifyStream extends Transform {
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    // An empty chunk after the last byte would update a finalised hash.
+    if (chunk.length === 0) {
+      done();
+      return;
+    }
     this.seen += chunk.length;
     if (this.seen > this.desc.size) {
       done(new RegtopoError('E_SIZE_MISMATCH', `${this.what}: more than the ${this.desc.size} bytes its descriptor declares`));

@@ -94,6 +94,11 @@ describe('VerifyStream', () => {
     const long = await run([data, Buffer.from('!')], { digest: digestOf(data), size: data.length });
     expect((long.error as { code?: string }).code).toBe('E_SIZE_MISMATCH');
   });
+  it('ignores empty chunks, also after the last byte', async () => {
+    const r = await run([data, Buffer.alloc(0)], { digest: digestOf(data), size: data.length });
+    expect(r.error).toBeUndefined();
+    expect((await run([Buffer.alloc(0)], { digest: digestOf(Buffer.alloc(0)), size: 0 })).error).toBeUndefined();
+  });
   it('verifies empty blobs', async () => {
     expect((await run([], { digest: digestOf(Buffer.alloc(0)), size: 0 })).error).toBeUndefined();
     expect(((await run([], { digest: digestOf(data), size: 0 })).error as { code?: string }).code).toBe('E_DIGEST_MISMATCH');

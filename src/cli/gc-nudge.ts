@@ -1,0 +1,39 @@
+/**
+ * Keeps the CLI's memory flat while it streams: every socket read allocates a fresh buffer, and V8
+ * frees those only when the small objects that own them are collected, which by default lets tens
+ * of MiB of dead buffers pile up during a large copy (measured: 32 MiB of array buffers, 126 MiB RSS
+ * on a 512 MiB layer). A minor GC every few MiB keeps that near 10 MiB for about 1 ms each.
+ * CLI only: a library caller's process owns its own GC policy.
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+const EVERY_BYTES = 8 << 20;
+
+type Gc = (options: { type: 'minor' | 'major'; execution: 'sync' | 'async' }) => void;
+
+let gc: Gc | undefined;
+
+function loadGc(): Gc | undefined {
+  if (gc) return gc;
+  try {
+    setFlagsFromString('--expose-gc');
+    gc = runInNewContext('gc') as Gc;
+  } catch {
+    gc = undefined;
+  }
+  return gc;
+}
+
+/** Returns a byte counter that triggers a minor collection every EVERY_BYTES. */
+export function gcNudge(): (bytes: number) => void {
+  const collect = loadGc();
+  if (!collect) return () => undefined;
+  let since = 0;
+  return (bytes) => {
+    since += bytes;
+    if (since < EVERY_BYTES) return;
+    since = 0;
+    collect({ type: 'minor', execution: 'async' });
+  };
+}

@@ -1,0 +1,246 @@
+/**
+ * A reverse proxy in front of a test registry that misbehaves on request: rate limits, 5xx, dropped
+ * connections, trickling or corrupted bodies, and blob redirects to a foreign "storage" host. It
+ * records every exchange so tests can assert what the client did (how often it retried, whether it
+ * sent credentials). Bodies stream through untouched unless a rule says otherwise, and client
+ * connections are kept alive, so the client sees what it would see talking to the registry itself.
+ */
+import { Agent as HttpAgent, createServer, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Transform } from 'node:stream';
+import { pipeline } from 'node:stream';
+import { corruptByteAt, cutAfter, throttle } from './body-faults.js';
+import { startRedirectStorage, type RedirectStorage } from './redirect-storage.js';
+
+export type Fault =
+  /** Answer without asking the registry; `retryAfter` in seconds, or a Date sent as an HTTP-date. */
+  | { kind: 'status'; status: number; retryAfter?: number | Date; headers?: Record<string, string> }
+  /** Destroy the socket without a response. `afterUpstream`: only once the registry has acted on it. */
+  | { kind: 'drop'; afterUpstream?: boolean }
+  /** Send the registry's headers and the first `afterBytes` body bytes, then destroy the socket. */
+  | { kind: 'dropMidBody'; afterBytes: number }
+  | { kind: 'slowBody'; bytesPerSecond: number }
+  /** Flip one byte (default: the middle one); headers, Content-Length and digest header unchanged. */
+  | { kind: 'corruptBody'; offset?: number }
+  /** 307 (or the given status) to the storage host, which serves the blob from the registry. */
+  | { kind: 'redirectToStorage'; status?: 301 | 302 | 303 | 307 | 308 };
+
+export interface FaultRuleInit {
+  /** Any method when absent. */
+  method?: string;
+  /** Tested against the path without the query string. */
+  path: RegExp;
+  /** How many matching requests the rule applies to; unlimited when absent. */
+  times?: number;
+  fault: Fault;
+}
+
+export interface FaultRule extends FaultRuleInit {
+  hits: number;
+}
+
+export interface ProxiedRequest {
+  method: string;
+  path: string;
+  /** The raw query string without `?`, '' when absent. */
+  query: string;
+  /** What the client got; 0 when the connection was dropped before a response. */
+  status: number;
+  hadAuthorization: boolean;
+  fault?: Fault['kind'];
+}
+
+export interface FaultProxyOptions {
+  /** The registry's CA, when the target speaks https. */
+  targetCa?: string | Buffer;
+}
+
+export interface FaultProxy {
+  url: string;
+  host: string;
+  readonly requests: ProxiedRequest[];
+  readonly storage: RedirectStorage;
+  /** Added to every response the proxy sends (e.g. Docker Hub's ratelimit-limit/-remaining). */
+  extraHeaders: Record<string, string>;
+  addRule(rule: FaultRuleInit): FaultRule;
+  clearRules(): void;
+  count(method: string, path: RegExp): number;
+  /** Clears recorded requests (here and at the storage host), rules and extra headers. */
+  reset(): void;
+  stop(): Promise<void>;
+}
+
+/** The request path for blob downloads, the usual target of `redirectToStorage`. */
+export const BLOB_GET_PATH = /^\/v2\/.+\/blobs\/sha(256|512):[a-f0-9]+$/;
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'upgrade']);
+
+export async function startFaultProxy(targetUrl: string, options: FaultProxyOptions = {}): Promise<FaultProxy> {
+  const target = new URL(targetUrl);
+  const tls = target.protocol === 'https:';
+  const agent = tls ? new HttpsAgent({ keepAlive: true, ca: options.targetCa }) : new HttpAgent({ keepAlive: true });
+  const storage = await startRedirectStorage(target.origin, options.targetCa);
+  const requests: ProxiedRequest[] = [];
+  let rules: FaultRule[] = [];
+  const state = { extraHeaders: {} as Record<string, string> };
+
+  const server = createServer((req, res) => handle(req, res));
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `http://${host}`;
+
+  function takeRule(method: string, path: string): FaultRule | undefined {
+    const rule = rules.find(
+      (r) => (r.method === undefined || r.method.toUpperCase() === method) && r.path.test(path) && r.hits < (r.times ?? Infinity),
+    );
+    if (rule) rule.hits++;
+    return rule;
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse): void {
+    const raw = req.url ?? '/';
+    const q = raw.indexOf('?');
+    const path = q === -1 ? raw : raw.slice(0, q);
+    const record: ProxiedRequest = {
+      method: req.method ?? '',
+      path,
+      query: q === -1 ? '' : raw.slice(q + 1),
+      status: 0,
+      hadAuthorization: req.headers.authorization !== undefined,
+    };
+    requests.push(record);
+    const fault = takeRule(record.method, path)?.fault;
+    if (fault) record.fault = fault.kind;
+    const respond = (status: number, headers: OutgoingHttpHeaders): void => {
+      record.status = status;
+      res.writeHead(status, { ...headers, ...state.extraHeaders });
+    };
+
+    if (fault?.kind === 'status') {
+      return afterRequestBody(req, () => {
+        const headers: OutgoingHttpHeaders = { 'content-type': 'application/json', ...fault.headers };
+        if (fault.retryAfter !== undefined) {
+          headers['retry-after'] = fault.retryAfter instanceof Date ? fault.retryAfter.toUTCString() : String(fault.retryAfter);
+        }
+        respond(fault.status, headers);
+        res.end(JSON.stringify({ errors: [{ code: errorCodeFor(fault.status), message: 'injected by fault proxy' }] }));
+      });
+    }
+    if (fault?.kind === 'drop' && !fault.afterUpstream) {
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 'redirectToStorage') {
+      return afterRequestBody(req, () => {
+        respond(fault.status ?? 307, { location: storage.signUrl(path, req.headers.authorization), 'content-length': '0' });
+        res.end();
+      });
+    }
+
+    const headers: OutgoingHttpHeaders = {};
+    for (const [k, v] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(k) && v !== undefined) headers[k] = v;
+    // The registry builds Location URLs from Host and X-Forwarded-Proto: keep the client on the proxy.
+    headers['x-forwarded-proto'] = 'http';
+    const send = tls ? httpsRequest : httpRequest;
+    const upstream = send({ protocol: target.protocol, hostname: target.hostname, port: target.port, method: req.method, path: raw, headers, agent });
+    upstream.on('error', () => {
+      if (res.headersSent) return void res.destroy();
+      respond(502, { 'content-type': 'text/plain' });
+      res.end('fault proxy: upstream unreachable');
+    });
+    upstream.on('response', (up) => {
+      if (fault?.kind === 'drop') {
+        up.destroy();
+        req.socket.destroy();
+        return;
+      }
+      const outHeaders: OutgoingHttpHeaders = {};
+      for (const [k, v] of Object.entries(up.headers)) if (!HOP_BY_HOP.has(k) && v !== undefined) outHeaders[k] = v;
+      if (typeof outHeaders.location === 'string' && outHeaders.location.startsWith(target.origin)) {
+        outHeaders.location = url + outHeaders.location.slice(target.origin.length);
+      }
+      respond(up.statusCode ?? 502, outHeaders);
+      const transform = bodyTransform(fault, up, res);
+      const onDone = (): void => undefined;
+      if (transform) pipeline(up, transform, res, onDone);
+      else pipeline(up, res, onDone);
+    });
+    pipeline(req, upstream, () => undefined);
+  }
+
+  return {
+    url,
+    host,
+    requests,
+    storage,
+    get extraHeaders() {
+      return state.extraHeaders;
+    },
+    set extraHeaders(v: Record<string, string>) {
+      state.extraHeaders = v;
+    },
+    addRule(init) {
+      const rule: FaultRule = { ...init, hits: 0 };
+      rules.push(rule);
+      return rule;
+    },
+    clearRules: () => void (rules = []),
+    count: (method, pattern) => requests.filter((r) => r.method === method.toUpperCase() && pattern.test(r.path)).length,
+    reset() {
+      requests.splice(0);
+      storage.reset();
+      rules = [];
+      state.extraHeaders = {};
+    },
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      agent.destroy();
+      await storage.stop();
+    },
+  };
+}
+
+function bodyTransform(fault: Fault | undefined, up: IncomingMessage, res: ServerResponse): Transform | undefined {
+  switch (fault?.kind) {
+    case 'slowBody':
+      return throttle(fault.bytesPerSecond);
+    case 'corruptBody': {
+      const length = Number(up.headers['content-length'] ?? 0);
+      return corruptByteAt(fault.offset ?? Math.floor(length / 2));
+    }
+    case 'dropMidBody':
+      return cutAfter(fault.afterBytes, () => destroyWhenFlushed(res));
+    default:
+      return undefined;
+  }
+}
+
+/** Destroys the connection once what was written has left for the kernel, so the cut lands exactly. */
+function destroyWhenFlushed(res: ServerResponse, deadline = Date.now() + 1_000): void {
+  const socket = res.socket;
+  if (!socket) return;
+  if ((res.writableLength === 0 && socket.writableLength === 0) || Date.now() > deadline) {
+    socket.destroy();
+    return;
+  }
+  setTimeout(() => destroyWhenFlushed(res, deadline), 5);
+}
+
+/** Reads (and discards) a request body before answering, so the connection stays usable. */
+function afterRequestBody(req: IncomingMessage, then: () => void): void {
+  if (req.complete) return then();
+  req.on('end', then);
+  req.resume();
+}
+
+function errorCodeFor(status: number): string {
+  if (status === 429) return 'TOOMANYREQUESTS';
+  if (status === 401) return 'UNAUTHORIZED';
+  if (status === 403) return 'DENIED';
+  if (status === 404) return 'NAME_UNKNOWN';
+  return 'UNAVAILABLE';
+}
+
