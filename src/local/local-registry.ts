@@ -3,14 +3,15 @@
  * child process with a generated config. `regtopo demo` and the integration tests use it so that
  * everything runs against a real registry without Docker.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants as fsConstants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { accessSync, constants as fsConstants, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, join, resolve as resolvePath } from 'node:path';
 import { Agent, request } from 'undici';
 import { stringify } from 'yaml';
 import { RegtopoError } from '../errors.js';
+import { spawnSupervised } from './supervised-process.js';
 
 export type LocalRegistryAuth =
   | { htpasswd: { path: string; realm?: string } }
@@ -39,6 +40,7 @@ export interface LocalRegistry {
   host: string;
   url: string;
   dataDir: string;
+  /** The supervising process (see supervised-process.ts); its process group includes the registry. */
   pid: number;
   /** The last lines the registry logged, for failure messages. */
   logTail(): string;
@@ -62,8 +64,7 @@ interface ResolvedOptions {
 const BINARY_NAMES = ['docker-registry', 'registry'];
 const MAX_START_ATTEMPTS = 5;
 const POLL_INTERVAL_MS = 50;
-const LOG_TAIL_BYTES = 8 * 1024;
-const STOP_GRACE_MS = 3_000;
+const INSTANCE_HEADER = 'X-Regtopo-Instance';
 
 /** The Distribution binary on PATH, if any. */
 export function findRegistryBinary(): string | undefined {
@@ -111,7 +112,8 @@ function resolveOptions(o: LocalRegistryOptions): ResolvedOptions {
   const ownsDataDir = o.dataDir === undefined;
   return {
     binary,
-    dataDir: o.dataDir ?? mkdtempSync(join(tmpdir(), 'regtopo-registry-data-')),
+    // The registry resolves paths against its own cwd; absolute paths keep that from mattering.
+    dataDir: o.dataDir ? resolvePath(o.dataDir) : mkdtempSync(join(tmpdir(), 'regtopo-registry-data-')),
     ownsDataDir,
     fixedPort: o.port ? o.port : undefined,
     host: o.host ?? '127.0.0.1',
@@ -124,7 +126,7 @@ function resolveOptions(o: LocalRegistryOptions): ResolvedOptions {
   };
 }
 
-function registryConfig(opts: ResolvedOptions, port: number): Record<string, unknown> {
+function registryConfig(opts: ResolvedOptions, port: number, instanceId: string): Record<string, unknown> {
   const storageBackend = opts.storage === 'inmemory' ? { inmemory: {} } : { filesystem: { rootdirectory: opts.dataDir } };
   const config: Record<string, unknown> = {
     version: 0.1,
@@ -136,9 +138,11 @@ function registryConfig(opts: ResolvedOptions, port: number): Record<string, unk
       maintenance: { uploadpurging: { enabled: false } },
     },
     http: {
-      addr: `${opts.host}:${port}`,
+      addr: hostPort(opts.host, port),
       // Fixed, so upload `_state` tokens stay valid across a restart on the same data dir.
       secret: 'regtopo-local-registry-secret',
+      // Readiness checks this: a 200 from whatever else holds the port must not count as ours.
+      headers: { [INSTANCE_HEADER]: [instanceId] },
       ...(opts.tls ? { tls: { certificate: opts.tls.certificate, key: opts.tls.key } } : {}),
     },
   };
@@ -155,63 +159,41 @@ function registryConfig(opts: ResolvedOptions, port: number): Record<string, unk
 async function startOnce(opts: ResolvedOptions, port: number): Promise<LocalRegistry> {
   const runDir = mkdtempSync(join(tmpdir(), 'regtopo-registry-run-'));
   const configPath = join(runDir, 'config.yml');
-  writeFileSync(configPath, stringify(registryConfig(opts, port)));
+  const instanceId = randomBytes(12).toString('hex');
+  writeFileSync(configPath, stringify(registryConfig(opts, port, instanceId)));
+  // A failed earlier attempt's cleanup removed an owned data dir; the registry wants it to exist.
+  if (opts.storage === 'filesystem') mkdirSync(opts.dataDir, { recursive: true });
+  const proc = spawnSupervised(opts.binary, configPath, opts.ownsDataDir ? [runDir, opts.dataDir] : [runDir]);
 
-  const child = spawn(opts.binary, ['serve', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const log = new LogTail();
-  child.stdout?.on('data', (d: Buffer) => log.push(d));
-  child.stderr?.on('data', (d: Buffer) => log.push(d));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let spawnError: Error | undefined;
-  child.once('error', (err) => (spawnError = err));
-  track(child, () => {
-    rmSync(runDir, { recursive: true, force: true });
-    if (opts.ownsDataDir) rmSync(opts.dataDir, { recursive: true, force: true });
-  });
-
-  const scheme = opts.tls ? 'https' : 'http';
-  const host = `${opts.host}:${port}`;
-  const url = `${scheme}://${host}`;
-
-  let stopped = false;
-  const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
-    await killAndWait(child, exited);
-    untrack(child);
-    rmSync(runDir, { recursive: true, force: true });
-    if (opts.ownsDataDir) rmSync(opts.dataDir, { recursive: true, force: true });
-  };
-
+  const host = hostPort(opts.host, port);
+  const url = `${opts.tls ? 'https' : 'http'}://${host}`;
   try {
-    await waitUntilReady(url, opts, () => spawnError ?? (child.exitCode !== null || child.signalCode !== null ? 'exited' : undefined));
+    await waitUntilReady(url, instanceId, opts, proc.failure);
   } catch (err) {
-    await killAndWait(child, exited);
-    untrack(child);
-    rmSync(runDir, { recursive: true, force: true });
-    const tail = log.text();
+    await proc.stop();
+    const tail = proc.logTail();
     if (/address already in use/i.test(tail)) throw new PortInUseError(host, tail);
     const why = err instanceof Error ? err.message : String(err);
     throw new RegtopoError('E_CONFIG', `local registry on ${host} did not become ready: ${why}\n--- registry log ---\n${tail || '(empty)'}`, { cause: err });
   }
-
-  return { host, url, dataDir: opts.dataDir, pid: child.pid ?? -1, logTail: () => log.text(), stop };
+  return { host, url, dataDir: opts.dataDir, pid: proc.pid, logTail: proc.logTail, stop: proc.stop };
 }
 
 /** Polls GET /v2/ until it answers 200 or 401 (auth on: the registry is up but wants credentials). */
-async function waitUntilReady(url: string, opts: ResolvedOptions, died: () => Error | string | undefined): Promise<void> {
+async function waitUntilReady(url: string, instanceId: string, opts: ResolvedOptions, died: () => Error | undefined): Promise<void> {
   const dispatcher = new Agent({ connect: opts.tls ? { ca: readFileSync(opts.tls.ca) } : {}, pipelining: 0 });
   const deadline = Date.now() + opts.readyTimeoutMs;
   let last = 'no answer yet';
   try {
     for (;;) {
       const death = died();
-      if (death) throw death instanceof Error ? death : new Error('registry process exited');
+      if (death) throw death;
       try {
         const res = await request(`${url}/v2/`, { dispatcher, headersTimeout: 2_000, bodyTimeout: 2_000 });
         await res.body.dump();
-        if (res.statusCode === 200 || res.statusCode === 401) return;
-        last = `GET /v2/ answered ${res.statusCode}`;
+        const ours = res.headers[INSTANCE_HEADER.toLowerCase()] === instanceId;
+        if (ours && (res.statusCode === 200 || res.statusCode === 401)) return;
+        last = ours ? `GET /v2/ answered ${res.statusCode}` : 'another server answers on this port';
       } catch (err) {
         last = err instanceof Error ? `${(err as { code?: string }).code ?? ''} ${err.message}`.trim() : String(err);
       }
@@ -223,12 +205,8 @@ async function waitUntilReady(url: string, opts: ResolvedOptions, died: () => Er
   }
 }
 
-async function killAndWait(child: ChildProcess, exited: Promise<void>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-  await exited;
-  clearTimeout(timer);
+function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /** Binding port 0 lets the kernel choose; the registry then binds it after we let go. */
@@ -251,42 +229,4 @@ class PortInUseError extends Error {
   asConfigError(): RegtopoError {
     return new RegtopoError('E_CONFIG', `local registry could not bind ${this.host}: address already in use\n${this.tail}`);
   }
-}
-
-/** Keeps the last few KiB a child printed: enough to explain a failed start. */
-class LogTail {
-  private buffer = Buffer.alloc(0);
-  push(chunk: Buffer): void {
-    this.buffer = Buffer.concat([this.buffer, chunk]);
-    if (this.buffer.length > LOG_TAIL_BYTES) this.buffer = this.buffer.subarray(this.buffer.length - LOG_TAIL_BYTES);
-  }
-  text(): string {
-    return this.buffer.toString('utf8').trim();
-  }
-}
-
-// A registry outliving its parent (a crashed test run, Ctrl-C in the demo) would hold its port and
-// data dir forever, so every live child is killed (and its temp dirs removed) synchronously when this
-// process exits. Only 'exit' is hooked: taking over SIGINT/SIGTERM would change how the host exits.
-const liveChildren = new Map<ChildProcess, () => void>();
-let exitHookInstalled = false;
-
-function track(child: ChildProcess, removeTempDirs: () => void): void {
-  liveChildren.set(child, removeTempDirs);
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const [c, removeDirs] of liveChildren) {
-      c.kill('SIGKILL');
-      try {
-        removeDirs();
-      } catch {
-        // best effort while exiting
-      }
-    }
-  });
-}
-
-function untrack(child: ChildProcess): void {
-  liveChildren.delete(child);
 }

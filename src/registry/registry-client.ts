@@ -46,6 +46,11 @@ export interface RegistryClientOptions {
   /** Settings for hosts not listed in `hosts`. */
   defaults?: HostOptions;
   retry?: Partial<RetryOptions>;
+  /**
+   * Longest wait for response headers, and for the next body chunk. A registry (or a proxy) that
+   * stalls longer is treated as a dropped connection and retried.
+   */
+  timeouts?: { headersMs?: number; bodyMs?: number };
   /** Receives one redacted line per request when set (`-v`). */
   logger?: Logger;
   userAgent?: string;
@@ -74,12 +79,17 @@ export class RegistryClient {
     this.defaultDispatcher = options.dispatcher ?? this.own(new Agent({ connections: 16, keepAliveTimeout: 10_000 }));
     for (const [host, hostOptions] of Object.entries(options.hosts ?? {})) this.hosts.set(canonicalHost(host), resolveHost(host, hostOptions, options.defaults));
     const retry = { ...DEFAULT_RETRY, ...options.retry };
-    const base = dispatchSend((origin) => this.dispatcherFor(origin));
-    const plain = compose(base, retryLayer(retry), redirectLayer());
-    const tokens = new BearerTokenCache(options.logger ? loggingLayer(options.logger)(plain) : plain);
+    // undici waits 300 s by default; a minute of silence already means a stuck peer, and a retry
+    // is cheaper for a CI step than five minutes of nothing.
+    const timeouts = { headersMs: 60_000, bodyMs: 60_000, ...options.timeouts };
+    const base = dispatchSend((origin) => this.dispatcherFor(origin), timeouts);
+    const logging = options.logger ? [loggingLayer(options.logger)] : [];
+    // Token requests carry their own credentials and never go through the auth layer.
+    const tokens = new BearerTokenCache(compose(base, retryLayer(retry), redirectLayer(), ...logging));
     const credentials = options.credentials ?? dockerConfigCredentials();
+    // Logging sits innermost so -v shows every exchange on the wire: 401 challenges, retries, redirects.
     const layers = [retryLayer(retry), authLayer({ credentials, tokens }), redirectLayer()];
-    this.send = options.logger ? compose(base, loggingLayer(options.logger), ...layers) : compose(base, ...layers);
+    this.send = compose(base, ...layers, ...logging);
   }
 
   /** The ImageStore for one repository. */

@@ -32,6 +32,13 @@ export async function responseError(req: HttpRequest, res: HttpResponse, what?: 
   } finally {
     res.body.destroy();
   }
+  if (res.status === 400 && /HTTP request to an HTTPS server/i.test(text)) {
+    // Go's TLS listener answers plain http this way: the scheme, not the request, is wrong.
+    return new RegistryError({
+      status: res.status, method: req.method, url: redactUrl(res.url ?? req.url), code: 'E_TLS',
+      detail: 'the registry speaks https: use an https:// URL, or pass --ca-file for a private CA',
+    });
+  }
   return new RegistryError({
     status: res.status,
     method: req.method,

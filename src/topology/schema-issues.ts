@@ -39,9 +39,12 @@ export function checkSchema(data: unknown, positions: SourcePositions): SchemaCh
       }
       continue;
     }
-    const inlineSecret = issue.message === INLINE_SECRET_MESSAGE;
-    const rule = inlineSecret ? INLINE_SECRET_RULE : (customRule(issue) ?? SCHEMA_RULE);
-    const at = inlineSecret || issue.code === 'invalid_key' ? positions.keyAt(path) : positions.at(path);
+    // A secret-named key (password:) fails as `never`; userinfo in a URL arrives as a custom issue.
+    const secretKey = issue.code === 'invalid_type' && issue.message === INLINE_SECRET_MESSAGE;
+    const rule = secretKey ? INLINE_SECRET_RULE : (customRule(issue) ?? SCHEMA_RULE);
+    // A forbidden key or a bad name is about the key itself; anything else, the value.
+    const atKey = secretKey || issue.code === 'invalid_key';
+    const at = atKey ? positions.keyAt(path) : positions.at(path);
     diagnostics.push({ rule, severity: 'error', message: issue.message, ...at });
   }
   return { file: undefined, diagnostics };
@@ -51,6 +54,7 @@ function messageFor(iss: z.core.$ZodRawIssue): string | undefined {
   const last = iss.path?.at(-1);
   switch (iss.code) {
     case 'invalid_type':
+      if ((iss.path ?? []).length === 0 && (iss.input === null || iss.input === undefined)) return 'the file is empty: expected a mapping starting with "version: 1"';
       if (iss.input === undefined) return typeof last === 'string' ? `missing required key "${last}"` : `missing value`;
       return `expected ${describeType(iss.expected)}, got ${describeValue(iss.input)}`;
     case 'invalid_value': {
@@ -62,10 +66,12 @@ function messageFor(iss: z.core.$ZodRawIssue): string | undefined {
     }
     case 'invalid_union': {
       if (!('discriminator' in iss) || !Array.isArray(iss.options)) return undefined;
+      // The issue carries the whole object; the discriminator's own value is what was wrong.
       const options = iss.options.map(String);
-      if (iss.input === undefined) return `missing required key "${String(iss.discriminator)}" (one of ${options.join(', ')})`;
-      const hint = typeof iss.input === 'string' ? didYouMean(iss.input, options) : '';
-      return `expected one of ${options.join(', ')}, got ${describeValue(iss.input)}${hint}`;
+      const value = isRecord(iss.input) ? iss.input[String(iss.discriminator)] : undefined;
+      if (value === undefined) return `missing required key "${String(iss.discriminator)}" (one of ${options.join(', ')})`;
+      const hint = typeof value === 'string' ? didYouMean(value, options) : '';
+      return `expected one of ${options.join(', ')}, got ${describeValue(value)}${hint}`;
     }
     case 'invalid_key': {
       const inner = iss.issues[0]?.message ?? 'invalid';
@@ -111,6 +117,10 @@ function describeValue(value: unknown): string {
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
   return String(value);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function pathKey(path: readonly PropertyKey[]): string {

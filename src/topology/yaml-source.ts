@@ -17,8 +17,9 @@ export interface ParsedYaml {
 
 export function parseYamlSource(text: string): ParsedYaml {
   const lines = new LineCounter();
-  // prettyErrors off: positions come from the offsets, messages stay one line.
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  // prettyErrors off: positions come from the offsets, messages stay one line. Merge keys (<<) let
+  // registries share settings through anchors.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
   const positions = new SourcePositions(doc, lines);
   const diagnostics: Diagnostic[] = [
     ...doc.errors.map((e) => fromYamlError(e, 'error', positions)),

@@ -19,7 +19,7 @@ const undiciRequest = createRequire(import.meta.url)('undici/lib/api/api-request
 
 export type DispatcherFor = (origin: URL) => Dispatcher;
 
-export function dispatchSend(dispatcherFor: DispatcherFor): Send {
+export function dispatchSend(dispatcherFor: DispatcherFor, timeouts: { headersMs: number; bodyMs: number }): Send {
   return async (req: HttpRequest) => {
     const url = new URL(req.url);
     let body: Buffer | Uint8Array | string | Readable | undefined;
@@ -35,6 +35,8 @@ export function dispatchSend(dispatcherFor: DispatcherFor): Send {
         // undici closes the connection after every HEAD unless told otherwise (a guard for servers
         // that send HEAD bodies). Registries don't, and copies are mostly HEADs: keep the socket.
         reset: false,
+        headersTimeout: timeouts.headersMs,
+        bodyTimeout: timeouts.bodyMs,
       });
       return { status: res.statusCode, headers: flattenHeaders(res.headers), body: res.body, url: req.url };
     } catch (err) {

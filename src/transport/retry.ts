@@ -35,7 +35,8 @@ export function retryLayer(options: RetryOptions, sleep: (ms: number) => Promise
         await sleep(delayMs);
         continue;
       }
-      if (!isRetryableStatus(res.status) || attempt >= options.attempts) return res;
+      // A non-idempotent request (a streamed upload) is retried by its owner, who can re-open the source.
+      if (!isRetryableStatus(res.status) || attempt >= options.attempts || req.idempotent === false) return res;
       const retryAfter = parseRetryAfter(res.headers['retry-after']);
       if (retryAfter !== undefined && retryAfter > options.maxRetryAfterMs) return res;
       const delayMs = retryAfter ?? backoff(options, attempt);

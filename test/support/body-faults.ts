@@ -82,3 +82,22 @@ export function cutAfter(limit: number, onLimit: () => void): Transform {
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * Passes the first `limit` bytes and then holds everything back without ever ending: the client sees
+ * a live connection whose body stops, which only a body timeout can get it out of.
+ */
+export function stallAfter(limit: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done: TransformCallback) {
+      const room = limit - seen;
+      seen += chunk.length;
+      if (room <= 0) return done();
+      done(null, chunk.length <= room ? chunk : chunk.subarray(0, room));
+    },
+    flush() {
+      // Never calls back: the response never ends.
+    },
+  });
+}

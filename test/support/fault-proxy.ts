@@ -10,7 +10,8 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Transform } from 'node:stream';
 import { pipeline } from 'node:stream';
-import { corruptByteAt, cutAfter, throttle } from './body-faults.js';
+import type { Socket } from 'node:net';
+import { corruptByteAt, cutAfter, stallAfter, throttle } from './body-faults.js';
 import { startRedirectStorage, type RedirectStorage } from './redirect-storage.js';
 
 export type Fault =
@@ -21,6 +22,8 @@ export type Fault =
   /** Send the registry's headers and the first `afterBytes` body bytes, then destroy the socket. */
   | { kind: 'dropMidBody'; afterBytes: number }
   | { kind: 'slowBody'; bytesPerSecond: number }
+  /** Send the first `afterBytes` body bytes, then nothing more while keeping the connection open. */
+  | { kind: 'stallBody'; afterBytes: number }
   /** Flip one byte (default: the middle one); headers, Content-Length and digest header unchanged. */
   | { kind: 'corruptBody'; offset?: number }
   /** 307 (or the given status) to the storage host, which serves the blob from the registry. */
@@ -48,6 +51,8 @@ export interface ProxiedRequest {
   /** What the client got; 0 when the connection was dropped before a response. */
   status: number;
   hadAuthorization: boolean;
+  /** The client's source port: equal ports on successive requests mean a reused connection. */
+  clientPort: number | undefined;
   fault?: Fault['kind'];
 }
 
@@ -109,6 +114,7 @@ export async function startFaultProxy(targetUrl: string, options: FaultProxyOpti
       query: q === -1 ? '' : raw.slice(q + 1),
       status: 0,
       hadAuthorization: req.headers.authorization !== undefined,
+      clientPort: req.socket.remotePort,
     };
     requests.push(record);
     const fault = takeRule(record.method, path)?.fault;
@@ -211,22 +217,28 @@ function bodyTransform(fault: Fault | undefined, up: IncomingMessage, res: Serve
       const length = Number(up.headers['content-length'] ?? 0);
       return corruptByteAt(fault.offset ?? Math.floor(length / 2));
     }
-    case 'dropMidBody':
-      return cutAfter(fault.afterBytes, () => destroyWhenFlushed(res));
+    case 'stallBody':
+      return stallAfter(fault.afterBytes);
+    case 'dropMidBody': {
+      // Captured now: once the (short) upstream body ends, res detaches from its socket, and a cut
+      // made later would leave the client waiting on a live connection instead of seeing a drop.
+      const socket = res.socket;
+      return cutAfter(fault.afterBytes, () => destroyWhenFlushed(res, socket));
+    }
     default:
       return undefined;
   }
 }
 
 /** Destroys the connection once what was written has left for the kernel, so the cut lands exactly. */
-function destroyWhenFlushed(res: ServerResponse, deadline = Date.now() + 1_000): void {
-  const socket = res.socket;
-  if (!socket) return;
+function destroyWhenFlushed(res: ServerResponse, socket: Socket | null, deadline = Date.now() + 1_000): void {
+  // The socket is captured when the cut is decided: res.socket may be detached by the time we look.
+  if (!socket || socket.destroyed) return;
   if ((res.writableLength === 0 && socket.writableLength === 0) || Date.now() > deadline) {
     socket.destroy();
     return;
   }
-  setTimeout(() => destroyWhenFlushed(res, deadline), 5);
+  setTimeout(() => destroyWhenFlushed(res, socket, deadline), 5);
 }
 
 /** Reads (and discards) a request body before answering, so the connection stays usable. */

@@ -53,10 +53,16 @@ const DOCKER_ONLY_PLAIN = 'no docker-registry binary (the Docker fallback covers
  * hint (a socket or DOCKER_HOST); startTestRegistry finds out for sure.
  */
 export function registrySkipReason(variant: TestRegistryVariant = 'plain'): string | undefined {
-  if (findRegistryBinary()) return undefined;
-  if (!dockerEngineLikely()) return NO_BACKEND;
-  return variant === 'plain' ? undefined : DOCKER_ONLY_PLAIN;
+  const reason = findRegistryBinary() ? undefined : !dockerEngineLikely() ? NO_BACKEND : variant === 'plain' ? undefined : DOCKER_ONLY_PLAIN;
+  // describe.skipIf shows no reason of its own, so say it once per worker.
+  if (reason && !announced.has(reason)) {
+    announced.add(reason);
+    console.warn(`skipping registry suites: ${reason}`);
+  }
+  return reason;
 }
+
+const announced = new Set<string>();
 
 export async function startTestRegistry(variant: TestRegistryVariant, opts: TestRegistryOptions = {}): Promise<TestRegistry> {
   if (!findRegistryBinary()) {

@@ -5,6 +5,9 @@ import { registerTag } from './tag.js';
 import { registerInspect } from './inspect.js';
 import { registerTags } from './tags.js';
 import { registerDemo } from './demo.js';
+import { registerValidate } from './validate.js';
+import { registerGraph } from './graph.js';
+import { registerSchema } from './schema.js';
 
 export const COMMANDS: RegisterCommand[] = [
   registerCopy,
@@ -12,4 +15,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerInspect,
   registerTags,
   registerDemo,
+  registerValidate,
+  registerGraph,
+  registerSchema,
 ];

@@ -1,0 +1,93 @@
+/**
+ * The loaded topology as the rest of regtopo sees it: defaults filled in, the chosen environment
+ * applied, endpoints split into scheme and canonical host. Built only by normalise.ts and overlay.ts,
+ * so every consumer reads the same resolved values.
+ */
+import type { Role, EnvironmentFileEntry } from './schema.js';
+import type { ApprovalSpec, PromotionGate } from './schema-flows.js';
+
+export type { Role } from './schema.js';
+
+/** Where credentials come from. The secret itself is only ever read at request time. */
+export type CredentialSource =
+  | { type: 'env'; usernameVar: string; passwordVar: string }
+  | { type: 'helper'; helper: string }
+  | { type: 'docker-config' };
+
+export interface Endpoint {
+  /** scheme://host[:port] as the API is reached (Docker Hub keeps its API host here). */
+  url: string;
+  scheme: 'http' | 'https';
+  /** Canonical host[:port], the form Reference.registry uses (Docker Hub aliases → docker.io). */
+  host: string;
+  ca?: string;
+  insecure: boolean;
+  credentials?: CredentialSource;
+}
+
+export type BackupTarget = { kind: 'oci'; dir: string } | { kind: 'registry'; registry: string };
+
+export interface RegistrySpec extends Endpoint {
+  name: string;
+  role: Role;
+  /** Path prefix without surrounding slashes; undefined when repositories sit at the root. */
+  namespace?: string;
+  limits: { concurrency?: number };
+  /** prod only: listed replicas plus replicas naming this registry in replicaOf. */
+  replicas: string[];
+  backup?: BackupTarget;
+  /** replica only: as written, or the prod that lists it. */
+  replicaOf?: string;
+  description?: string;
+}
+
+export interface UpstreamSpec extends Endpoint {
+  name: string;
+  description?: string;
+}
+
+export interface PromotedImageSpec {
+  name: string;
+  repository: string;
+  source: string;
+}
+
+export interface PromotionStageSpec {
+  name: string;
+  from: string;
+  to: string;
+  tags: string[];
+  gates: PromotionGate[];
+  approval?: ApprovalSpec;
+  description?: string;
+}
+
+export interface MirrorRuleSpec {
+  name: string;
+  upstream: string;
+  repository: string;
+  target: string;
+  /** Repository inside the target registry (and under its namespace). */
+  path: string;
+  tags: string[];
+  include: string[];
+  exclude: string[];
+  semver?: string;
+  newest?: number;
+  /** Empty: every platform the upstream index lists. */
+  platforms: string[];
+  pins: Record<string, string>;
+  freeze: boolean;
+}
+
+export interface Topology {
+  version: 1;
+  /** The environment overlay applied, if any. */
+  environment?: string;
+  registries: Record<string, RegistrySpec>;
+  upstreams: Record<string, UpstreamSpec>;
+  /** Every overlay as written, so tools can list and check them. */
+  environments: Record<string, EnvironmentFileEntry>;
+  promotion: { images: PromotedImageSpec[]; stages: PromotionStageSpec[] };
+  mirrors: { rules: MirrorRuleSpec[] };
+}

@@ -1,0 +1,118 @@
+/**
+ * Defaults and derived fields, in one place: the predefined Docker Hub upstream, empty lists,
+ * endpoint scheme/host, replica links written on either side. Pure; runs after the schema passed.
+ */
+import { canonicalHost, DOCKER_HUB_ENDPOINT } from '../ref/registry-host.js';
+import type { Endpoint, CredentialSource, MirrorRuleSpec, RegistrySpec, Topology, UpstreamSpec } from './model.js';
+import type { CredentialsSpec } from './schema-fields.js';
+import type { RegistryFileEntry, TopologyFile, UpstreamFileEntry } from './schema.js';
+import type { MirrorRule } from './schema-flows.js';
+
+export const DOCKERHUB_UPSTREAM = 'dockerhub';
+export const DEFAULT_DOCKERHUB_URL = `https://${DOCKER_HUB_ENDPOINT}`;
+
+export function normaliseTopology(file: TopologyFile): Topology {
+  const registries: Record<string, RegistrySpec> = {};
+  for (const [name, entry] of Object.entries(file.registries)) registries[name] = normaliseRegistry(name, entry);
+  linkReplicas(registries);
+
+  const upstreams: Record<string, UpstreamSpec> = {
+    [DOCKERHUB_UPSTREAM]: normaliseUpstream(DOCKERHUB_UPSTREAM, { url: DEFAULT_DOCKERHUB_URL, description: 'Docker Hub' }),
+  };
+  for (const [name, entry] of Object.entries(file.upstreams ?? {})) upstreams[name] = normaliseUpstream(name, entry);
+
+  return {
+    version: 1,
+    registries,
+    upstreams,
+    environments: file.environments ?? {},
+    promotion: {
+      images: (file.promotion?.images ?? []).map((i) => ({ ...i })),
+      stages: (file.promotion?.stages ?? []).map((s) => ({ ...s, tags: [...s.tags], gates: s.gates ?? [] })),
+    },
+    mirrors: { rules: (file.mirrors?.rules ?? []).map(normaliseMirrorRule) },
+  };
+}
+
+/** scheme://host[:port] → the endpoint fields; the schema already guaranteed the URL's shape. */
+export function endpointFromUrl(url: string): Pick<Endpoint, 'url' | 'scheme' | 'host'> {
+  const parsed = new URL(url);
+  return {
+    url: `${parsed.protocol}//${parsed.host}`,
+    scheme: parsed.protocol === 'http:' ? 'http' : 'https',
+    host: canonicalHost(parsed.host),
+  };
+}
+
+export function normaliseCredentials(spec: CredentialsSpec | undefined): CredentialSource | undefined {
+  if (!spec) return undefined;
+  if (spec.env) return { type: 'env', usernameVar: spec.env.username, passwordVar: spec.env.password };
+  if (spec.helper) return { type: 'helper', helper: spec.helper };
+  return { type: 'docker-config' };
+}
+
+function normaliseRegistry(name: string, entry: RegistryFileEntry): RegistrySpec {
+  const namespace = entry.namespace;
+  const backupTarget = entry.backup?.target;
+  return {
+    name,
+    role: entry.role,
+    ...endpointFromUrl(entry.url),
+    ...(entry.ca !== undefined && { ca: entry.ca }),
+    insecure: entry.insecure ?? false,
+    ...(entry.credentials && { credentials: normaliseCredentials(entry.credentials) }),
+    ...(namespace !== undefined && { namespace }),
+    limits: { ...(entry.limits?.concurrency !== undefined && { concurrency: entry.limits.concurrency }) },
+    replicas: [...(entry.replicas ?? [])],
+    ...(backupTarget !== undefined && {
+      backup: backupTarget.startsWith('oci:') ? { kind: 'oci' as const, dir: backupTarget.slice(4) } : { kind: 'registry' as const, registry: backupTarget },
+    }),
+    ...(entry.replicaOf !== undefined && { replicaOf: entry.replicaOf }),
+    ...(entry.description !== undefined && { description: entry.description }),
+  };
+}
+
+/** A replica may be declared from either side; both sides end up naming each other. */
+function linkReplicas(registries: Record<string, RegistrySpec>): void {
+  const all = Object.values(registries);
+  for (const prod of all) {
+    if (prod.role !== 'prod') continue;
+    for (const replica of all) {
+      if (replica.role === 'replica' && replica.replicaOf === prod.name && !prod.replicas.includes(replica.name)) prod.replicas.push(replica.name);
+    }
+  }
+  for (const replica of all) {
+    if (replica.role !== 'replica' || replica.replicaOf !== undefined) continue;
+    const owner = all.find((r) => r.role === 'prod' && r.replicas.includes(replica.name));
+    if (owner) replica.replicaOf = owner.name;
+  }
+}
+
+function normaliseUpstream(name: string, entry: UpstreamFileEntry): UpstreamSpec {
+  return {
+    name,
+    ...endpointFromUrl(entry.url),
+    ...(entry.ca !== undefined && { ca: entry.ca }),
+    insecure: entry.insecure ?? false,
+    ...(entry.credentials && { credentials: normaliseCredentials(entry.credentials) }),
+    ...(entry.description !== undefined && { description: entry.description }),
+  };
+}
+
+function normaliseMirrorRule(rule: MirrorRule): MirrorRuleSpec {
+  return {
+    name: rule.name,
+    upstream: rule.upstream ?? DOCKERHUB_UPSTREAM,
+    repository: rule.repository,
+    target: rule.target,
+    path: rule.path ?? rule.repository,
+    tags: rule.tags ?? [],
+    include: rule.include ?? [],
+    exclude: rule.exclude ?? [],
+    ...(rule.semver !== undefined && { semver: rule.semver }),
+    ...(rule.newest !== undefined && { newest: rule.newest }),
+    platforms: rule.platforms ?? [],
+    pins: { ...(rule.pins ?? {}) },
+    freeze: rule.freeze ?? false,
+  };
+}

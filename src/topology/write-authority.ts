@@ -1,0 +1,47 @@
+/**
+ * Write authority: which kind of write each role accepts. regtopo enforces it itself, before any
+ * request, so a stray `copy` into prod fails even where the registry's own auth would allow it.
+ * Addresses outside the topology are not regtopo's to police and are allowed.
+ */
+import { RegtopoError } from '../errors.js';
+import type { RegistrySpec, Role, Topology } from './model.js';
+import { registryForAddress, type RegistryAddress } from './registry-lookup.js';
+
+export type WriteOperation = 'copy' | 'tag' | 'promote' | 'replicate' | 'mirror';
+
+export const WRITE_AUTHORITY_RULE = 'write-authority';
+
+const ALLOWED: Record<Role, readonly WriteOperation[]> = {
+  sandbox: ['copy', 'tag'],
+  ci: ['copy', 'tag', 'promote'],
+  prod: ['promote'],
+  replica: ['replicate'],
+  archive: ['mirror'],
+};
+
+const WRITTEN_BY: Record<Role, string> = {
+  sandbox: 'written only by copy and tag',
+  ci: 'written only by copy, tag and promotion',
+  prod: 'written only by promotion',
+  replica: 'written only by replication from its prod',
+  archive: 'written only by mirroring',
+};
+
+export function isWriteAllowed(role: Role, operation: WriteOperation): boolean {
+  return ALLOWED[role].includes(operation);
+}
+
+/**
+ * Throws E_POLICY when `target` lies in a topology registry whose role does not accept `operation`.
+ * Returns the registry it matched (undefined for addresses outside the topology).
+ */
+export function assertWriteAllowed(config: Topology, target: RegistryAddress, operation: WriteOperation): RegistrySpec | undefined {
+  const registry = registryForAddress(config, target);
+  if (registry && !isWriteAllowed(registry.role, operation)) {
+    throw new RegtopoError(
+      'E_POLICY',
+      `refusing to ${operation} into registry "${registry.name}" (role ${registry.role}): ${registry.role} is ${WRITTEN_BY[registry.role]} [rule ${WRITE_AUTHORITY_RULE}]`,
+    );
+  }
+  return registry;
+}
