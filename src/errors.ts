@@ -22,6 +22,12 @@ export type ErrorCode =
   | 'E_NETWORK' // connection refused, reset, timeout after retries
   | 'E_RATE_LIMITED' // 429 after retries
   | 'E_REGISTRY' // any other registry error response
+  | 'E_GATE_FAILED' // promotion: a required status is missing or has a disallowed value
+  | 'E_APPROVAL_PENDING' // promotion: the stage needs an approval that has not been given
+  | 'E_APPROVAL_REJECTED' // promotion: the approval hook or a release manager said no
+  | 'E_RATE_RESERVE' // mirroring: continuing would cross the configured rate-limit reserve
+  | 'E_LOCKED' // another run holds the lock
+  | 'E_PARTIAL' // some items of a multi-item run failed; the report says which
   | 'E_INTERNAL';
 
 export class RegtopoError extends Error {

@@ -15,6 +15,11 @@ export const ExitCode = {
   Network: 7, // unreachable, TLS, dropped connections after retries
   RateLimited: 8,
   Findings: 9, // audit commands (check) found problems
+  GateFailed: 10, // promotion gate not satisfied
+  ApprovalPending: 11,
+  ApprovalRejected: 12,
+  RateReserve: 13, // mirror stopped cleanly before crossing the rate-limit reserve
+  Locked: 14, // another run holds the lock
 } as const;
 
 const BY_CODE: Partial<Record<ErrorCode, number>> = {
@@ -34,6 +39,12 @@ const BY_CODE: Partial<Record<ErrorCode, number>> = {
   E_TLS: ExitCode.Network,
   E_NETWORK: ExitCode.Network,
   E_RATE_LIMITED: ExitCode.RateLimited,
+  E_GATE_FAILED: ExitCode.GateFailed,
+  E_APPROVAL_PENDING: ExitCode.ApprovalPending,
+  E_APPROVAL_REJECTED: ExitCode.ApprovalRejected,
+  E_RATE_RESERVE: ExitCode.RateReserve,
+  E_LOCKED: ExitCode.Locked,
+  E_PARTIAL: ExitCode.Failed,
 };
 
 export function exitCodeFor(code: ErrorCode | undefined): number {
