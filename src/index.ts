@@ -50,6 +50,20 @@ export type { InspectOptions, InspectResult } from './ops/inspect.js';
 export { listTags } from './ops/list-tags.js';
 export type { ListTagsOptions } from './ops/list-tags.js';
 
+// Topology (registries.yaml)
+export {
+  loadTopology, parseTopology, locateTopologyFile, requireValidTopology, formatDiagnostic, topologyJsonSchema, TOPOLOGY_RULES,
+  assertWriteAllowed, isWriteAllowed, registryByName, registryForAddress, resolveRegistryRef, renderGraph, ROLES,
+} from './topology/index.js';
+export type {
+  Topology, RegistrySpec, UpstreamSpec, Endpoint, CredentialSource, PromotionStageSpec, MirrorRuleSpec, Role,
+  TopologyLoadResult, LoadTopologyOptions, Diagnostic, TopologyRule, WriteOperation, GraphFormat,
+} from './topology/index.js';
+export { clientForTopology } from './ops/topology-client.js';
+export type { TopologyClientOptions } from './ops/topology-client.js';
+export { checkTopology } from './ops/check.js';
+export type { CheckOptions, CheckResult, RegistryCheck } from './ops/check.js';
+
 // Local registries (demo and tests)
 export { startLocalRegistry } from './local/local-registry.js';
 export type { LocalRegistry, LocalRegistryOptions } from './local/local-registry.js';

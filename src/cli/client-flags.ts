@@ -4,6 +4,7 @@
  */
 import { Option, type Command } from 'commander';
 import type { RegistryClient } from '../registry/registry-client.js';
+import type { Topology } from '../topology/model.js';
 
 export function addClientFlags(cmd: Command): Command {
   return cmd
@@ -19,10 +20,16 @@ export interface ClientFlags {
   verbose?: boolean;
 }
 
-export async function clientFromFlags(flags: ClientFlags): Promise<RegistryClient> {
-  const { RegistryClient } = await import('../registry/registry-client.js');
-  return new RegistryClient({
+/** A client for the flags; with a topology, its registries' schemes, CAs and credentials apply too. */
+export async function clientFromFlags(flags: ClientFlags, topology?: Topology): Promise<RegistryClient> {
+  const options = {
     defaults: { insecure: flags.insecure || undefined, caFile: flags.caFile, tlsVerify: flags.tlsVerify === false ? false : undefined },
-    logger: flags.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined,
-  });
+    logger: flags.verbose ? (line: string) => process.stderr.write(`${line}\n`) : undefined,
+  };
+  if (topology) {
+    const { clientForTopology } = await import('../ops/topology-client.js');
+    return clientForTopology(topology, options);
+  }
+  const { RegistryClient } = await import('../registry/registry-client.js');
+  return new RegistryClient(options);
 }

@@ -4,10 +4,12 @@
  * before anything is sent.
  */
 import type { Location } from '../ref/location.js';
-import type { GlobalOptions } from './output.js';
+import type { Topology } from '../topology/model.js';
 
-export async function writeGuard(opts: GlobalOptions, operation: 'copy' | 'tag'): Promise<((target: Location) => void) | undefined> {
-  void opts;
-  void operation;
-  return undefined;
+export async function writeGuard(topology: Topology | undefined, operation: 'copy' | 'tag'): Promise<((target: Location) => void) | undefined> {
+  if (!topology) return undefined;
+  const { assertWriteAllowed } = await import('../topology/write-authority.js');
+  return (target) => {
+    if (target.kind === 'registry') assertWriteAllowed(topology, target.ref, operation);
+  };
 }

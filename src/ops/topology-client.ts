@@ -18,18 +18,22 @@ export interface TopologyClientOptions extends Omit<RegistryClientOptions, 'host
   env?: NodeJS.ProcessEnv;
   /** Fallback for hosts whose topology entry names no credentials; default docker config. */
   fallbackCredentials?: CredentialProvider;
+  /** Replaces the topology's credentials altogether (audits probe as other identities). */
+  credentials?: CredentialProvider;
 }
 
 export function clientForTopology(config: Topology, options: TopologyClientOptions = {}): RegistryClient {
   const endpoints: Endpoint[] = [...Object.values(config.registries), ...Object.values(config.upstreams)];
   const hosts: Record<string, HostOptions> = {};
   for (const e of endpoints) hosts[e.host] = { scheme: e.scheme, caFile: e.ca, insecure: e.insecure || undefined };
-  const { env, fallbackCredentials, ...clientOptions } = options;
+  const { env, fallbackCredentials, credentials, ...clientOptions } = options;
   const fallback = fallbackCredentials ?? dockerConfigCredentials({ env });
-  return new RegistryClient({ ...clientOptions, hosts, credentials: chainCredentials(topologyCredentials(endpoints, env ?? process.env), fallback) });
+  const resolved = credentials ?? chainCredentials(topologyCredentials(endpoints, env ?? process.env), fallback);
+  return new RegistryClient({ ...clientOptions, hosts, credentials: resolved });
 }
 
-function topologyCredentials(endpoints: Endpoint[], env: NodeJS.ProcessEnv): CredentialProvider {
+/** Credentials as the topology references them, per canonical host; undefined where none are named. */
+export function topologyCredentials(endpoints: Endpoint[], env: NodeJS.ProcessEnv = process.env): CredentialProvider {
   const byHost = new Map<string, CredentialSource>();
   for (const e of endpoints) if (e.credentials) byHost.set(canonicalHost(e.host), e.credentials);
   const helpers = new Map<string, CredentialProvider>();

@@ -14,7 +14,7 @@ import { RegtopoError } from '../errors.js';
 import type { Reference } from '../ref/reference.js';
 import { apiHost, canonicalHost, isLoopbackHost } from '../ref/registry-host.js';
 import { dispatchSend } from '../transport/dispatch.js';
-import { compose, discard, type HttpRequest, type HttpResponse, type Send } from '../transport/http-types.js';
+import { compose, discard, type HttpRequest, type HttpResponse, type Layer, type Send } from '../transport/http-types.js';
 import { loggingLayer, type Logger } from '../transport/logging.js';
 import { redirectLayer } from '../transport/redirect.js';
 import { DEFAULT_RETRY, retryLayer, type RetryOptions } from '../transport/retry.js';
@@ -54,6 +54,11 @@ export interface RegistryClientOptions {
   /** Receives one redacted line per request when set (`-v`). */
   logger?: Logger;
   userAgent?: string;
+  /**
+   * Sees every response as it comes off the wire (each retry attempt included, body untouched):
+   * mirroring reads Docker Hub's `ratelimit-*` headers this way.
+   */
+  onResponse?: (req: HttpRequest, res: HttpResponse) => void;
 }
 
 interface ResolvedHost extends HostOptions {
@@ -84,12 +89,13 @@ export class RegistryClient {
     const timeouts = { headersMs: 60_000, bodyMs: 60_000, ...options.timeouts };
     const base = dispatchSend((origin) => this.dispatcherFor(origin), timeouts);
     const logging = options.logger ? [loggingLayer(options.logger)] : [];
+    const observe = options.onResponse ? [observeLayer(options.onResponse)] : [];
     // Token requests carry their own credentials and never go through the auth layer.
     const tokens = new BearerTokenCache(compose(base, retryLayer(retry), redirectLayer(), ...logging));
     const credentials = options.credentials ?? dockerConfigCredentials();
     // Logging sits innermost so -v shows every exchange on the wire: 401 challenges, retries, redirects.
     const layers = [retryLayer(retry), authLayer({ credentials, tokens }), redirectLayer()];
-    this.send = compose(base, ...layers, ...logging);
+    this.send = compose(base, ...layers, ...logging, ...observe);
   }
 
   /** The ImageStore for one repository. */
@@ -153,6 +159,14 @@ export class RegistryClient {
     this.ownedAgents.push(agent);
     return agent;
   }
+}
+
+function observeLayer(onResponse: (req: HttpRequest, res: HttpResponse) => void): Layer {
+  return (next) => async (req) => {
+    const res = await next(req);
+    onResponse(req, res);
+    return res;
+  };
 }
 
 /** Loopback hosts speak http like Docker; everything else https unless explicitly insecure. */

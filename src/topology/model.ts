@@ -57,6 +57,10 @@ export interface PromotionStageSpec {
   from: string;
   to: string;
   tags: string[];
+  /** Tag templates set in the target; default [stage name]. */
+  targetTags: string[];
+  /** Target tags allowed to move; every other target tag is immutable. */
+  movingTags: string[];
   gates: PromotionGate[];
   approval?: ApprovalSpec;
   description?: string;

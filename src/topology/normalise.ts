@@ -28,11 +28,20 @@ export function normaliseTopology(file: TopologyFile): Topology {
     environments: file.environments ?? {},
     promotion: {
       images: (file.promotion?.images ?? []).map((i) => ({ ...i })),
-      stages: (file.promotion?.stages ?? []).map((s) => ({ ...s, tags: [...s.tags], gates: s.gates ?? [] })),
+      stages: (file.promotion?.stages ?? []).map((s) => ({
+        ...s,
+        tags: [...s.tags],
+        targetTags: s.targetTags ? [...s.targetTags] : [s.name],
+        movingTags: s.movingTags ? [...s.movingTags] : [...DEFAULT_MOVING_TAGS, s.name],
+        gates: s.gates ?? [],
+      })),
     },
     mirrors: { rules: (file.mirrors?.rules ?? []).map(normaliseMirrorRule) },
   };
 }
+
+/** Target tags that may move when a stage names no movingTags (plus the stage's own name). */
+export const DEFAULT_MOVING_TAGS = ['latest', 'tested', 'stable'] as const;
 
 /** scheme://host[:port] → the endpoint fields; the schema already guaranteed the URL's shape. */
 export function endpointFromUrl(url: string): Pick<Endpoint, 'url' | 'scheme' | 'host'> {

@@ -20,26 +20,52 @@ const gateSchema = z
     }
   });
 
+const timeoutSchema = z.int().min(1).max(3600).optional().describe('seconds before the hook counts as failed (default 60)');
+
 const approvalSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('command'),
-    command: z.string().min(1).describe('runs this command; exit 0 approves'),
+    command: z.string().min(1).describe('runs this command through the shell with the plan as JSON on stdin; exit 0 approves, anything else rejects (its output is the reason)'),
+    timeout: timeoutSchema,
   }),
   z.strictObject({
     type: z.literal('webhook'),
     url: z.url({ protocol: /^https?$/, error: 'webhook url must be an http(s) URL' }),
+    headers: z
+      .record(z.string().regex(/^[A-Za-z0-9-]+$/), z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/))
+      .optional()
+      .describe('HTTP header name → environment variable holding its value (tokens stay out of the file)'),
+    timeout: timeoutSchema,
+    retries: z.int().min(0).max(10).optional().describe('extra attempts after a network error, timeout or 5xx (default 2)'),
   }),
   z.strictObject({
     type: z.literal('manual'),
     approvers: z.array(z.string().min(1)).optional().describe('who may run regtopo approve'),
+    quorum: z.int().min(1).optional().describe('distinct approvers needed (default 1); any rejection of the same plan rejects it'),
   }),
 ]);
+
+/** A tag, optionally with placeholders {version}, {digest12}, {date}. */
+const tagTemplateSchema = z
+  .string()
+  .regex(/^(?:[A-Za-z0-9_]|\{(?:version|digest12|date)\})(?:[A-Za-z0-9_.-]|\{(?:version|digest12|date)\})*$/, {
+    error: 'invalid tag template: tag characters plus the placeholders {version}, {digest12}, {date}',
+  });
 
 const stageSchema = z.strictObject({
   name: nameSchema,
   from: z.string().describe('registry name images are promoted from'),
   to: z.string().describe('registry name images are promoted into (a ci or prod registry)'),
-  tags: z.array(tagSchema).min(1).describe('tags whose digests this stage promotes'),
+  tags: z.array(tagSchema).min(1).describe('tags whose digests this stage promotes: the first one present in the source is resolved to a digest, once'),
+  targetTags: z
+    .array(tagTemplateSchema)
+    .min(1)
+    .optional()
+    .describe('tags set in the target (default: the stage name); placeholders {version} (image label org.opencontainers.image.version or --version), {digest12}, {date} (UTC YYYYMMDD)'),
+  movingTags: z
+    .array(tagSchema)
+    .optional()
+    .describe('target tags that may move to another digest (default: latest, tested, stable, plus the stage name); every other target tag is immutable'),
   gates: z.array(gateSchema).optional(),
   approval: approvalSchema.optional(),
   description: z.string().optional(),

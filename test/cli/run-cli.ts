@@ -7,6 +7,8 @@ import { join } from 'node:path';
 const BIN = join(import.meta.dirname, '../../bin/regtopo.js');
 // An empty docker config: tests must never pick up the machine's real credentials.
 const EMPTY_DOCKER_CONFIG = mkdtempSync(join(tmpdir(), 'regtopo-cli-dockercfg-'));
+// Commands pick up ./registries.yaml when present; by default run where there is none.
+const NEUTRAL_CWD = mkdtempSync(join(tmpdir(), 'regtopo-cli-cwd-'));
 
 export interface CliRun {
   code: number;
@@ -17,7 +19,7 @@ export interface CliRun {
 
 export function runCli(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<CliRun> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, DOCKER_CONFIG: EMPTY_DOCKER_CONFIG, ...env }, cwd, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, DOCKER_CONFIG: EMPTY_DOCKER_CONFIG, ...env }, cwd: cwd ?? NEUTRAL_CWD, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
       resolve({ code, stdout, stderr, json: () => JSON.parse(stdout) });
     });

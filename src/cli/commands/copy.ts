@@ -1,6 +1,7 @@
 /** `regtopo copy SRC DST`: digest-exact copy of an image, index or artifact. */
 import type { Command } from 'commander';
 import { addClientFlags, clientFromFlags } from '../client-flags.js';
+import { optionalTopology } from '../optional-topology.js';
 import { collectList, parsePositiveInt, type CliContext } from '../context.js';
 import { formatBytes, progressDisplay } from '../progress-display.js';
 import { writeGuard } from '../write-guard.js';
@@ -17,7 +18,8 @@ export function registerCopy(program: Command, ctx: CliContext): void {
     await ctx.run(self, async () => {
       const opts = ctx.options(self);
       const { copy } = await import('../../ops/copy.js');
-      const client = await clientFromFlags(opts);
+      const topology = await optionalTopology(opts);
+      const client = await clientFromFlags(opts, topology);
       const progress = progressDisplay(opts.verbose);
       try {
         const r = await copy(source, target, {
@@ -25,7 +27,7 @@ export function registerCopy(program: Command, ctx: CliContext): void {
           platforms: opts.platform as string[] | undefined,
           jobs: opts.jobs as number | undefined,
           progress: progress.onEvent,
-          authorizeWrite: await writeGuard(opts, 'copy'),
+          authorizeWrite: await writeGuard(topology, 'copy'),
         });
         progress.done();
         const text = r.upToDate

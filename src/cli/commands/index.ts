@@ -8,6 +8,7 @@ import { registerDemo } from './demo.js';
 import { registerValidate } from './validate.js';
 import { registerGraph } from './graph.js';
 import { registerSchema } from './schema.js';
+import { registerCheck } from './check.js';
 
 export const COMMANDS: RegisterCommand[] = [
   registerCopy,
@@ -18,4 +19,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerValidate,
   registerGraph,
   registerSchema,
+  registerCheck,
 ];

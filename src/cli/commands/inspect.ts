@@ -1,6 +1,7 @@
 /** `regtopo inspect REF`: digest, media type, platforms, config summary, referrers. */
 import type { Command } from 'commander';
 import { addClientFlags, clientFromFlags } from '../client-flags.js';
+import { optionalTopology } from '../optional-topology.js';
 import type { CliContext } from '../context.js';
 import { formatBytes } from '../progress-display.js';
 import type { InspectResult } from '../../ops/inspect.js';
@@ -11,7 +12,8 @@ export function registerInspect(program: Command, ctx: CliContext): void {
     await ctx.run(self, async () => {
       const opts = ctx.options(self);
       const { inspect } = await import('../../ops/inspect.js');
-      const client = await clientFromFlags(opts);
+      const topology = await optionalTopology(opts);
+      const client = await clientFromFlags(opts, topology);
       try {
         const r = await inspect(reference, { client });
         return { data: r, text: describe(r) };

@@ -1,6 +1,7 @@
 /** `regtopo tag SRC TAG…`: retag in place; only manifests move. */
 import type { Command } from 'commander';
 import { addClientFlags, clientFromFlags } from '../client-flags.js';
+import { optionalTopology } from '../optional-topology.js';
 import type { CliContext } from '../context.js';
 import { writeGuard } from '../write-guard.js';
 
@@ -14,9 +15,10 @@ export function registerTag(program: Command, ctx: CliContext): void {
     await ctx.run(self, async () => {
       const opts = ctx.options(self);
       const { tag } = await import('../../ops/tag.js');
-      const client = await clientFromFlags(opts);
+      const topology = await optionalTopology(opts);
+      const client = await clientFromFlags(opts, topology);
       try {
-        const r = await tag(source, tags, { client, authorizeWrite: await writeGuard(opts, 'tag') });
+        const r = await tag(source, tags, { client, authorizeWrite: await writeGuard(topology, 'tag') });
         const text = r.tags.map((t) => `${t.tag}: ${t.action}${t.previous ? ` (was ${t.previous})` : ''} → ${r.digest}`);
         return { data: r, text };
       } finally {

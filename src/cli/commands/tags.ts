@@ -1,6 +1,7 @@
 /** `regtopo tags REPO`: list a repository's tags. */
 import type { Command } from 'commander';
 import { addClientFlags, clientFromFlags } from '../client-flags.js';
+import { optionalTopology } from '../optional-topology.js';
 import type { CliContext } from '../context.js';
 
 export function registerTags(program: Command, ctx: CliContext): void {
@@ -9,7 +10,8 @@ export function registerTags(program: Command, ctx: CliContext): void {
     await ctx.run(self, async () => {
       const opts = ctx.options(self);
       const { listTags } = await import('../../ops/list-tags.js');
-      const client = await clientFromFlags(opts);
+      const topology = await optionalTopology(opts);
+      const client = await clientFromFlags(opts, topology);
       try {
         const tags = await listTags(repository, { client });
         return { data: { repository, tags }, text: tags };

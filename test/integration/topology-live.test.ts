@@ -1,0 +1,101 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkTopology } from '../../src/ops/check.js';
+import { parseTopology, requireValidTopology } from '../../src/topology/index.js';
+import { buildImage, pushImage, rawGetManifest, uniqueRepo } from '../support/images.js';
+import { registrySkipReason, startTestRegistry, type TestRegistry } from '../support/registry.js';
+import { runCli } from '../cli/run-cli.js';
+
+const skip = registrySkipReason('token');
+if (skip) console.warn(`skipping live topology tests: ${skip}`);
+
+describe.skipIf(skip)('topology against live registries: check and write authority', () => {
+  let ci: TestRegistry;
+  let prod: TestRegistry;
+  let archive: TestRegistry;
+  let file: string;
+  let yaml: string;
+  const env = () => ({ PROD_USER: prod.username!, PROD_PASS: prod.password! });
+  const repo = uniqueRepo('topo');
+  const built = buildImage({ layers: [5000] });
+
+  beforeAll(async () => {
+    [ci, prod, archive] = await Promise.all([
+      startTestRegistry('plain'),
+      // Prod: anyone may pull, only the promoter credential may push.
+      startTestRegistry('token', { tokenAnonymous: [{ repo: '**', actions: ['pull'] }] }),
+      // Archive left wide open: the audit must flag it.
+      startTestRegistry('plain'),
+    ]);
+    yaml = [
+      'version: 1',
+      'registries:',
+      `  ci: { role: ci, url: "http://${ci.host}" }`,
+      `  prod: { role: prod, url: "http://${prod.host}", credentials: { env: { username: PROD_USER, password: PROD_PASS } } }`,
+      `  archive: { role: archive, url: "http://${archive.host}" }`,
+      '',
+    ].join('\n');
+    file = join(mkdtempSync(join(tmpdir(), 'regtopo-topo-')), 'registries.yaml');
+    writeFileSync(file, yaml);
+    await pushImage(ci.url, repo, 'v1', built);
+  });
+  afterAll(async () => {
+    await Promise.all([ci?.stop(), prod?.stop(), archive?.stop()]);
+  });
+
+  it('check reports one line per registry and flags write authority that is not enforced', async () => {
+    const config = requireValidTopology(parseTopology(yaml, 'registries.yaml'));
+    const result = await checkTopology(config, { env: env() });
+    const byName = Object.fromEntries(result.registries.map((r) => [r.name, r]));
+    expect(byName.prod).toMatchObject({ reachable: true, access: 'authenticated', writableBy: [], findings: [] });
+    expect(byName.ci!.findings).toEqual(['anonymous can open an upload on ci registry "ci" (write authority not enforced)']);
+    expect(byName.archive!.findings).toEqual(['anonymous can open an upload on archive registry "archive" (write authority not enforced)']);
+    expect(result.findings).toBe(2);
+
+    const cli = await runCli(['check', '-f', file], env());
+    expect(cli.code).toBe(9);
+    const lines = cli.stdout.trim().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[1]).toMatch(/^prod +prod +http:\/\/127\.0\.0\.1:\d+ +ok \(authenticated, probes could not write\)$/);
+    expect(lines[3]).toBe('3 registries checked, 2 findings');
+  });
+
+  it('check flags refused credentials and unreachable registries', async () => {
+    const config = requireValidTopology(parseTopology(yaml.replace(`http://${archive.host}`, 'http://127.0.0.1:1'), 'registries.yaml'));
+    const result = await checkTopology(config, { env: { PROD_USER: prod.username!, PROD_PASS: 'wrong' } });
+    const byName = Object.fromEntries(result.registries.map((r) => [r.name, r]));
+    expect(byName.prod!.access).toBe('refused');
+    expect(byName.prod!.findings).toContain('configured credentials were refused');
+    expect(byName.archive!.reachable).toBe(false);
+    expect(byName.archive!.findings[0]).toMatch(/ECONNREFUSED/);
+  });
+
+  it('copy and tag into prod are refused before anything is written; ci accepts them', async () => {
+    const refused = await runCli(['copy', `${ci.host}/${repo}:v1`, `${prod.host}/${repo}:v1`, '-f', file], env());
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toBe('regtopo: refusing to copy into registry "prod" (role prod): prod is written only by promotion [rule write-authority]\n');
+    expect((await rawGetManifest(prod.url, repo, 'v1', { auth: { username: prod.username!, password: prod.password! } })).status).toBe(404);
+
+    const ok = await runCli(['copy', `${ci.host}/${repo}:v1`, `${ci.host}/${repo}-copy:v1`, '-f', file, '-o', 'json'], env());
+    expect(ok.code).toBe(0);
+    expect(ok.json().digest).toBe(built.digest);
+
+    const tagRefused = await runCli(['tag', `${archive.host}/${repo}:v1`, 'stable', '-f', file, '-o', 'json'], env());
+    expect(tagRefused.code).toBe(3);
+    expect(tagRefused.json().error.code).toBe('E_POLICY');
+    expect(tagRefused.json().error.message).toContain('refusing to tag into registry "archive" (role archive)');
+  });
+
+  it('./registries.yaml in the working directory applies without -f', async () => {
+    const dir = join(file, '..');
+    const r = await runCli(['copy', `${ci.host}/${repo}:v1`, `${archive.host}/${repo}:v1`], env(), dir);
+    expect(r.code).toBe(3);
+    const invalid = mkdtempSync(join(tmpdir(), 'regtopo-bad-'));
+    writeFileSync(join(invalid, 'registries.yaml'), 'version: 2\n');
+    const bad = await runCli(['copy', `${ci.host}/${repo}:v1`, `${ci.host}/${repo}:v2`], {}, invalid);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('regtopo: topology file registries.yaml is invalid (2 errors; run regtopo validate): registries.yaml:1:1: error [schema] missing required key "registries"\n');
+  });
+});
