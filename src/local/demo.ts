@@ -1,16 +1,20 @@
 /**
- * `regtopo demo`: the embedded default run. Starts local Distribution registries on loopback,
- * pushes a generated multi-arch image and moves it with regtopo's own operations, narrating each
- * step. Offline and self-cleaning, so it runs on a fresh machine with one command.
+ * `regtopo demo`: the embedded default run. Starts every registry of the example registries.yaml on
+ * loopback, then tells the story with regtopo's own operations: push, inspect, digest-exact copy,
+ * no-op copy, retag, platform subset, write authority refusing a copy into prod, and the live audit.
+ * Offline and self-cleaning, so it runs on a fresh machine with one command.
  */
+import { isRegtopoError } from '../errors.js';
+import type { Location } from '../ref/location.js';
+import { checkTopology } from '../ops/check.js';
 import { copy } from '../ops/copy.js';
 import { inspect } from '../ops/inspect.js';
-import { listTags } from '../ops/list-tags.js';
 import { tag } from '../ops/tag.js';
-import { Reference } from '../ref/reference.js';
-import { RegistryClient } from '../registry/registry-client.js';
+import { clientForTopology } from '../ops/topology-client.js';
+import { assertWriteAllowed } from '../topology/write-authority.js';
+import { resolveRegistryRef } from '../topology/registry-lookup.js';
 import { pushDemoImage } from './demo-image.js';
-import { startLocalRegistry, type LocalRegistry } from './local-registry.js';
+import { startDemoTopology } from './demo-topology.js';
 
 export interface DemoOptions {
   /** Receives the narration, one line at a time. */
@@ -28,42 +32,54 @@ export async function runDemo(options: DemoOptions): Promise<DemoStep[]> {
     steps.push({ step, detail });
     options.log(line);
   };
-  const registries: LocalRegistry[] = [];
-  const client = new RegistryClient();
+  const topo = await startDemoTopology();
+  const { config } = topo;
+  const client = clientForTopology(config, { credentials: { get: async () => undefined } });
   try {
-    const ci = await startLocalRegistry({});
-    registries.push(ci);
-    const prod = await startLocalRegistry({});
-    registries.push(prod);
-    say('start', { ci: ci.host, prod: prod.host }, `started registries: ci=${ci.host} prod=${prod.host}`);
+    const names = Object.values(config.registries).map((r) => `${r.name}=${r.host}`);
+    say('start', { registries: Object.fromEntries(Object.values(config.registries).map((r) => [r.name, r.host])) },
+      `started ${names.length} registries from registries.yaml (environment test): ${names.join(' ')}`);
 
-    const source = Reference.parse(`${ci.host}/demo/app:latest`);
-    const pushed = await pushDemoImage(client.repository(source), 'latest', {
+    const latest = resolveRegistryRef(config, 'ci-snapshots', 'demo/app:latest');
+    const pushed = await pushDemoImage(client.repository(latest), 'latest', {
       platforms: ['linux/amd64', 'linux/arm64/v8'], layersPerPlatform: 3, layerBytes: 256 * 1024, version: '1.0.0',
     });
-    say('push', { ref: source.toString(), digest: pushed }, `pushed generated 2-platform image ${source} → ${pushed}`);
+    say('push', { ref: latest.toString(), digest: pushed }, `CI pushed a generated 2-platform image ${latest} → ${pushed}`);
 
-    const info = await inspect(source.toString(), { client });
+    const info = await inspect(latest.toString(), { client });
     say('inspect', { platforms: info.platforms }, `inspect: ${info.mediaType}, platforms ${info.platforms?.map((p) => p.platform).join(', ')}`);
 
-    const target = `${prod.host}/demo/app:1.0.0`;
-    const first = await copy(source.toString(), target, { client });
-    say('copy', { ...first }, `copy → ${target}: ${first.blobs.copied} blobs, ${first.manifests.pushed} manifests, digest ${first.digest === pushed ? 'unchanged' : 'CHANGED'} (${first.durationMs} ms)`);
+    const guard = (op: 'copy' | 'tag') => (t: Location) => {
+      if (t.kind === 'registry') assertWriteAllowed(config, t.ref, op);
+    };
+    const target = resolveRegistryRef(config, 'ci-tests', 'demo/app:1.0.0').toString();
+    const first = await copy(latest.toString(), target, { client, authorizeWrite: guard('copy') });
+    say('copy', { ...first }, `copy → ci-tests ${target}: ${first.blobs.copied} blobs, ${first.manifests.pushed} manifests, digest ${first.digest === pushed ? 'unchanged' : 'CHANGED'} (${first.durationMs} ms)`);
 
-    const again = await copy(source.toString(), target, { client });
-    say('copy-again', { upToDate: again.upToDate }, `copy again: ${again.upToDate ? 'already up to date, nothing transferred' : 'copied again (unexpected)'}`);
+    const again = await copy(latest.toString(), target, { client, authorizeWrite: guard('copy') });
+    say('copy-again', { upToDate: again.upToDate }, `copy again: ${again.upToDate ? 'already up to date (two HEAD requests, nothing transferred)' : 'copied again (unexpected)'}`);
 
-    const retag = await tag(target, ['stable'], { client });
-    say('tag', { ...retag }, `tag ${target} → stable: ${retag.tags.map((t) => t.action).join(', ')} (manifest only)`);
+    const retag = await tag(target, ['stable'], { client, authorizeWrite: guard('tag') });
+    say('tag', { ...retag }, `tag ${target} → stable: ${retag.tags.map((t) => t.action).join(', ')} (manifest only, no blob traffic)`);
 
-    const amd64 = await copy(source.toString(), `${prod.host}/demo/app-amd64:1.0.0`, { client, platforms: ['linux/amd64'] });
-    say('copy-platform', { ...amd64 }, `copy linux/amd64 only → reduced index ${amd64.digest} (differs from source, as asked)`);
+    const sandbox = resolveRegistryRef(config, 'sandbox', 'demo/app-amd64:1.0.0').toString();
+    const amd64 = await copy(latest.toString(), sandbox, { client, platforms: ['linux/amd64'], authorizeWrite: guard('copy') });
+    say('copy-platform', { ...amd64 }, `copy linux/amd64 only → sandbox: reduced index ${amd64.digest} (differs from the source, as asked)`);
 
-    const tags = await listTags(`${prod.host}/demo/app`, { client });
-    say('tags', { tags }, `tags in prod demo/app: ${tags.join(', ')}`);
+    const prodRef = resolveRegistryRef(config, 'prod', 'demo/app:1.0.0').toString();
+    try {
+      await copy(latest.toString(), prodRef, { client, authorizeWrite: guard('copy') });
+      say('policy', { refused: false }, 'copy into prod was NOT refused (unexpected)');
+    } catch (err) {
+      if (!isRegtopoError(err) || err.code !== 'E_POLICY') throw err;
+      say('policy', { refused: true, message: err.message }, `copy into prod refused: ${err.message}`);
+    }
+
+    const audit = await checkTopology(config);
+    say('check', { findings: audit.findings }, `check: ${audit.registries.length} registries reachable; ${audit.findings} findings (the demo registries run without auth, so anyone could push to prod, replicas and archive: exactly what check exists to catch)`);
     return steps;
   } finally {
     await client.close();
-    await Promise.all(registries.map((r) => r.stop()));
+    await topo.stop();
   }
 }

@@ -1,0 +1,83 @@
+/**
+ * What every promotion operation shares: the topology, one RegistryClient, who is acting, the
+ * clock, and lookups from topology names (image, stage, registry) to repositories.
+ */
+import { userInfo } from 'node:os';
+import { RegtopoError } from '../../errors.js';
+import { Reference } from '../../ref/reference.js';
+import type { Descriptor } from '../../registry/descriptor.js';
+import type { RegistryClient } from '../../registry/registry-client.js';
+import type { RegistryRepository } from '../../registry/registry-repository.js';
+import type { PromotedImageSpec, PromotionStageSpec, Topology } from '../../topology/model.js';
+import { resolveRegistryRef } from '../../topology/registry-lookup.js';
+import { assertWriteAllowed } from '../../topology/write-authority.js';
+import { didYouMean } from '../../topology/suggest.js';
+
+export interface PromotionContext {
+  topology: Topology;
+  client: RegistryClient;
+  /** Who is acting, recorded in every record; default $REGTOPO_USER, else the OS user. */
+  by?: string;
+  /** Clock, for tests; default Date.now. */
+  now?: () => number;
+  /** Where webhook header variables are read; default process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export function actor(ctx: PromotionContext): string {
+  if (ctx.by) return ctx.by;
+  const env = ctx.env ?? process.env;
+  if (env.REGTOPO_USER) return env.REGTOPO_USER;
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function nowOf(ctx: PromotionContext): number {
+  return ctx.now ? ctx.now() : Date.now();
+}
+
+export function findImage(topology: Topology, name: string): PromotedImageSpec {
+  const image = topology.promotion.images.find((i) => i.name === name);
+  if (image) return image;
+  const known = topology.promotion.images.map((i) => i.name);
+  throw new RegtopoError('E_USAGE', `no promotion image "${name}" in the topology${didYouMean(name, known, `; known: ${known.join(', ') || 'none'}`)}`);
+}
+
+export function findStage(topology: Topology, name: string): PromotionStageSpec {
+  const stage = topology.promotion.stages.find((s) => s.name === name);
+  if (stage) return stage;
+  const known = topology.promotion.stages.map((s) => s.name);
+  throw new RegtopoError('E_USAGE', `no promotion stage "${name}" in the topology${didYouMean(name, known, `; known: ${known.join(', ') || 'none'}`)}`);
+}
+
+/** The image's reference (no tag) inside the registry named `registry`, under its namespace. */
+export function imageRef(topology: Topology, registry: string, image: PromotedImageSpec): Reference {
+  return resolveRegistryRef(topology, registry, image.repository);
+}
+
+export function repositoryOf(ctx: PromotionContext, ref: Reference): RegistryRepository {
+  return ctx.client.repository(ref);
+}
+
+/** Throws E_POLICY unless the topology lets promotion write into `ref`'s registry. */
+export function authorizePromotionWrite(topology: Topology | undefined, ref: { registry: string; repository: string }): void {
+  if (topology) assertWriteAllowed(topology, ref, 'promote');
+}
+
+/** HEAD `reference` in `repo`: its descriptor, or E_NOT_FOUND naming what was asked. */
+export async function resolveDescriptor(repo: RegistryRepository, reference: string): Promise<Descriptor> {
+  const head = await repo.headManifest(reference);
+  if (!head) throw new RegtopoError('E_NOT_FOUND', `${repo.description}:${reference}: manifest not found`);
+  return { mediaType: head.mediaType, digest: head.digest, size: head.size };
+}
+
+export function refString(ref: Reference): string {
+  return ref.toString();
+}
+
+export function parseRef(input: string | Reference): Reference {
+  return typeof input === 'string' ? Reference.parse(input) : input;
+}

@@ -1,0 +1,177 @@
+/**
+ * The record store: statuses, approvals and promotions kept in the registry next to the image they
+ * describe, as small OCI artifacts (empty config, one JSON layer, `subject` = the image).
+ *
+ * There is no read-modify-write anywhere: every record gets its own tag
+ * `rt<k>-<subject hex>-<name hash>-<time>-<random>`, so concurrent writers never touch the same
+ * object and never lose each other's records, on registries with or without the referrers API.
+ * Listing is a tag list filtered by prefix; each record is read by digest-verified GETs.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import pLimit from 'p-limit';
+import { RegtopoError } from '../../errors.js';
+import { digestOf, digestHex } from '../../ref/digest.js';
+import { parseManifest, type Descriptor } from '../../registry/descriptor.js';
+import { MediaType } from '../../registry/media-types.js';
+import type { RegistryRepository } from '../../registry/registry-repository.js';
+
+export type RecordKind = 'status' | 'approval' | 'promotion';
+
+export const RECORD_ARTIFACT_TYPE: Record<RecordKind, string> = {
+  status: 'application/vnd.regtopo.status.v1+json',
+  approval: 'application/vnd.regtopo.approval.v1+json',
+  promotion: 'application/vnd.regtopo.promotion.v1+json',
+};
+
+const KIND_LETTER: Record<RecordKind, string> = { status: 's', approval: 'a', promotion: 'p' };
+const LETTER_KIND: Record<string, RecordKind> = { s: 'status', a: 'approval', p: 'promotion' };
+
+const EMPTY_JSON = Buffer.from('{}');
+const EMPTY_DESCRIPTOR: Descriptor = { mediaType: MediaType.OciEmpty, digest: digestOf(EMPTY_JSON), size: EMPTY_JSON.length };
+const RECORD_TAG = /^rt([sap])-([a-f0-9]{64})-([a-f0-9]{8})-([a-z0-9]{13})-([a-f0-9]{6})$/;
+const READ_JOBS = 8;
+
+/** One record as read back: where it lives, what it is about, and its JSON body. */
+export interface StoredRecord<T> {
+  kind: RecordKind;
+  tag: string;
+  /** The record artifact's manifest digest: the evidence other records cite. */
+  digest: string;
+  /** The image digest the record is about. */
+  subject: string;
+  /** Milliseconds since the epoch, from the tag (the write time). */
+  time: number;
+  body: T;
+}
+
+/** 64 hex chars naming the subject in tags: its sha256 hex, or a sha256 of a longer digest. */
+export function subjectKey(digest: string): string {
+  const hex = digestHex(digest);
+  return hex.length === 64 && digest.startsWith('sha256:') ? hex : createHash('sha256').update(digest).digest('hex');
+}
+
+/** Tag prefix shared by the records of one kind (and optionally one subject). */
+export function recordTagPrefix(kind: RecordKind, subject?: string): string {
+  return `rt${KIND_LETTER[kind]}-${subject ? `${subjectKey(subject)}-` : ''}`;
+}
+
+export function isRecordTag(tag: string): boolean {
+  return RECORD_TAG.test(tag);
+}
+
+/** A fresh, unique tag for a record; < 128 characters, sortable by time within one name. */
+export function newRecordTag(kind: RecordKind, subject: string, name: string, now: number = Date.now()): string {
+  const nameHash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  const time = now.toString(36).padStart(13, '0');
+  return `${recordTagPrefix(kind, subject)}${nameHash}-${time}-${randomBytes(3).toString('hex')}`;
+}
+
+export function parseRecordTag(tag: string): { kind: RecordKind; subjectKey: string; time: number } | undefined {
+  const m = RECORD_TAG.exec(tag);
+  if (!m) return undefined;
+  return { kind: LETTER_KIND[m[1]!]!, subjectKey: m[2]!, time: parseInt(m[4]!, 36) };
+}
+
+export interface WriteRecordOptions {
+  now?: number;
+  /** Short key fields shown by registry UIs (io.regtopo.name / io.regtopo.value). */
+  name: string;
+  value?: string;
+}
+
+/** Pushes one record next to `subject` in `repo` under a new unique tag. */
+export async function writeRecord<T extends object>(
+  repo: RegistryRepository, subject: Descriptor, kind: RecordKind, body: T, options: WriteRecordOptions,
+): Promise<StoredRecord<T>> {
+  const now = options.now ?? Date.now();
+  const artifactType = RECORD_ARTIFACT_TYPE[kind];
+  const payload = Buffer.from(`${JSON.stringify(body)}\n`);
+  const layer: Descriptor = { mediaType: artifactType, digest: digestOf(payload), size: payload.length };
+  const annotations: Record<string, string> = {
+    'org.opencontainers.image.created': new Date(now).toISOString(),
+    'io.regtopo.name': options.name,
+  };
+  if (options.value !== undefined) annotations['io.regtopo.value'] = options.value;
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: MediaType.OciManifest,
+    artifactType,
+    config: EMPTY_DESCRIPTOR,
+    layers: [layer],
+    subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
+    annotations,
+  };
+  const bytes = Buffer.from(JSON.stringify(manifest));
+  await Promise.all([pushBlob(repo, EMPTY_DESCRIPTOR, EMPTY_JSON), pushBlob(repo, layer, payload)]);
+  const tag = newRecordTag(kind, subject.digest, options.name, now);
+  const raw = { bytes, mediaType: MediaType.OciManifest, digest: digestOf(bytes) };
+  await repo.putManifest(tag, raw);
+  return { kind, tag, digest: raw.digest, subject: subject.digest, time: now, body };
+}
+
+async function pushBlob(repo: RegistryRepository, desc: Descriptor, bytes: Buffer): Promise<void> {
+  if (await repo.hasBlob(desc)) return;
+  await repo.putBlob(desc, async () => Readable.from([bytes]));
+}
+
+/** The repository's tags; an absent repository has none. */
+export async function tagsOf(repo: RegistryRepository): Promise<string[]> {
+  try {
+    return await repo.listTags();
+  } catch (err) {
+    if (err instanceof RegtopoError && err.code === 'E_NOT_FOUND') return [];
+    throw err;
+  }
+}
+
+/** Record tags of one kind (all subjects, or one), from a tag list already fetched or fetched now. */
+export async function listRecordTags(repo: RegistryRepository, kind: RecordKind, subject?: string, tags?: string[]): Promise<string[]> {
+  const prefix = recordTagPrefix(kind, subject);
+  return (tags ?? (await tagsOf(repo))).filter((t) => t.startsWith(prefix) && isRecordTag(t));
+}
+
+/** Reads records by tag, oldest first; each is checked to be the kind and subject its tag says. */
+export async function readRecords<T>(repo: RegistryRepository, tags: string[]): Promise<StoredRecord<T>[]> {
+  const limit = pLimit(READ_JOBS);
+  const read = await Promise.all(tags.map((tag) => limit(() => readRecord<T>(repo, tag))));
+  return read.filter((r): r is StoredRecord<T> => r !== undefined).sort((a, b) => a.time - b.time || a.tag.localeCompare(b.tag));
+}
+
+async function readRecord<T>(repo: RegistryRepository, tag: string): Promise<StoredRecord<T> | undefined> {
+  const parsedTag = parseRecordTag(tag);
+  if (!parsedTag) return undefined;
+  const where = `${repo.description}:${tag}`;
+  let raw;
+  try {
+    raw = await repo.getManifest(tag);
+  } catch (err) {
+    // Deleted between listing and reading: not an error for a reader.
+    if (err instanceof RegtopoError && err.code === 'E_NOT_FOUND') return undefined;
+    throw err;
+  }
+  const parsed = parseManifest(raw, where);
+  const artifactType = RECORD_ARTIFACT_TYPE[parsedTag.kind];
+  const layer = parsed.kind === 'image' ? parsed.layers[0] : undefined;
+  if (parsed.artifactType !== artifactType || !parsed.subject || !layer || layer.mediaType !== artifactType) {
+    throw new RegtopoError('E_MANIFEST_INVALID', `${where}: not a regtopo ${parsedTag.kind} record`);
+  }
+  if (subjectKey(parsed.subject.digest) !== parsedTag.subjectKey) {
+    throw new RegtopoError('E_MANIFEST_INVALID', `${where}: record subject ${parsed.subject.digest} does not match its tag`);
+  }
+  if (layer.size > 1 << 20) throw new RegtopoError('E_MANIFEST_INVALID', `${where}: record payload too large (${layer.size} bytes)`);
+  const chunks: Buffer[] = [];
+  for await (const chunk of await repo.openBlob(layer)) chunks.push(chunk as Buffer);
+  let body: T;
+  try {
+    body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as T;
+  } catch {
+    throw new RegtopoError('E_MANIFEST_INVALID', `${where}: record payload is not JSON`);
+  }
+  return { kind: parsedTag.kind, tag, digest: raw.digest, subject: parsed.subject.digest, time: parsedTag.time, body };
+}
+
+/** Every record of `kind` about `subject` (or about any subject) in `repo`, oldest first. */
+export async function listRecords<T>(repo: RegistryRepository, kind: RecordKind, subject?: string, tags?: string[]): Promise<StoredRecord<T>[]> {
+  return readRecords<T>(repo, await listRecordTags(repo, kind, subject, tags));
+}
