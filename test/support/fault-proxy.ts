@@ -22,6 +22,11 @@ export type Fault =
   /** Send the registry's headers and the first `afterBytes` body bytes, then destroy the socket. */
   | { kind: 'dropMidBody'; afterBytes: number }
   | { kind: 'slowBody'; bytesPerSecond: number }
+  /**
+   * Serve the registry's tag list in pages of `pageSize`, linked with `Link: <…>; rel="next"` as
+   * paginating registries do (Distribution itself does not). `nextOrigin` makes the link absolute.
+   */
+  | { kind: 'paginateTags'; pageSize: number; nextOrigin?: string }
   /** Send the first `afterBytes` body bytes, then nothing more while keeping the connection open. */
   | { kind: 'stallBody'; afterBytes: number }
   /** Flip one byte (default: the middle one); headers, Content-Length and digest header unchanged. */
@@ -164,6 +169,17 @@ export async function startFaultProxy(targetUrl: string, options: FaultProxyOpti
       }
       const outHeaders: OutgoingHttpHeaders = {};
       for (const [k, v] of Object.entries(up.headers)) if (!HOP_BY_HOP.has(k) && v !== undefined) outHeaders[k] = v;
+      if (fault?.kind === 'paginateTags' && up.statusCode === 200) {
+        const chunks: Buffer[] = [];
+        up.on('data', (c: Buffer) => chunks.push(c));
+        up.on('end', () => {
+          const page = tagPage(JSON.parse(Buffer.concat(chunks).toString('utf8')), path, record.query, fault.pageSize, fault.nextOrigin);
+          delete outHeaders['content-length'];
+          respond(200, { ...outHeaders, ...(page.link ? { link: page.link } : {}), 'content-length': String(page.body.length) });
+          res.end(page.body);
+        });
+        return;
+      }
       if (typeof outHeaders.location === 'string' && outHeaders.location.startsWith(target.origin)) {
         outHeaders.location = url + outHeaders.location.slice(target.origin.length);
       }
@@ -256,3 +272,14 @@ function errorCodeFor(status: number): string {
   return 'UNAVAILABLE';
 }
 
+
+/** One page of a tag list, sorted, starting after `last`, with a rel="next" link when more remain. */
+function tagPage(doc: { name: string; tags: string[] | null }, path: string, query: string, pageSize: number, nextOrigin = ''): { body: Buffer; link?: string } {
+  const all = [...(doc.tags ?? [])].sort();
+  const last = new URLSearchParams(query).get('last');
+  const start = last === null ? 0 : all.findIndex((t) => t > last);
+  const tags = start === -1 ? [] : all.slice(start, start + pageSize);
+  const more = start !== -1 && start + pageSize < all.length;
+  const link = more ? `<${nextOrigin}${path}?n=${pageSize}&last=${encodeURIComponent(tags[tags.length - 1]!)}>; rel="next"` : undefined;
+  return { body: Buffer.from(JSON.stringify({ name: doc.name, tags })), link };
+}
