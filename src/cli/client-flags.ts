@@ -5,6 +5,7 @@
 import { Option, type Command } from 'commander';
 import type { RegistryClient } from '../registry/registry-client.js';
 import type { Topology } from '../topology/model.js';
+import type { GlobalOptions } from './output.js';
 
 export function addClientFlags(cmd: Command): Command {
   return cmd
@@ -32,4 +33,19 @@ export async function clientFromFlags(flags: ClientFlags, topology?: Topology): 
   }
   const { RegistryClient } = await import('../registry/registry-client.js');
   return new RegistryClient(options);
+}
+
+/**
+ * Runs `body` with a client for the flags (and the topology, when one is in play), closing the
+ * client afterwards whatever happens.
+ */
+export async function withClient<T>(flags: ClientFlags & GlobalOptions, body: (client: RegistryClient, topology: Topology | undefined) => Promise<T>): Promise<T> {
+  const { optionalTopology } = await import('./optional-topology.js');
+  const topology = await optionalTopology(flags);
+  const client = await clientFromFlags(flags, topology);
+  try {
+    return await body(client, topology);
+  } finally {
+    await client.close();
+  }
 }

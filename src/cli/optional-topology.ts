@@ -7,8 +7,9 @@ import type { Topology } from '../topology/model.js';
 import type { GlobalOptions } from './output.js';
 
 export async function optionalTopology(opts: GlobalOptions): Promise<Topology | undefined> {
-  const { locateTopologyFile, loadTopology, requireValidTopology } = await import('../topology/load.js');
+  const { locateTopologyFile } = await import('../topology/locate.js');
   const path = locateTopologyFile(opts.file);
   if (path === undefined) return undefined;
+  const { loadTopology, requireValidTopology } = await import('../topology/load.js');
   return requireValidTopology(await loadTopology({ path }, { env: opts.env }));
 }

@@ -5,7 +5,7 @@
 import { RegtopoError } from '../errors.js';
 
 export async function requireTopologyPath(file: string | undefined): Promise<string> {
-  const { locateTopologyFile } = await import('../topology/load.js');
+  const { locateTopologyFile } = await import('../topology/locate.js');
   const path = locateTopologyFile(file);
   if (path === undefined) throw new RegtopoError('E_CONFIG', 'no topology file: pass -f FILE or create ./registries.yaml');
   return path;

@@ -6,30 +6,20 @@
  * holds the content its name promises.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open as openFile, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, open as openFile, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { pipeline as pipelineCb, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { RegtopoError } from '../errors.js';
 import { assertDigest, digestAlgorithm, digestHex, isDigest, verifyBytes } from '../ref/digest.js';
-import { parseDescriptor, sniffMediaType, type Descriptor, type RawManifest } from './descriptor.js';
+import { sniffMediaType, type Descriptor, type RawManifest } from './descriptor.js';
 import type { ImageStore, OpenBlobOptions } from './image-store.js';
 import { MAX_MANIFEST_BYTES, MediaType } from './media-types.js';
 import { VerifyStream } from './verify-stream.js';
+import { INDEX_FILE, isMissing, readLayoutIndex, removeQuietly, updateLayoutIndex } from './oci-layout-index.js';
 
 const LAYOUT_FILE = 'oci-layout';
-const INDEX_FILE = 'index.json';
 const REF_NAME = 'org.opencontainers.image.ref.name';
-
-/** index.json as read: unknown top-level fields are kept so a rewrite loses nothing another tool wrote. */
-interface IndexDoc {
-  doc: Record<string, unknown>;
-  manifests: Descriptor[];
-}
-
-// Keyed by absolute directory, not by store instance: two stores opened on one layout in the same
-// process must still take turns rewriting index.json.
-const indexLocks = new Map<string, Promise<unknown>>();
 
 export class OciLayoutStore implements ImageStore {
   readonly description: string;
@@ -96,7 +86,7 @@ export class OciLayoutStore implements ImageStore {
       await this.commitBlob(digest, (tmp) => writeFile(tmp, manifest.bytes, { flag: 'wx' }));
     }
     if (byDigest) return;
-    await this.updateIndex((manifests) => [
+    await updateLayoutIndex(this.dir, (manifests) => [
       ...manifests.filter((d) => d.annotations?.[REF_NAME] !== reference),
       { mediaType: manifest.mediaType, digest, size: manifest.bytes.length, annotations: { [REF_NAME]: reference } },
     ]);
@@ -139,7 +129,7 @@ export class OciLayoutStore implements ImageStore {
   }
 
   async listTags(): Promise<string[]> {
-    const { manifests } = await this.readIndex();
+    const { manifests } = await readLayoutIndex(this.dir);
     const tags = new Set<string>();
     for (const d of manifests) {
       const tag = d.annotations?.[REF_NAME];
@@ -150,7 +140,7 @@ export class OciLayoutStore implements ImageStore {
 
   /** The digest a reference names and, when index.json lists it, the entry that carries its media type. */
   private async resolve(reference: string): Promise<{ digest?: string; entry?: Descriptor }> {
-    const { manifests } = await this.readIndex();
+    const { manifests } = await readLayoutIndex(this.dir);
     if (isDigest(reference)) return { digest: reference, entry: manifests.find((d) => d.digest === reference) };
     // ref.name should be unique; if another tool left duplicates, the later entry is the newer write.
     const entry = [...manifests].reverse().find((d) => d.annotations?.[REF_NAME] === reference);
@@ -173,55 +163,6 @@ export class OciLayoutStore implements ImageStore {
     // The file may have been replaced between stat and read.
     if (bytes.length > MAX_MANIFEST_BYTES) throw tooLarge();
     return bytes;
-  }
-
-  private async readIndex(): Promise<IndexDoc> {
-    const path = join(this.dir, INDEX_FILE);
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (err) {
-      // A layout with oci-layout but no index yet is just empty.
-      if (isMissing(err)) return { doc: { schemaVersion: 2, mediaType: MediaType.OciIndex }, manifests: [] };
-      throw err;
-    }
-    let doc: unknown;
-    try {
-      doc = JSON.parse(text);
-    } catch {
-      throw new RegtopoError('E_MANIFEST_INVALID', `${path}: not valid JSON`);
-    }
-    if (doc === null || typeof doc !== 'object' || !Array.isArray((doc as Record<string, unknown>).manifests)) {
-      throw new RegtopoError('E_MANIFEST_INVALID', `${path}: no "manifests" array`);
-    }
-    const raw = (doc as Record<string, unknown>).manifests as unknown[];
-    // Parsing validates each digest before it is ever turned into a path.
-    return { doc: doc as Record<string, unknown>, manifests: raw.map((d, i) => parseDescriptor(d, `${path} manifests[${i}]`)) };
-  }
-
-  /** Read-modify-write of index.json, one at a time per layout, replaced atomically by rename. */
-  private async updateIndex(change: (manifests: Descriptor[]) => Descriptor[]): Promise<void> {
-    const key = resolve(this.dir);
-    const previous = indexLocks.get(key) ?? Promise.resolve();
-    const run = previous.catch(() => {}).then(async () => {
-      const { doc, manifests } = await this.readIndex();
-      const text = JSON.stringify({ ...doc, manifests: change(manifests) });
-      const path = join(this.dir, INDEX_FILE);
-      const tmp = `${path}.${randomBytes(8).toString('hex')}.tmp`;
-      try {
-        await writeFile(tmp, text, { flag: 'wx' });
-        await rename(tmp, path);
-      } catch (err) {
-        await removeQuietly(tmp);
-        throw err;
-      }
-    });
-    indexLocks.set(key, run);
-    try {
-      await run;
-    } finally {
-      if (indexLocks.get(key) === run) indexLocks.delete(key);
-    }
   }
 
   /** Writes via `write(tmp)` and renames into place only if it succeeded; the temp file never survives. */
@@ -284,13 +225,4 @@ async function writeIfAbsent(path: string, text: string): Promise<void> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
-}
-
-async function removeQuietly(path: string): Promise<void> {
-  await unlink(path).catch(() => {});
-}
-
-function isMissing(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException).code;
-  return code === 'ENOENT' || code === 'ENOTDIR';
 }

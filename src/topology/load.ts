@@ -3,9 +3,7 @@
  * read is pure: YAML with positions → schema → defaults → environment overlay → rules. Invalid
  * content is a result, not an exception; only an unreadable file throws (E_CONFIG).
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { RegtopoError } from '../errors.js';
 import { formatDiagnostic, sortDiagnostics, type Diagnostic } from './diagnostic.js';
 import type { Topology } from './model.js';
@@ -15,7 +13,7 @@ import { runRules, TOPOLOGY_RULES, type TopologyRule } from './rules/index.js';
 import { checkSchema } from './schema-issues.js';
 import { parseYamlSource } from './yaml-source.js';
 
-export const DEFAULT_TOPOLOGY_FILE = 'registries.yaml';
+export { DEFAULT_TOPOLOGY_FILE, locateTopologyFile } from './locate.js';
 
 export type TopologySource = { path: string } | { text: string; name?: string };
 
@@ -59,15 +57,6 @@ export function parseTopology(text: string, file: string, options: LoadTopologyO
   return result(file, overlay.config, diagnostics);
 }
 
-/**
- * The topology file a command should use: `-f` as given, else ./registries.yaml when it exists,
- * else undefined (commands that need one say so; copy and tag then run without write authority).
- */
-export function locateTopologyFile(explicit: string | undefined, cwd: string = process.cwd()): string | undefined {
-  if (explicit) return explicit;
-  const candidate = resolve(cwd, DEFAULT_TOPOLOGY_FILE);
-  return existsSync(candidate) ? DEFAULT_TOPOLOGY_FILE : undefined;
-}
 
 /** The config of a valid result; otherwise E_TOPOLOGY_INVALID quoting the first error. */
 export function requireValidTopology(loaded: TopologyLoadResult): Topology {

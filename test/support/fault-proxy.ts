@@ -73,6 +73,12 @@ export interface FaultProxy {
   readonly storage: RedirectStorage;
   /** Added to every response the proxy sends (e.g. Docker Hub's ratelimit-limit/-remaining). */
   extraHeaders: Record<string, string>;
+  /**
+   * Docker Hub-style pull accounting: when set, every response carries `ratelimit-limit` and
+   * `ratelimit-remaining` (`N;w=window`), and each manifest GET that reaches the registry takes one
+   * from `remaining` (HEADs are free, as on Docker Hub). Cleared by reset().
+   */
+  rateLimit: { limit: number; remaining: number; window?: number } | undefined;
   addRule(rule: FaultRuleInit): FaultRule;
   clearRules(): void;
   count(method: string, path: RegExp): number;
@@ -93,7 +99,8 @@ export async function startFaultProxy(targetUrl: string, options: FaultProxyOpti
   const storage = await startRedirectStorage(target.origin, options.targetCa);
   const requests: ProxiedRequest[] = [];
   let rules: FaultRule[] = [];
-  const state = { extraHeaders: {} as Record<string, string> };
+  const state = { extraHeaders: {} as Record<string, string>, rateLimit: undefined as FaultProxy['rateLimit'] };
+  const MANIFEST_PATH = /^\/v2\/.+\/manifests\/[^/]+$/;
 
   const server = createServer((req, res) => handle(req, res));
   server.keepAliveTimeout = 60_000;
@@ -124,9 +131,12 @@ export async function startFaultProxy(targetUrl: string, options: FaultProxyOpti
     requests.push(record);
     const fault = takeRule(record.method, path)?.fault;
     if (fault) record.fault = fault.kind;
+    const quota = state.rateLimit;
+    if (quota && !fault && record.method === 'GET' && MANIFEST_PATH.test(path) && quota.remaining > 0) quota.remaining--;
     const respond = (status: number, headers: OutgoingHttpHeaders): void => {
       record.status = status;
-      res.writeHead(status, { ...headers, ...state.extraHeaders });
+      const limits = quota ? { 'ratelimit-limit': `${quota.limit};w=${quota.window ?? 21600}`, 'ratelimit-remaining': `${quota.remaining};w=${quota.window ?? 21600}` } : {};
+      res.writeHead(status, { ...headers, ...limits, ...state.extraHeaders });
     };
 
     if (fault?.kind === 'status') {
@@ -203,6 +213,12 @@ export async function startFaultProxy(targetUrl: string, options: FaultProxyOpti
     set extraHeaders(v: Record<string, string>) {
       state.extraHeaders = v;
     },
+    get rateLimit() {
+      return state.rateLimit;
+    },
+    set rateLimit(v: FaultProxy['rateLimit']) {
+      state.rateLimit = v;
+    },
     addRule(init) {
       const rule: FaultRule = { ...init, hits: 0 };
       rules.push(rule);
@@ -215,6 +231,7 @@ export async function startFaultProxy(targetUrl: string, options: FaultProxyOpti
       storage.reset();
       rules = [];
       state.extraHeaders = {};
+      state.rateLimit = undefined;
     },
     async stop() {
       server.closeAllConnections();

@@ -1,7 +1,6 @@
 /** `regtopo copy SRC DST`: digest-exact copy of an image, index or artifact. */
 import type { Command } from 'commander';
-import { addClientFlags, clientFromFlags } from '../client-flags.js';
-import { optionalTopology } from '../optional-topology.js';
+import { addClientFlags, withClient } from '../client-flags.js';
 import { collectList, parsePositiveInt, type CliContext } from '../context.js';
 import { formatBytes, progressDisplay } from '../progress-display.js';
 import { writeGuard } from '../write-guard.js';
@@ -18,30 +17,28 @@ export function registerCopy(program: Command, ctx: CliContext): void {
     await ctx.run(self, async () => {
       const opts = ctx.options(self);
       const { copy } = await import('../../ops/copy.js');
-      const topology = await optionalTopology(opts);
-      const client = await clientFromFlags(opts, topology);
       const progress = progressDisplay(opts.verbose);
-      try {
-        const r = await copy(source, target, {
-          client,
-          platforms: opts.platform as string[] | undefined,
-          jobs: opts.jobs as number | undefined,
-          progress: progress.onEvent,
-          authorizeWrite: await writeGuard(topology, 'copy'),
-        });
-        progress.done();
-        const text = r.upToDate
-          ? [`${r.target}: already at ${r.digest}, nothing copied`]
-          : [
-              `copied ${r.source} → ${r.target}`,
-              `digest ${r.digest}${r.platformSubset ? ` (platform subset: differs from source ${r.sourceDigest})` : ''}`,
-              `blobs: ${r.blobs.copied} copied, ${r.blobs.mounted} mounted, ${r.blobs.existing} already present; ${formatBytes(r.bytes)} in ${r.durationMs} ms`,
-            ];
-        return { data: r, text };
-      } finally {
-        progress.done();
-        await client.close();
-      }
+      return withClient(opts, async (client, topology) => {
+        try {
+          const r = await copy(source, target, {
+            client,
+            platforms: opts.platform as string[] | undefined,
+            jobs: opts.jobs as number | undefined,
+            progress: progress.onEvent,
+            authorizeWrite: await writeGuard(topology, 'copy'),
+          });
+          const text = r.upToDate
+            ? [`${r.target}: already at ${r.digest}, nothing copied`]
+            : [
+                `copied ${r.source} → ${r.target}`,
+                `digest ${r.digest}${r.platformSubset ? ` (platform subset: differs from source ${r.sourceDigest})` : ''}`,
+                `blobs: ${r.blobs.copied} copied, ${r.blobs.mounted} mounted, ${r.blobs.existing} already present; ${formatBytes(r.bytes)} in ${r.durationMs} ms`,
+              ];
+          return { data: r, text };
+        } finally {
+          progress.done();
+        }
+      });
     });
   });
 }

@@ -9,6 +9,7 @@ import { registerValidate } from './validate.js';
 import { registerGraph } from './graph.js';
 import { registerSchema } from './schema.js';
 import { registerCheck } from './check.js';
+import { registerMirror } from './mirror.js';
 
 export const COMMANDS: RegisterCommand[] = [
   registerCopy,
@@ -20,4 +21,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerGraph,
   registerSchema,
   registerCheck,
+  registerMirror,
 ];

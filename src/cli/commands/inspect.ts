@@ -1,7 +1,6 @@
 /** `regtopo inspect REF`: digest, media type, platforms, config summary, referrers. */
 import type { Command } from 'commander';
-import { addClientFlags, clientFromFlags } from '../client-flags.js';
-import { optionalTopology } from '../optional-topology.js';
+import { addClientFlags, withClient } from '../client-flags.js';
 import type { CliContext } from '../context.js';
 import { formatBytes } from '../progress-display.js';
 import type { InspectResult } from '../../ops/inspect.js';
@@ -12,14 +11,10 @@ export function registerInspect(program: Command, ctx: CliContext): void {
     await ctx.run(self, async () => {
       const opts = ctx.options(self);
       const { inspect } = await import('../../ops/inspect.js');
-      const topology = await optionalTopology(opts);
-      const client = await clientFromFlags(opts, topology);
-      try {
+      return withClient(opts, async (client) => {
         const r = await inspect(reference, { client });
         return { data: r, text: describe(r) };
-      } finally {
-        await client.close();
-      }
+      });
     });
   });
 }

@@ -1,7 +1,6 @@
 /** `regtopo tag SRC TAG…`: retag in place; only manifests move. */
 import type { Command } from 'commander';
-import { addClientFlags, clientFromFlags } from '../client-flags.js';
-import { optionalTopology } from '../optional-topology.js';
+import { addClientFlags, withClient } from '../client-flags.js';
 import type { CliContext } from '../context.js';
 import { writeGuard } from '../write-guard.js';
 
@@ -15,15 +14,11 @@ export function registerTag(program: Command, ctx: CliContext): void {
     await ctx.run(self, async () => {
       const opts = ctx.options(self);
       const { tag } = await import('../../ops/tag.js');
-      const topology = await optionalTopology(opts);
-      const client = await clientFromFlags(opts, topology);
-      try {
+      return withClient(opts, async (client, topology) => {
         const r = await tag(source, tags, { client, authorizeWrite: await writeGuard(topology, 'tag') });
         const text = r.tags.map((t) => `${t.tag}: ${t.action}${t.previous ? ` (was ${t.previous})` : ''} → ${r.digest}`);
         return { data: r, text };
-      } finally {
-        await client.close();
-      }
+      });
     });
   });
 }

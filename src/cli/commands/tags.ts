@@ -1,7 +1,6 @@
 /** `regtopo tags REPO`: list a repository's tags. */
 import type { Command } from 'commander';
-import { addClientFlags, clientFromFlags } from '../client-flags.js';
-import { optionalTopology } from '../optional-topology.js';
+import { addClientFlags, withClient } from '../client-flags.js';
 import type { CliContext } from '../context.js';
 
 export function registerTags(program: Command, ctx: CliContext): void {
@@ -10,14 +9,10 @@ export function registerTags(program: Command, ctx: CliContext): void {
     await ctx.run(self, async () => {
       const opts = ctx.options(self);
       const { listTags } = await import('../../ops/list-tags.js');
-      const topology = await optionalTopology(opts);
-      const client = await clientFromFlags(opts, topology);
-      try {
+      return withClient(opts, async (client) => {
         const tags = await listTags(repository, { client });
         return { data: { repository, tags }, text: tags };
-      } finally {
-        await client.close();
-      }
+      });
     });
   });
 }

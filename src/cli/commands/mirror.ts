@@ -1,0 +1,47 @@
+/** `regtopo mirror`: run the topology's mirror rules into the Archive (see ops/mirror/run.ts). */
+import { InvalidArgumentError, type Command } from 'commander';
+import type { CliContext } from '../context.js';
+import { collectList, parsePositiveInt } from '../context.js';
+import { ExitCode } from '../exit-codes.js';
+import { requireTopologyPath } from '../topology-file.js';
+
+export function registerMirror(program: Command, ctx: CliContext): void {
+  program
+    .command('mirror')
+    .description('mirror upstream images (Docker Hub by default) into the archive as the topology\'s mirrors: rules say; HEAD-only when nothing changed')
+    .option('--rule <name>', 'only this rule (repeatable, or comma-separated)', collectList)
+    .option('--dry-run', 'decide and report; write and pull nothing', false)
+    .option('--shard <I/N>', 'this worker\'s share of the (rule, tag) pairs, e.g. 2/3')
+    .option('--lock <file>', 'hold this lock file for the run; exit 14 if another run holds it')
+    .option('--reserve <n>', 'stop (exit 13) before an upstream pull once its remaining quota is at or below N (default 10)', parseNonNegativeInt)
+    .option('-j, --jobs <n>', 'tags mirrored in parallel per rule (default 4)', parsePositiveInt('--jobs'))
+    .action(async (_o: unknown, self: Command) => {
+      await ctx.run(self, async () => {
+        const opts = ctx.options(self);
+        const { loadTopology, requireValidTopology } = await import('../../topology/index.js');
+        const { mirror, formatReport } = await import('../../ops/mirror/index.js');
+        const config = requireValidTopology(await loadTopology({ path: await requireTopologyPath(opts.file) }, { env: opts.env }));
+        const report = await mirror(config, {
+          rules: opts.rule as string[] | undefined,
+          dryRun: opts.dryRun === true,
+          shard: opts.shard as string | undefined,
+          lockFile: opts.lock as string | undefined,
+          reserve: opts.reserve as number | undefined,
+          jobs: opts.jobs as number | undefined,
+          clientOptions: { logger: opts.verbose ? (l: string) => process.stderr.write(`${l}\n`) : undefined },
+        });
+        const exitCode =
+          report.outcome === 'rate-reserve' ? ExitCode.RateReserve
+          : report.outcome === 'rate-limited' ? ExitCode.RateLimited
+          : report.outcome === 'partial' ? ExitCode.Failed
+          : ExitCode.Ok;
+        return { data: report, text: formatReport(report), exitCode };
+      });
+    });
+}
+
+function parseNonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`--reserve must be a non-negative integer, got "${value}"`);
+  return n;
+}
