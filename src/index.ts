@@ -72,3 +72,14 @@ export type { MirrorDemoContext, MirrorDemoResult } from './ops/mirror/demo.js';
 // Local registries (demo and tests)
 export { startLocalRegistry } from './local/local-registry.js';
 export type { LocalRegistry, LocalRegistryOptions } from './local/local-registry.js';
+
+// Promotion pipeline: statuses kept next to the image, gates, plans, approvals, history, inventory
+export {
+  setStatus, getStatuses, evaluateGates, planPromotion, hashPlan, approve, reject, listApprovals, parseImageDigest,
+  runCommandHook, runWebhookHook, promote, history, inventory, RECORD_ARTIFACT_TYPE, listRecords,
+} from './ops/promotion/index.js';
+export type {
+  PromotionContext, SetStatusOptions, SetStatusResult, StatusesResult, StatusEntry, GateResult, GateEvaluation, PromotionPlan, PlanTarget,
+  PlanOptions, EdgeAction, ApprovalState, ApprovalBody, DecideOptions, DecisionResult, ApprovalsResult, ApprovalEntry, PendingApproval,
+  HookDecision, PromoteOptions, PromoteReport, PromoteItem, HistoryEntry, InventoryEntry, RecordKind, StoredRecord, PromotionBody,
+} from './ops/promotion/index.js';

@@ -1,0 +1,68 @@
+/**
+ * Inventory: for each image, what each place in the pipeline holds now. The source registry's
+ * build tag, then per stage the digest its target tags name, which of those tags point there, the
+ * statuses and approvals recorded with it, and when it was promoted.
+ */
+import type { PromotedImageSpec, PromotionStageSpec } from '../../topology/model.js';
+import type { ApprovalBody } from './approval-state.js';
+import { imageRef, type PromotionContext } from './context.js';
+import { history, type HistoryEntry } from './history.js';
+import { listRecords, tagsOf } from './records.js';
+import { statusesOf } from './statuses.js';
+
+export interface InventoryEntry {
+  image: string;
+  /** The stage whose target this is, or "source" for where builds land. */
+  stage: string;
+  registry: string;
+  repository: string;
+  digest?: string;
+  tags: string[];
+  statuses: Array<{ name: string; value: string; by: string; at: string }>;
+  approvals: Array<{ stage: string; decision: string; by: string; at: string }>;
+  promotedAt?: string;
+  promotedBy?: string;
+}
+
+export async function inventory(ctx: PromotionContext, options: { images?: string[] } = {}): Promise<InventoryEntry[]> {
+  const images = ctx.topology.promotion.images.filter((i) => !options.images?.length || options.images.includes(i.name));
+  const out: InventoryEntry[] = [];
+  for (const image of images) {
+    const past = await history(ctx, image.name);
+    const first = ctx.topology.promotion.stages[0];
+    const sourceTags = first ? first.tags : ['latest'];
+    out.push(await entryFor(ctx, image, 'source', image.source, sourceTags, past));
+    for (const stage of ctx.topology.promotion.stages) out.push(await entryFor(ctx, image, stage.name, stage.to, stageTags(stage, past, image), past));
+  }
+  return out;
+}
+
+/** Plain target tags of the stage, plus the tags its newest promotion actually set. */
+function stageTags(stage: PromotionStageSpec, past: HistoryEntry[], image: PromotedImageSpec): string[] {
+  const plain = stage.targetTags.filter((t) => !t.includes('{'));
+  const last = past.find((h) => h.stage === stage.name && h.image === image.name);
+  const set = last ? last.targets.map((r) => r.slice(r.lastIndexOf(':') + 1)) : [];
+  return [...new Set([...plain, ...set])];
+}
+
+async function entryFor(ctx: PromotionContext, image: PromotedImageSpec, stage: string, registry: string, tags: string[], past: HistoryEntry[]): Promise<InventoryEntry> {
+  const ref = imageRef(ctx.topology, registry, image);
+  const repo = ctx.client.repository(ref);
+  const entry: InventoryEntry = { image: image.name, stage, registry, repository: ref.name, tags: [], statuses: [], approvals: [] };
+  const heads = await Promise.all(tags.map(async (t) => ({ tag: t, digest: (await repo.headManifest(t).catch(() => undefined))?.digest })));
+  const found = heads.find((h) => h.digest);
+  if (!found) return entry;
+  entry.digest = found.digest;
+  entry.tags = heads.filter((h) => h.digest === found.digest).map((h) => h.tag);
+  const repoTags = await tagsOf(repo);
+  const { current } = await statusesOf(repo, found.digest!, repoTags);
+  entry.statuses = current.map((s) => ({ name: s.name, value: s.value, by: s.by, at: s.at }));
+  const approvals = await listRecords<ApprovalBody>(repo, 'approval', found.digest, repoTags);
+  entry.approvals = approvals.map((a) => ({ stage: a.body.stage, decision: a.body.decision, by: a.body.by, at: a.body.at }));
+  const promoted = past.find((h) => h.stage === stage && h.digest === found.digest);
+  if (promoted) {
+    entry.promotedAt = promoted.at;
+    entry.promotedBy = promoted.by;
+  }
+  return entry;
+}
