@@ -15,7 +15,9 @@ export async function main(argv: string[]): Promise<number> {
 
   const program = new Command('regtopo')
     .description('Container registry topologies: digest-exact copy, promotion and mirroring')
-    .version(pkg.version, '-V, --version')
+    // `regtopo --version` is answered by bin/regtopo.js before this module loads; not registering it
+    // here leaves `--version V` free for promote/plan/approve, where the issue wants it.
+    .addHelpText('after', `\nregtopo ${pkg.version} (regtopo --version prints it)`)
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('-v, --verbose', 'log progress and HTTP activity to stderr', false)
     .option('-f, --file <path>', 'topology file (default: ./registries.yaml when present)')

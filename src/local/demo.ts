@@ -15,6 +15,7 @@ import { assertWriteAllowed } from '../topology/write-authority.js';
 import { resolveRegistryRef } from '../topology/registry-lookup.js';
 import { pushDemoImage } from './demo-image.js';
 import { startDemoTopology } from './demo-topology.js';
+import { runPromotionDemo } from './promotion-demo.js';
 
 export interface DemoOptions {
   /** Receives the narration, one line at a time. */
@@ -77,6 +78,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoStep[]> {
 
     const audit = await checkTopology(config);
     say('check', { findings: audit.findings }, `check: ${audit.registries.length} registries reachable; ${audit.findings} findings (the demo registries run without auth, so anyone could push to prod, replicas and archive: exactly what check exists to catch)`);
+
+    options.log('--- promotion: statuses, gates, approval, promote ---');
+    const hosts = Object.fromEntries(Object.values(config.registries).map((r) => [r.name, r.host]));
+    steps.push(...(await runPromotionDemo({ hosts, client, log: options.log })).map((s) => ({ ...s, step: `promotion:${s.step}` })));
     return steps;
   } finally {
     await client.close();

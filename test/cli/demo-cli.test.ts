@@ -21,6 +21,9 @@ describe.skipIf(!findRegistryBinary())('regtopo demo (the embedded default run)'
     const r = await runCli(['demo']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('copy into prod refused: refusing to copy into registry "prod" (role prod)');
+    expect(r.stdout).toMatch(/promote → prod: refused \[E_GATE_FAILED\].*security-scan missing/);
+    expect(r.stdout).toMatch(/promote → prod: refused \[E_APPROVAL_PENDING\]/);
+    expect(r.stdout).toMatch(/promote → prod: promoted \(tested created, 1\.0\.0 created\)/);
     expect(r.stdout.trim().split('\n').at(-1)).toBe('demo finished');
   });
 });

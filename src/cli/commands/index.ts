@@ -8,6 +8,12 @@ import { registerDemo } from './demo.js';
 import { registerValidate } from './validate.js';
 import { registerGraph } from './graph.js';
 import { registerSchema } from './schema.js';
+import { registerStatus } from './status.js';
+import { registerPlan } from './plan.js';
+import { registerPromote } from './promote.js';
+import { registerApprove } from './approve.js';
+import { registerHistory } from './history.js';
+import { registerInventory } from './inventory.js';
 import { registerCheck } from './check.js';
 import { registerMirror } from './mirror.js';
 
@@ -22,4 +28,10 @@ export const COMMANDS: RegisterCommand[] = [
   registerSchema,
   registerCheck,
   registerMirror,
+  registerStatus,
+  registerPlan,
+  registerPromote,
+  registerApprove,
+  registerHistory,
+  registerInventory,
 ];

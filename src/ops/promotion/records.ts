@@ -10,7 +10,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import pLimit from 'p-limit';
-import { RegtopoError } from '../../errors.js';
+import { RegistryError, RegtopoError } from '../../errors.js';
 import { digestOf, digestHex } from '../../ref/digest.js';
 import { parseManifest, type Descriptor } from '../../registry/descriptor.js';
 import { MediaType } from '../../registry/media-types.js';
@@ -103,11 +103,30 @@ export async function writeRecord<T extends object>(
     annotations,
   };
   const bytes = Buffer.from(JSON.stringify(manifest));
-  await Promise.all([pushBlob(repo, EMPTY_DESCRIPTOR, EMPTY_JSON), pushBlob(repo, layer, payload)]);
   const tag = newRecordTag(kind, subject.digest, options.name, now);
   const raw = { bytes, mediaType: MediaType.OciManifest, digest: digestOf(bytes) };
-  await repo.putManifest(tag, raw);
+  await settleBlobRace(async () => {
+    await Promise.all([pushBlob(repo, EMPTY_DESCRIPTOR, EMPTY_JSON), pushBlob(repo, layer, payload)]);
+    await repo.putManifest(tag, raw);
+  });
   return { kind, tag, digest: raw.digest, subject: subject.digest, time: now, body };
+}
+
+/**
+ * Runs an idempotent push, again when the registry reports a blob it was just given as unknown:
+ * Distribution can do that while another client uploads the same blob concurrently (every record
+ * shares the empty config; concurrent promotions push the same layers).
+ */
+export async function settleBlobRace<T>(push: () => Promise<T>, attempts = 6): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await push();
+    } catch (err) {
+      const blobUnknown = err instanceof RegistryError && err.hasSpecCode('MANIFEST_BLOB_UNKNOWN');
+      if (!blobUnknown || attempt >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, 50 * attempt + Math.random() * 100));
+    }
+  }
 }
 
 async function pushBlob(repo: RegistryRepository, desc: Descriptor, bytes: Buffer): Promise<void> {

@@ -1,0 +1,70 @@
+/** `regtopo approve|reject IMAGE@DIGEST --stage S --by NAME` and `regtopo approvals [--pending]`. */
+import type { Command } from 'commander';
+import { addClientFlags } from '../client-flags.js';
+import type { CliContext } from '../context.js';
+import { withPromotionContext } from '../promotion-context.js';
+
+export function registerApprove(program: Command, ctx: CliContext): void {
+  for (const decision of ['approve', 'reject'] as const) {
+    addClientFlags(
+      program
+        .command(decision)
+        .description(`${decision} promoting one digest to a stage (recorded next to the image, bound to the current plan)`)
+        .argument('<image@digest>', 'promotion image name and digest, e.g. app@sha256:…')
+        .requiredOption('--stage <stage>', 'stage the decision is for')
+        .option('--by <name>', 'who decides (default $REGTOPO_USER or the OS user)')
+        .option('--comment <text>', 'reason or note stored with the decision')
+        .option('--version <version>', 'value of {version} in tag templates, when the image has no version label'),
+    ).action(async (target: string, _o: unknown, self: Command) => {
+      await ctx.run(self, async () => {
+        const opts = ctx.options(self);
+        const lib = await import('../../ops/promotion/approvals.js');
+        const { image, digest } = lib.parseImageDigest(target);
+        return withPromotionContext(opts, async (pctx) => {
+          const input = { image, digest, stage: opts.stage as string, comment: opts.comment as string | undefined, version: opts.version as string | undefined };
+          const r = decision === 'approve' ? await lib.approve(pctx, input) : await lib.reject(pctx, input);
+          const s = r.state;
+          return {
+            data: r,
+            text: [
+              `${r.decision} ${image}@${digest} for ${r.plan.stage} (plan ${r.plan.planHash})`,
+              `approval now ${s.state}${s.type === 'manual' ? ` (${s.approvedBy.length}/${s.quorum}${s.approvedBy.length ? `: ${s.approvedBy.join(', ')}` : ''})` : ''}`,
+            ],
+          };
+        });
+      });
+    });
+  }
+
+  addClientFlags(
+    program
+      .command('approvals')
+      .description('list approval decisions and the promotions waiting for one')
+      .argument('[images...]', 'promotion image names (default: all)')
+      .option('--pending', 'only what waits for an approval', false),
+  ).action(async (images: string[], _o: unknown, self: Command) => {
+    await ctx.run(self, async () => {
+      const opts = ctx.options(self);
+      const { listApprovals } = await import('../../ops/promotion/approvals.js');
+      return withPromotionContext(opts, async (pctx) => {
+        const names = images.length ? images : [undefined];
+        const pending = [];
+        const decisions = [];
+        for (const image of names) {
+          const r = await listApprovals(pctx, { pendingOnly: opts.pending as boolean, image });
+          pending.push(...r.pending);
+          decisions.push(...r.decisions);
+        }
+        const text = [
+          pending.length ? 'pending:' : 'pending: none',
+          ...pending.map((p) => `  ${p.image}@${p.digest} → ${p.stage}: ${p.approvedBy.length}/${p.quorum} approvals; ${p.approveWith}`),
+        ];
+        if (!opts.pending) {
+          text.push(decisions.length ? 'decisions:' : 'decisions: none');
+          text.push(...decisions.map((d) => `  ${d.at} ${d.decision.padEnd(8)} ${d.image}@${d.digest.slice(0, 19)} → ${d.stage} by ${d.by}${d.comment ? `: ${d.comment}` : ''}`));
+        }
+        return { data: opts.pending ? { pending } : { pending, decisions }, text };
+      });
+    });
+  });
+}

@@ -1,0 +1,15 @@
+/** Text rendering shared by the promotion commands. */
+import type { PromotionPlan } from '../ops/promotion/plan.js';
+
+export function planLines(plan: PromotionPlan): string[] {
+  const lines = [
+    `${plan.image} → ${plan.stage}: ${plan.action}${plan.promoted ? ' (already promoted)' : ''}`,
+    `  source ${plan.source.ref}${plan.source.tag ? ` (from tag ${plan.source.tag})` : ''}`,
+  ];
+  for (const t of plan.targets) lines.push(`  ${t.action.padEnd(7)} ${t.ref}${t.moving ? ' (moving)' : ''}${t.current && t.current !== plan.source.digest ? ` now ${t.current}` : ''}${t.reason ? ` - ${t.reason}` : ''}`);
+  for (const g of plan.gates) lines.push(`  gate ${g.satisfied ? 'ok  ' : 'FAIL'} ${g.reason}${g.evidence ? ` [${g.evidence.slice(0, 19)}]` : ''}`);
+  const a = plan.approval;
+  lines.push(`  approval ${a.state}${a.required ? ` (${a.type}${a.type === 'manual' ? `, ${a.approvedBy.length}/${a.quorum}` : ''})` : ''}${a.reason ? `: ${a.reason}` : ''}`);
+  lines.push(`  plan ${plan.planHash}`);
+  return lines;
+}

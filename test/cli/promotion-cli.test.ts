@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { promotionFixture, pushVersioned, startPromotionRegistries, type PromotionRegistries } from '../support/promotion-topology.js';
+import { registrySkipReason } from '../support/registry.js';
+import { runCli } from './run-cli.js';
+
+const skip = registrySkipReason();
+
+describe.skipIf(skip)('promotion commands (built CLI)', () => {
+  let regs: PromotionRegistries;
+  beforeAll(async () => {
+    regs = await startPromotionRegistries();
+  });
+  afterAll(async () => {
+    await regs?.stop();
+  });
+
+  it('walks the pipeline with exit codes 10 (gate), 11 (pending), 12 (rejected) and JSON output', async () => {
+    const fx = promotionFixture(regs);
+    const f = ['-f', fx.file];
+    const built = await pushVersioned(regs.snapshots, fx.repo, 'latest', '7.0.0');
+
+    let r = await runCli([...f, '-o', 'json', 'promote', 'app', '--to', 'tested']);
+    expect(r.code).toBe(10);
+    expect(r.json()).toMatchObject({ ok: false, errorCode: 'E_GATE_FAILED' });
+
+    r = await runCli([...f, '-o', 'json', 'status', 'set', `${regs.snapshots.host}/${fx.repo}:latest`, 'tests=passed', '--by', 'ci', '--detail', 'all green']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json()).toMatchObject({ digest: built.digest, status: { name: 'tests', value: 'passed', by: 'ci' } });
+    r = await runCli([...f, '-o', 'json', 'status', 'get', `${regs.snapshots.host}/${fx.repo}:latest`]);
+    expect(r.json().current).toMatchObject([{ name: 'tests', value: 'passed', detail: 'all green' }]);
+
+    r = await runCli([...f, 'promote', '--all', '--to', 'tested']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('promoted');
+
+    r = await runCli([...f, '-o', 'json', 'promote', 'app', '--to', 'prod']);
+    expect(r.code).toBe(10);
+    r = await runCli([...f, 'status', 'set', `${regs.tests.host}/${fx.repo}:tested`, 'scan=clean']);
+    expect(r.code, r.stderr).toBe(0);
+
+    r = await runCli([...f, '-o', 'json', 'plan', 'app', '--to', 'prod', '--version', '7.0.0-rc1']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json().plans[0].targets.map((t: { tag: string }) => t.tag)).toEqual(['tested', '7.0.0-rc1']);
+    r = await runCli([...f, 'plan', 'app', '--to', 'prod']);
+    expect(r.stdout).toContain('approval pending');
+
+    r = await runCli([...f, '-o', 'json', 'promote', 'app', '--to', 'prod']);
+    expect(r.code).toBe(11);
+    expect(r.json().errorCode).toBe('E_APPROVAL_PENDING');
+    r = await runCli([...f, '-o', 'json', 'approvals', '--pending']);
+    expect(r.json().pending).toMatchObject([{ image: 'app', stage: 'prod', digest: built.digest }]);
+
+    r = await runCli([...f, 'reject', `app@${built.digest}`, '--stage', 'prod', '--by', 'bob', '--comment', 'not today']);
+    expect(r.code, r.stderr).toBe(0);
+    r = await runCli([...f, 'promote', 'app', '--to', 'prod']);
+    expect(r.code).toBe(12);
+    expect(r.stdout).toContain('not today');
+
+    // A fresh build of the same version: a new plan, so the old rejection does not apply.
+    const again = await pushVersioned(regs.tests, fx.repo, 'tested', '7.0.0');
+    await runCli([...f, 'status', 'set', `${regs.tests.host}/${fx.repo}:tested`, 'scan=accepted']);
+    r = await runCli([...f, '-o', 'json', 'approve', `app@${again.digest}`, '--stage', 'prod', '--by', 'alice']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json().state.state).toBe('approved');
+    r = await runCli([...f, '-o', 'json', 'promote', 'app', '--to', 'prod', '--dry-run']);
+    expect(r.code).toBe(0);
+    expect(r.json().results[0].outcome).toBe('planned');
+    r = await runCli([...f, '-o', 'json', 'promote', 'app', '--to', 'prod']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.json().results[0]).toMatchObject({ outcome: 'promoted', digest: again.digest });
+
+    r = await runCli([...f, '-o', 'json', 'history', 'app']);
+    expect(r.json().history.map((h: { stage: string }) => h.stage)).toEqual(['prod', 'tested']);
+    r = await runCli([...f, 'history', 'app']);
+    expect(r.stdout).toContain('approved by alice');
+    r = await runCli([...f, '-o', 'json', 'inventory']);
+    const prod = r.json().inventory.find((e: { stage: string }) => e.stage === 'prod');
+    expect(prod).toMatchObject({ digest: again.digest, registry: 'prod' });
+    expect(prod.tags.sort()).toEqual(['7.0.0', 'tested']);
+    r = await runCli([...f, 'inventory']);
+    expect(r.stdout).toContain('scan=accepted');
+
+    r = await runCli([...f, 'promote', '--to', 'prod']);
+    expect(r.code).toBe(2);
+  });
+});

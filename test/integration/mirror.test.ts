@@ -1,0 +1,226 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { staticCredentials } from '../../src/auth/credential.js';
+import { acquireLock } from '../../src/ops/mirror/lock.js';
+import { mirror, SOURCE_DIGEST_ANNOTATION, type MirrorOptions } from '../../src/ops/mirror/run.js';
+import type { MirrorReport } from '../../src/ops/mirror/report.js';
+import type { Topology } from '../../src/topology/model.js';
+import { buildImage, buildIndex, buildZeroLayerImage, rawGetManifest, uniqueRepo } from '../support/images.js';
+import { startMirrorEnv, type MirrorEnv } from '../support/mirror-env.js';
+import { registrySkipReason } from '../support/registry.js';
+
+const skip = registrySkipReason();
+
+describe.skipIf(skip)('mirror: upstream stand-in behind the accounting proxy → archive', () => {
+  let env: MirrorEnv;
+  const run = (config: Topology, options: MirrorOptions = {}): Promise<MirrorReport> =>
+    mirror(config, { clientOptions: { fallbackCredentials: staticCredentials({}) }, ...options });
+  const byTag = (r: MirrorReport) => Object.fromEntries(r.tags.map((t) => [t.tag, t]));
+  const archiveDigest = async (repo: string, tag: string) => (await rawGetManifest(env.archive.url, repo, tag)).digest;
+
+  beforeAll(async () => {
+    env = await startMirrorEnv();
+  });
+  afterAll(async () => {
+    await env?.stop();
+  });
+  beforeEach(() => env.proxy.reset());
+
+  it('copies on the first run; a no-op second run makes HEADs only, zero manifest GETs upstream', async () => {
+    const repo = uniqueRepo('library');
+    const index = buildIndex([buildImage({ platform: { os: 'linux', architecture: 'amd64' } }), buildImage({ platform: { os: 'linux', architecture: 'arm64' } })]);
+    const d1 = await env.seed(repo, '1.0', index);
+    const d2 = await env.seed(repo, '2.0');
+    const config = env.topology([{ name: 'r', repository: repo, tags: ['1.0', '2.0'] }]);
+
+    const first = await run(config);
+    expect(first.outcome).toBe('ok');
+    expect(first.tags.map((t) => [t.tag, t.action])).toEqual([['1.0', 'copied'], ['2.0', 'copied']]);
+    expect(byTag(first)['1.0']!.archiveDigest).toBe(d1);
+    expect(await archiveDigest(repo, '2.0')).toBe(d2);
+    expect(first.summary.bytes).toBeGreaterThan(0);
+
+    env.proxy.reset();
+    const second = await run(config);
+    expect(second.tags.map((t) => t.action)).toEqual(['skipped', 'skipped']);
+    expect(second.summary.bytes).toBe(0);
+    expect(env.manifestGets()).toBe(0);
+    expect(env.manifestHeads()).toBe(2);
+    expect(env.proxy.requests.filter((r) => !/\/manifests\//.test(r.path) && r.path !== '/v2/')).toEqual([]);
+  });
+
+  it('upstream moved a tag: the old digest stays under a history tag, then the tag moves', async () => {
+    const repo = uniqueRepo('library');
+    const old = await env.seed(repo, 'stable');
+    const config = env.topology([{ name: 'r', repository: repo, tags: ['stable'] }]);
+    await run(config);
+    const now = await env.seed(repo, 'stable', buildImage({ layers: [700] }));
+
+    const r = await run(config, { now: () => new Date('2025-03-04T10:00:00Z') });
+    const t = byTag(r).stable!;
+    expect(t.action).toBe('updated');
+    expect(t.previousDigest).toBe(old);
+    expect(t.historyTag).toBe(`stable-rt-20250304-${old.slice(7, 19)}`);
+    expect(await archiveDigest(repo, 'stable')).toBe(now);
+    expect(await archiveDigest(repo, t.historyTag!)).toBe(old);
+  });
+
+  it('upstream deleted a tag: the archive keeps its copy (explicit and pattern rules)', async () => {
+    const repo = uniqueRepo('library');
+    const gone = await env.seed(repo, 'v-gone');
+    await env.seed(repo, 'v-kept');
+    const explicit = env.topology([{ name: 'e', repository: repo, tags: ['v-gone'] }]);
+    const pattern = env.topology([{ name: 'p', repository: repo, include: ['^v-'] }]);
+    await run(pattern);
+    await env.deleteUpstream(repo, gone);
+
+    const a = await run(explicit);
+    expect(a.outcome).toBe('ok');
+    expect(byTag(a)['v-gone']).toMatchObject({ action: 'kept-deleted-upstream', archiveDigest: gone });
+    const b = await run(pattern);
+    expect(b.outcome).toBe('ok');
+    expect(byTag(b)['v-gone']).toMatchObject({ action: 'kept-deleted-upstream', archiveDigest: gone });
+    expect(byTag(b)['v-kept']!.action).toBe('skipped');
+    expect(await archiveDigest(repo, 'v-gone')).toBe(gone);
+  });
+
+  it('a pin holds the tag at its digest whatever upstream says', async () => {
+    const repo = uniqueRepo('library');
+    const pinned = await env.seed(repo, 'p');
+    const moved = await env.seed(repo, 'p', buildImage({ layers: [900] }));
+    expect(moved).not.toBe(pinned);
+    const config = env.topology([{ name: 'r', repository: repo, pins: { p: pinned } }]);
+    const r = await run(config);
+    expect(byTag(r).p).toMatchObject({ action: 'pinned', archiveDigest: pinned });
+    expect(await archiveDigest(repo, 'p')).toBe(pinned);
+    env.proxy.reset();
+    const again = await run(config);
+    expect(byTag(again).p!.action).toBe('pinned');
+    expect(env.proxy.requests.filter((q) => q.path !== '/v2/')).toEqual([]); // the archive alone answers
+  });
+
+  it('freeze: a tag once archived never moves', async () => {
+    const repo = uniqueRepo('library');
+    const first = await env.seed(repo, 'f');
+    const config = env.topology([{ name: 'r', repository: repo, tags: ['f'], freeze: true }]);
+    await run(config);
+    const next = await env.seed(repo, 'f', buildImage({ layers: [333] }));
+    const r = await run(config);
+    expect(byTag(r).f).toMatchObject({ action: 'frozen', upstreamDigest: next, archiveDigest: first });
+    expect(await archiveDigest(repo, 'f')).toBe(first);
+  });
+
+  it('platform subset: a valid reduced index carrying the upstream digest; re-run skips without upstream GETs', async () => {
+    const repo = uniqueRepo('library');
+    const amd = buildImage({ platform: { os: 'linux', architecture: 'amd64' } });
+    const arm = buildImage({ platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } });
+    const s390 = buildImage({ platform: { os: 'linux', architecture: 's390x' } });
+    const up = await env.seed(repo, '3.20', buildIndex([amd, arm, s390]));
+    const config = env.topology([{ name: 'r', repository: repo, tags: ['3.20'], platforms: ['linux/amd64', 'linux/arm64'] }]);
+    const r = await run(config);
+    const t = byTag(r)['3.20']!;
+    expect(t.action).toBe('copied');
+    expect(t.upstreamDigest).toBe(up);
+    expect(t.archiveDigest).not.toBe(up);
+
+    const served = await rawGetManifest(env.archive.url, repo, '3.20');
+    expect(served.digest).toBe(t.archiveDigest);
+    const doc = JSON.parse(served.bytes.toString()) as { mediaType: string; manifests: Array<{ digest: string }>; annotations: Record<string, string> };
+    expect(doc.mediaType).toBe('application/vnd.oci.image.index.v1+json');
+    expect(doc.manifests.map((m) => m.digest)).toEqual([amd.digest, arm.digest]);
+    expect(doc.annotations[SOURCE_DIGEST_ANNOTATION]).toBe(up);
+    for (const child of [amd, arm]) expect((await rawGetManifest(env.archive.url, repo, child.digest)).status).toBe(200);
+    expect((await rawGetManifest(env.archive.url, repo, s390.digest)).status).toBe(404);
+
+    env.proxy.reset();
+    const again = await run(config);
+    expect(byTag(again)['3.20']!.action).toBe('skipped');
+    expect(env.manifestGets()).toBe(0);
+  });
+
+  it('stops cleanly before crossing the rate-limit reserve and reports what is left', async () => {
+    const repo = uniqueRepo('library');
+    const tags = ['t1', 't2', 't3', 't4', 't5'];
+    for (const t of tags) await env.seed(repo, t, buildZeroLayerImage('oci', `${repo}/${t}`));
+    env.proxy.rateLimit = { limit: 100, remaining: 13 };
+    const r = await run(env.topology([{ name: 'r', repository: repo, tags }]), { reserve: 10, jobs: 1 });
+    expect(r.outcome).toBe('rate-reserve');
+    expect(r.tags.map((t) => t.action)).toEqual(['copied', 'copied', 'copied']);
+    expect(env.manifestGets()).toBe(3);
+    expect(env.proxy.rateLimit.remaining).toBe(10);
+    expect(r.stopped).toMatchObject({ reason: 'rate-reserve', remaining: [{ rule: 'r', tags: ['t4', 't5'] }] });
+    expect(r.rateLimits[0]).toMatchObject({ host: env.proxy.host, limit: 100, remaining: 10, windowSeconds: 21600 });
+  });
+
+  it('429: backs off honouring Retry-After, then stops rather than hammering', async () => {
+    const repo = uniqueRepo('library');
+    for (const t of ['a', 'b', 'c']) await env.seed(repo, t, buildZeroLayerImage('oci', `${repo}/${t}`));
+    env.proxy.addRule({ method: 'GET', path: /\/manifests\//, fault: { kind: 'status', status: 429, retryAfter: 1 } });
+    const started = Date.now();
+    const r = await run(env.topology([{ name: 'r', repository: repo, tags: ['a', 'b', 'c'] }]), {
+      jobs: 1, clientOptions: { fallbackCredentials: staticCredentials({}), retry: { attempts: 3 } },
+    });
+    expect(r.outcome).toBe('rate-limited');
+    expect(byTag(r).a).toMatchObject({ action: 'failed', error: { code: 'E_RATE_LIMITED' } });
+    expect(r.stopped).toMatchObject({ reason: 'rate-limited', remaining: [{ rule: 'r', tags: ['b', 'c'] }] });
+    expect(env.manifestGets()).toBe(3); // one request, three attempts, then stop
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000); // two Retry-After: 1 waits
+  });
+
+  it('keeps going past a failing tag; the outcome says partial', async () => {
+    const repo = uniqueRepo('library');
+    await env.seed(repo, 'ok');
+    const r = await run(env.topology([{ name: 'r', repository: repo, tags: ['missing', 'ok'] }]));
+    expect(r.outcome).toBe('partial');
+    expect(byTag(r).missing).toMatchObject({ action: 'failed', error: { code: 'E_NOT_FOUND' } });
+    expect(byTag(r).ok!.action).toBe('copied');
+  });
+
+  it('a held lock stops a second run at once; a stale lock (dead pid) is taken over and released', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'regtopo-lock-'));
+    const file = join(dir, 'mirror.lock');
+    const config = env.topology([]);
+    const held = acquireLock(file);
+    try {
+      await expect(run(config, { lockFile: file })).rejects.toMatchObject({ code: 'E_LOCKED', message: expect.stringContaining(`pid ${process.pid}`) });
+    } finally {
+      held.release();
+    }
+    expect(existsSync(file)).toBe(false);
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    writeFileSync(file, JSON.stringify({ pid: Number(dead), host: (await import('node:os')).hostname(), startedAt: 'then' }));
+    const r = await run(config, { lockFile: file });
+    expect(r.outcome).toBe('ok');
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('shards 1/3, 2/3, 3/3 cover every tag exactly once', async () => {
+    const repo = uniqueRepo('library');
+    const tags = Array.from({ length: 15 }, (_, i) => `s${i}`);
+    for (const t of tags) await env.seed(repo, t, buildZeroLayerImage('oci', `${repo}/${t}`));
+    const config = env.topology([{ name: 'r', repository: repo, include: ['^s'] }]);
+    const seen: string[] = [];
+    for (const shard of ['1/3', '2/3', '3/3']) {
+      const r = await run(config, { shard });
+      expect(r.outcome).toBe('ok');
+      expect(r.tags.every((t) => t.action === 'copied')).toBe(true);
+      expect(r.tags.length).toBeLessThan(tags.length);
+      seen.push(...r.tags.map((t) => t.tag));
+    }
+    expect(seen.sort()).toEqual([...tags].sort());
+    const after = await run(config);
+    expect(after.summary.skipped).toBe(tags.length);
+  });
+
+  it('dry run decides but writes and pulls nothing', async () => {
+    const repo = uniqueRepo('library');
+    await env.seed(repo, 'x');
+    const r = await run(env.topology([{ name: 'r', repository: repo, tags: ['x'] }]), { dryRun: true });
+    expect(r.tags[0]).toMatchObject({ action: 'copied', dryRun: true });
+    expect(env.manifestGets()).toBe(0);
+    expect((await rawGetManifest(env.archive.url, repo, 'x')).status).toBe(404);
+  });
+});

@@ -1,0 +1,290 @@
+import { writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFaultProxy } from '../support/fault-proxy.js';
+import { approve, getStatuses, history, inventory, listApprovals, planPromotion, promote, reject, setStatus } from '../../src/ops/promotion/index.js';
+import type { PromotionContext } from '../../src/ops/promotion/index.js';
+import { listRecords } from '../../src/ops/promotion/records.js';
+import { Reference } from '../../src/ref/reference.js';
+import { rawGetManifest } from '../support/images.js';
+import { promotionFixture, pushVersioned, startPromotionRegistries, type PromotionRegistries } from '../support/promotion-topology.js';
+import { registrySkipReason } from '../support/registry.js';
+import { skopeoInspectRaw } from '../support/skopeo.js';
+
+const skip = registrySkipReason();
+
+describe.skipIf(skip)('promotion pipeline against real registries', () => {
+  let regs: PromotionRegistries;
+  const contexts: PromotionContext[] = [];
+  beforeAll(async () => {
+    regs = await startPromotionRegistries();
+  });
+  afterAll(async () => {
+    await Promise.all(contexts.map((c) => c.client.close()));
+    await regs?.stop();
+  });
+
+  function setup(approval?: string) {
+    const fx = promotionFixture(regs, { approval });
+    const ctx: PromotionContext = { topology: fx.topology, client: fx.client, by: 'ci-bot' };
+    contexts.push(ctx);
+    return { ...fx, ctx };
+  }
+
+  it('gates refuse, then pass; the whole story lands in prod with its records', async () => {
+    const { repo, ctx } = setup();
+    const built = await pushVersioned(regs.snapshots, repo, 'latest', '1.4.0');
+    const snap = `${regs.snapshots.host}/${repo}:latest`;
+
+    let report = await promote(ctx, { stage: 'tested' });
+    expect(report.ok).toBe(false);
+    expect(report.errorCode).toBe('E_GATE_FAILED');
+    expect(report.results[0]!.error!.message).toMatch(/tests missing/);
+
+    await setStatus(snap, 'tests', 'failed', { client: ctx.client, topology: ctx.topology, by: 'ci' });
+    expect((await promote(ctx, { stage: 'tested' })).errorCode).toBe('E_GATE_FAILED');
+    await setStatus(snap, 'tests', 'passed', { client: ctx.client, topology: ctx.topology, by: 'ci', detail: '120 tests' });
+    const st = await getStatuses(snap, { client: ctx.client });
+    expect(st.current).toHaveLength(1);
+    expect(st.current[0]).toMatchObject({ name: 'tests', value: 'passed', detail: '120 tests' });
+    expect(st.history.map((h) => h.value)).toEqual(['failed', 'passed']);
+
+    report = await promote(ctx, { stage: 'tested' });
+    expect(report.ok).toBe(true);
+    expect(report.results[0]).toMatchObject({ outcome: 'promoted', digest: built.digest });
+    expect((await rawGetManifest(regs.tests.url, repo, 'tested')).digest).toBe(built.digest);
+    // Rerun after success: nothing to do.
+    expect((await promote(ctx, { stage: 'tested' })).results[0]!.outcome).toBe('no-op');
+
+    // prod: gate first, then manual approval.
+    report = await promote(ctx, { stage: 'prod' });
+    expect(report.errorCode).toBe('E_GATE_FAILED');
+    const tested = `${regs.tests.host}/${repo}:tested`;
+    await setStatus(tested, 'scan', 'clean', { client: ctx.client, topology: ctx.topology });
+    report = await promote(ctx, { stage: 'prod' });
+    expect(report.errorCode).toBe('E_APPROVAL_PENDING');
+    const pending = await listApprovals(ctx, { pendingOnly: true });
+    expect(pending.pending).toHaveLength(1);
+    expect(pending.pending[0]!.digest).toBe(built.digest);
+
+    const plan = await planPromotion(ctx, 'app', 'prod');
+    expect(plan.targets.map((t) => t.tag)).toEqual(['tested', '1.4.0']);
+    expect(plan.action).toBe('copy');
+    expect(plan.approval.state).toBe('pending');
+    const decided = await approve({ ...ctx, by: 'rm-alice' }, { image: 'app', digest: built.digest, stage: 'prod', comment: 'ship it' });
+    expect(decided.state.state).toBe('approved');
+    expect(decided.plan.planHash).toBe(plan.planHash);
+
+    report = await promote(ctx, { stage: 'prod' });
+    expect(report.ok).toBe(true);
+    expect(report.results[0]!.outcome).toBe('promoted');
+    for (const tag of ['tested', '1.4.0']) {
+      const served = await rawGetManifest(regs.prod.url, repo, tag);
+      expect(served.bytes.equals(built.manifest)).toBe(true);
+      expect((await skopeoInspectRaw(`${regs.prod.host}/${repo}:${tag}`)).equals(built.manifest)).toBe(true);
+    }
+    // The evidence travelled: statuses from both stages, the approval, the promotion records.
+    const prodRepo = ctx.client.repository(Reference.parse(`${regs.prod.host}/${repo}`));
+    const statuses = await listRecords<{ name: string; value: string }>(prodRepo, 'status', built.digest);
+    expect(statuses.map((s) => `${s.body.name}=${s.body.value}`).sort()).toEqual(['scan=clean', 'tests=failed', 'tests=passed']);
+    expect(await listRecords(prodRepo, 'approval', built.digest)).toHaveLength(1);
+    expect((await listRecords(prodRepo, 'promotion', built.digest)).length).toBeGreaterThanOrEqual(2);
+    const prodStatus = await getStatuses(`${regs.prod.host}/${repo}:1.4.0`, { client: ctx.client });
+    expect(prodStatus.current.map((s) => s.name)).toEqual(['scan', 'tests']);
+
+    const hist = await history(ctx, 'app');
+    expect(hist.map((h) => h.stage)).toEqual(['prod', 'tested']);
+    expect(hist[0]!.approvedBy).toEqual(['rm-alice']);
+    const inv = await inventory(ctx);
+    const prodEntry = inv.find((e) => e.stage === 'prod')!;
+    expect(prodEntry.digest).toBe(built.digest);
+    expect(prodEntry.tags.sort()).toEqual(['1.4.0', 'tested']);
+    expect(prodEntry.promotedAt).toBeDefined();
+    expect((await promote(ctx, { stage: 'prod' })).results[0]!.outcome).toBe('no-op');
+  });
+
+  /** Puts `version` straight into ci-tests:tested with scan=clean, ready for the prod stage. */
+  async function readyForProd(ctx: PromotionContext, repo: string, version: string) {
+    const built = await pushVersioned(regs.tests, repo, 'tested', version);
+    await setStatus(`${regs.tests.host}/${repo}@${built.digest}`, 'scan', 'clean', { client: ctx.client, topology: ctx.topology });
+    return built;
+  }
+
+  it('binds approvals to the plan: a tag moved after approval voids it; --digest lands the approved digest; immutable tags refuse', async () => {
+    const { repo, ctx } = setup();
+    const a = await readyForProd(ctx, repo, '1.0.0');
+    await approve({ ...ctx, by: 'alice' }, { image: 'app', digest: a.digest, stage: 'prod' });
+    // The source tag moves to another build after the approval.
+    const b = await readyForProd(ctx, repo, '1.0.1');
+    let report = await promote(ctx, { stage: 'prod' });
+    expect(report.errorCode).toBe('E_APPROVAL_PENDING');
+    expect(report.results[0]!.digest).toBe(b.digest);
+    report = await promote(ctx, { stage: 'prod', digest: a.digest });
+    expect(report.ok).toBe(true);
+    expect((await rawGetManifest(regs.prod.url, repo, '1.0.0')).digest).toBe(a.digest);
+    expect((await rawGetManifest(regs.prod.url, repo, 'tested')).digest).toBe(a.digest);
+
+    await approve({ ...ctx, by: 'alice' }, { image: 'app', digest: b.digest, stage: 'prod' });
+    expect((await promote(ctx, { stage: 'prod' })).ok).toBe(true);
+    expect((await rawGetManifest(regs.prod.url, repo, 'tested')).digest).toBe(b.digest);
+
+    // A rebuild claiming version 1.0.0 again: the immutable tag refuses, naming both digests.
+    const c = await readyForProd(ctx, repo, '1.0.0');
+    const plan = await planPromotion(ctx, 'app', 'prod');
+    expect(plan.action).toBe('refused');
+    report = await promote(ctx, { stage: 'prod' });
+    expect(report.errorCode).toBe('E_POLICY');
+    expect(report.results[0]!.error!.message).toContain('1.0.0');
+    expect(report.results[0]!.error!.message).toContain(a.digest);
+    expect(report.results[0]!.error!.message).toContain(c.digest);
+    expect((await rawGetManifest(regs.prod.url, repo, '1.0.0')).digest).toBe(a.digest);
+    // Same digest again under an immutable tag is a no-op.
+    expect((await promote(ctx, { stage: 'prod', digest: a.digest })).results[0]!.outcome).not.toBe('failed');
+  });
+
+  it('manual approval with quorum 2 needs two distinct approvers; a rejection rejects', async () => {
+    const { repo, ctx } = setup('{type: manual, quorum: 2, approvers: [alice, bob, carol]}');
+    const a = await readyForProd(ctx, repo, '2.0.0');
+    const input = { image: 'app', digest: a.digest, stage: 'prod' };
+    expect((await approve({ ...ctx, by: 'alice' }, input)).state.state).toBe('pending');
+    expect((await approve({ ...ctx, by: 'alice' }, input)).state.state).toBe('pending');
+    await expect(approve({ ...ctx, by: 'mallory' }, input)).rejects.toMatchObject({ code: 'E_POLICY' });
+    expect((await promote(ctx, { stage: 'prod' })).errorCode).toBe('E_APPROVAL_PENDING');
+    const done = await approve({ ...ctx, by: 'bob' }, input);
+    expect(done.state).toMatchObject({ state: 'approved', approvedBy: ['alice', 'bob'] });
+    expect((await promote(ctx, { stage: 'prod' })).ok).toBe(true);
+
+    const b = await readyForProd(ctx, repo, '2.0.1');
+    await approve({ ...ctx, by: 'alice' }, { ...input, digest: b.digest });
+    await reject({ ...ctx, by: 'carol' }, { ...input, digest: b.digest, comment: 'CVE pending' });
+    await approve({ ...ctx, by: 'bob' }, { ...input, digest: b.digest });
+    const report = await promote(ctx, { stage: 'prod' });
+    expect(report.errorCode).toBe('E_APPROVAL_REJECTED');
+    expect(report.results[0]!.error!.message).toContain('CVE pending');
+    const all = await listApprovals(ctx);
+    expect(all.decisions.filter((d) => d.digest === b.digest)).toHaveLength(3);
+  });
+
+  it('approval by command: the plan on stdin, exit 0 approves, anything else rejects with its output', async () => {
+    const script = join(promotionFixture(regs).dir, 'approve.mjs');
+    writeFileSync(script, `let s='';process.stdin.on('data',(c)=>s+=c).on('end',()=>{const p=JSON.parse(s);
+if (p.version==='3.0.0' && p.gatesPassed && p.source.digest===process.env.REGTOPO_DIGEST) process.exit(0);
+console.error('version '+p.version+' is not on the release train');process.exit(3);});\n`);
+    const { repo, ctx } = setup(`{type: command, command: '"${process.execPath}" ${script}', timeout: 10}`);
+    await readyForProd(ctx, repo, '3.0.1');
+    let report = await promote(ctx, { stage: 'prod' });
+    expect(report.errorCode).toBe('E_APPROVAL_REJECTED');
+    expect(report.results[0]!.error!.message).toContain('3.0.1 is not on the release train');
+    const a = await readyForProd(ctx, repo, '3.0.0');
+    report = await promote(ctx, { stage: 'prod' });
+    expect(report.ok).toBe(true);
+    expect((await rawGetManifest(regs.prod.url, repo, '3.0.0')).digest).toBe(a.digest);
+    const prodRepo = ctx.client.repository(Reference.parse(`${regs.prod.host}/${repo}`));
+    const approvals = await listRecords<{ decision: string; hook?: { type: string } }>(prodRepo, 'approval', a.digest);
+    expect(approvals.map((r) => [r.body.decision, r.body.hook?.type])).toEqual([['approved', 'command']]);
+  });
+
+  it('approval by webhook: headers from env, retried after a 5xx, {"approved": true} approves', async () => {
+    const seen: Array<{ auth?: string; body: { planHash: string } }> = [];
+    let calls = 0;
+    const server = createServer((req: IncomingMessage, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c)).on('end', () => {
+        calls++;
+        if (calls === 1) {
+          res.writeHead(503).end('busy');
+          return;
+        }
+        seen.push({ auth: req.headers.authorization, body: JSON.parse(body) });
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ approved: true, by: 'release-bot' }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const { repo, ctx } = setup(`{type: webhook, url: 'http://127.0.0.1:${port}/approve', headers: {Authorization: HOOK_TOKEN}, timeout: 5, retries: 2}`);
+      ctx.env = { HOOK_TOKEN: 'Bearer s3cret' };
+      const a = await readyForProd(ctx, repo, '4.0.0');
+      const report = await promote(ctx, { stage: 'prod' });
+      expect(report.ok).toBe(true);
+      expect(calls).toBe(2);
+      expect(seen[0]!.auth).toBe('Bearer s3cret');
+      expect(seen[0]!.body.planHash).toBe(report.results[0]!.plan!.planHash);
+      expect((await history(ctx, 'app'))[0]!.approvedBy).toEqual(['release-bot']);
+      expect((await rawGetManifest(regs.prod.url, repo, '4.0.0')).digest).toBe(a.digest);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('a promotion cut off before its tags are set converges on rerun', async () => {
+    const proxy = await startFaultProxy(regs.prod.url);
+    try {
+      const fx = promotionFixture(regs, { prodUrl: proxy.url });
+      const ctx: PromotionContext = { topology: fx.topology, client: fx.client, by: 'ci' };
+      contexts.push(ctx);
+      const a = await readyForProd(ctx, fx.repo, '5.0.0');
+      await approve({ ...ctx, by: 'alice' }, { image: 'app', digest: a.digest, stage: 'prod' });
+      proxy.addRule({ method: 'PUT', path: /\/manifests\/5\.0\.0$/, fault: { kind: 'status', status: 500 } });
+      const failed = await promote(ctx, { stage: 'prod' });
+      expect(failed.ok).toBe(false);
+      const prodRepo = ctx.client.repository(Reference.parse(`${proxy.host}/${fx.repo}`));
+      expect(await listRecords(prodRepo, 'promotion', a.digest)).toHaveLength(0);
+      proxy.clearRules();
+      const rerun = await promote(ctx, { stage: 'prod' });
+      expect(rerun.ok).toBe(true);
+      expect(rerun.results[0]!.outcome).toBe('promoted');
+      for (const tag of ['tested', '5.0.0']) expect((await rawGetManifest(regs.prod.url, fx.repo, tag)).bytes.equals(a.manifest)).toBe(true);
+      expect(await listRecords(prodRepo, 'promotion', a.digest)).toHaveLength(1);
+      expect((await promote(ctx, { stage: 'prod' })).results[0]!.outcome).toBe('no-op');
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('16 concurrent status writers on one digest all land; 8 concurrent promotes give one result', async () => {
+    const { repo, ctx } = setup();
+    const built = await pushVersioned(regs.snapshots, repo, 'latest', '6.0.0');
+    const ref = `${regs.snapshots.host}/${repo}:latest`;
+    await Promise.all(Array.from({ length: 16 }, (_, i) => setStatus(ref, `check-${i}`, `v${i}`, { client: ctx.client, topology: ctx.topology })));
+    await setStatus(ref, 'tests', 'passed', { client: ctx.client, topology: ctx.topology });
+    const st = await getStatuses(ref, { client: ctx.client });
+    expect(st.current).toHaveLength(17);
+    for (let i = 0; i < 16; i++) expect(st.current.find((s) => s.name === `check-${i}`)?.value).toBe(`v${i}`);
+
+    const reports = await Promise.all(Array.from({ length: 8 }, () => promote(ctx, { stage: 'tested' })));
+    for (const r of reports) {
+      expect(r.results[0]!.error).toBeUndefined();
+      expect(r.ok).toBe(true);
+      expect(r.results[0]!.digest).toBe(built.digest);
+    }
+    expect((await rawGetManifest(regs.tests.url, repo, 'tested')).digest).toBe(built.digest);
+    const hist = await history(ctx, 'app');
+    expect(hist).toHaveLength(1);
+    const copied = await getStatuses(`${regs.tests.host}/${repo}:tested`, { client: ctx.client });
+    expect(copied.current).toHaveLength(17);
+    expect((await skopeoInspectRaw(`${regs.tests.host}/${repo}:tested`)).equals(built.manifest)).toBe(true);
+  });
+
+  it('runs the promotion demo story end to end', async () => {
+    const { runPromotionDemo } = await import('../../src/local/promotion-demo.js');
+    const { RegistryClient } = await import('../../src/registry/registry-client.js');
+    const { staticCredentials } = await import('../../src/auth/credential.js');
+    const client = new RegistryClient({ credentials: staticCredentials({}) });
+    const lines: string[] = [];
+    try {
+      const steps = await runPromotionDemo({
+        hosts: { 'ci-snapshots': regs.snapshots.host, 'ci-tests': regs.tests.host, prod: regs.prod.host },
+        client, log: (l) => lines.push(l), repository: `demo/${Date.now().toString(36)}`,
+      });
+      expect(steps.map((s) => s.step)).toEqual(['promotion-push', 'status', 'promote-tested', 'promote-prod-refused', 'status', 'promote-prod-pending', 'approve', 'promote-prod', 'inventory', 'history']);
+      expect(lines.join('\n')).toContain('E_GATE_FAILED');
+      expect(lines.join('\n')).toContain('E_APPROVAL_PENDING');
+      expect(lines.join('\n')).toMatch(/promote → prod: promoted/);
+    } finally {
+      await client.close();
+    }
+  });
+});
