@@ -21,13 +21,7 @@ export interface StatusBody {
   at: string;
 }
 
-export interface StatusEntry {
-  name: string;
-  value: string;
-  detail?: string;
-  url?: string;
-  by: string;
-  at: string;
+export interface StatusEntry extends Omit<StatusBody, 'kind' | 'subject'> {
   /** Digest of the status record: what gates cite as evidence. */
   record: string;
   tag: string;
