@@ -7,7 +7,8 @@
  *
  *   node bench/mirror-bench.mjs [--tags 50] [--runs 3]
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,9 +57,10 @@ try {
     ].join('\n'));
     return file;
   };
-  const time = (cmd, args) => {
+  // Asynchronous on purpose: the registries are children of this process and must keep being served.
+  const time = async (cmd, args) => {
     const t = performance.now();
-    execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DOCKER_CONFIG: dir } });
+    await promisify(execFile)(cmd, args, { env: { ...process.env, DOCKER_CONFIG: dir }, maxBuffer: 64 << 20 });
     return performance.now() - t;
   };
   const regtopo = (file) => time(process.execPath, [BIN, '-f', file, 'mirror']);
@@ -67,10 +69,10 @@ try {
   const results = { regtopoCold: [], regtopoNoop: [], skopeoCold: [], skopeoNoop: [] };
   for (let r = 0; r < RUNS; r++) {
     const file = topology(`rt${r}/benchimg`);
-    results.regtopoCold.push(regtopo(file));
-    results.regtopoNoop.push(regtopo(file));
-    results.skopeoCold.push(skopeo(`sk${r}`));
-    results.skopeoNoop.push(skopeo(`sk${r}`));
+    results.regtopoCold.push(await regtopo(file));
+    results.regtopoNoop.push(await regtopo(file));
+    results.skopeoCold.push(await skopeo(`sk${r}`));
+    results.skopeoNoop.push(await skopeo(`sk${r}`));
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const m = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)]));

@@ -10,6 +10,6 @@ export async function optionalTopology(opts: GlobalOptions): Promise<Topology | 
   const { locateTopologyFile } = await import('../topology/locate.js');
   const path = locateTopologyFile(opts.file);
   if (path === undefined) return undefined;
-  const { loadTopology, requireValidTopology } = await import('../topology/load.js');
-  return requireValidTopology(await loadTopology({ path }, { env: opts.env }));
+  const { loadValidTopology } = await import('./topology-cache.js');
+  return loadValidTopology(path, opts.env);
 }

@@ -8,9 +8,8 @@ import type { GlobalOptions } from './output.js';
 import { requireTopologyPath } from './topology-file.js';
 
 export async function promotionContext(opts: GlobalOptions & ClientFlags & { by?: string }): Promise<PromotionContext> {
-  const { loadTopology, requireValidTopology } = await import('../topology/load.js');
-  const path = await requireTopologyPath(opts.file);
-  const topology = requireValidTopology(await loadTopology({ path }, { env: opts.env }));
+  const { loadValidTopology } = await import('./topology-cache.js');
+  const topology = await loadValidTopology(await requireTopologyPath(opts.file), opts.env);
   const client = await clientFromFlags(opts, topology);
   return { topology, client, ...(opts.by ? { by: opts.by } : {}) };
 }

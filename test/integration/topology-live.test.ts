@@ -88,6 +88,21 @@ describe.skipIf(skip)('topology against live registries: check and write authori
     expect(tagRefused.json().error.message).toContain('refusing to tag into registry "archive" (role archive)');
   });
 
+  it('a changed topology file takes effect on the next run (the validated-config cache is keyed by content)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'regtopo-edit-'));
+    const path = join(dir, 'registries.yaml');
+    writeFileSync(path, yaml);
+    const before = await runCli(['copy', `${ci.host}/${repo}:v1`, `${archive.host}/${repo}:edited`, '-f', path]);
+    expect(before.code).toBe(3);
+    writeFileSync(path, yaml.replace('archive: { role: archive', 'archive: { role: sandbox'));
+    const after = await runCli(['copy', `${ci.host}/${repo}:v1`, `${archive.host}/${repo}:edited`, '-f', path]);
+    expect(after.code).toBe(0);
+    writeFileSync(path, 'version: 1\nregistries: {}\nbogus: 1\n');
+    const broken = await runCli(['copy', `${ci.host}/${repo}:v1`, `${archive.host}/${repo}:edited2`, '-f', path]);
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toContain('[unknown-key] unknown key "bogus"');
+  });
+
   it('./registries.yaml in the working directory applies without -f', async () => {
     const dir = join(file, '..');
     const r = await runCli(['copy', `${ci.host}/${repo}:v1`, `${archive.host}/${repo}:v1`], env(), dir);

@@ -11,9 +11,9 @@ export function registerCheck(program: Command, ctx: CliContext): void {
     .action(async (_o: unknown, self: Command) => {
       await ctx.run(self, async () => {
         const opts = ctx.options(self);
-        const { loadTopology, requireValidTopology } = await import('../../topology/index.js');
         const { checkTopology } = await import('../../ops/check.js');
-        const config = requireValidTopology(await loadTopology({ path: await requireTopologyPath(opts.file) }, { env: opts.env }));
+        const { loadValidTopology } = await import('../topology-cache.js');
+        const config = await loadValidTopology(await requireTopologyPath(opts.file), opts.env);
         const result = await checkTopology(config, { logger: opts.verbose ? (l) => process.stderr.write(`${l}\n`) : undefined });
         const width = Math.max(...result.registries.map((r) => r.name.length));
         const text = result.registries.map((r) => {

@@ -14,13 +14,13 @@ export function registerMirror(program: Command, ctx: CliContext): void {
     .option('--shard <I/N>', 'this worker\'s share of the (rule, tag) pairs, e.g. 2/3')
     .option('--lock <file>', 'hold this lock file for the run; exit 14 if another run holds it')
     .option('--reserve <n>', 'stop (exit 13) before an upstream pull once its remaining quota is at or below N (default 10)', parseNonNegativeInt)
-    .option('-j, --jobs <n>', 'tags mirrored in parallel per rule (default 4)', parsePositiveInt('--jobs'))
+    .option('-j, --jobs <n>', 'tags mirrored in parallel per rule (default 8)', parsePositiveInt('--jobs'))
     .action(async (_o: unknown, self: Command) => {
       await ctx.run(self, async () => {
         const opts = ctx.options(self);
-        const { loadTopology, requireValidTopology } = await import('../../topology/index.js');
         const { mirror, formatReport } = await import('../../ops/mirror/index.js');
-        const config = requireValidTopology(await loadTopology({ path: await requireTopologyPath(opts.file) }, { env: opts.env }));
+        const { loadValidTopology } = await import('../topology-cache.js');
+        const config = await loadValidTopology(await requireTopologyPath(opts.file), opts.env);
         const report = await mirror(config, {
           rules: opts.rule as string[] | undefined,
           dryRun: opts.dryRun === true,

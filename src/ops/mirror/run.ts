@@ -36,7 +36,8 @@ import { inShard, parseShard, type Shard } from './shard.js';
 export const SOURCE_DIGEST_ANNOTATION = 'io.regtopo.mirror.source-digest';
 /** Pulls left untouched on the upstream unless --reserve says otherwise. */
 export const DEFAULT_RESERVE = 10;
-const DEFAULT_TAG_JOBS = 4;
+// Decisions are two small HEADs per tag: 8 in flight keep a no-op run latency-bound, not serial.
+const DEFAULT_TAG_JOBS = 8;
 
 export interface MirrorOptions {
   /** Only these rules (by name); default all. Unknown names are E_USAGE. */
@@ -49,7 +50,7 @@ export interface MirrorOptions {
   lockFile?: string;
   /** Stop before an upstream pull when its reported remaining quota is at or below this. */
   reserve?: number;
-  /** Tags mirrored in parallel within a rule (default 4). */
+  /** Tags mirrored in parallel within a rule (default 8). */
   jobs?: number;
   /** Parallel blob transfers per copy (copy's default when absent). */
   copyJobs?: number;
@@ -254,13 +255,13 @@ class MirrorRun {
   private async mirrorTag(ctx: RuleContext, tag: string): Promise<TagOutcome> {
     const { rule } = ctx;
     const pin = rule.pins[tag];
-    const current = await ctx.archive.headManifest(tag);
+    // Both HEADs at once: a no-op costs one round trip per tag. A pinned tag needs no upstream HEAD.
+    const [current, up] = await Promise.all([ctx.archive.headManifest(tag), pin ? undefined : ctx.up.headManifest(tag)]);
     let wanted: string;
     if (pin) {
       if (current && (await this.holds(ctx, current, pin))) return { action: 'pinned', upstreamDigest: pin, archiveDigest: current.digest };
       wanted = pin;
     } else {
-      const up = await ctx.up.headManifest(tag);
       if (!up) {
         if (current) return { action: 'kept-deleted-upstream', archiveDigest: current.digest };
         throw new RegtopoError('E_NOT_FOUND', `${ctx.upRef.withTag(tag)}: no such tag upstream`);
