@@ -11,3 +11,6 @@ node bench/startup.mjs 21
 
 echo "== copy benchmark"
 bash "$harness" --ours 'node bin/regtopo.js' --runs 3 "$@"
+
+echo "== mirror benchmark (50 tags, cold and no-op, against skopeo sync)"
+node bench/mirror-bench.mjs --runs 3

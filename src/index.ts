@@ -66,8 +66,8 @@ export type { CheckOptions, CheckResult, RegistryCheck } from './ops/check.js';
 
 export { mirror, DEFAULT_RESERVE, SOURCE_DIGEST_ANNOTATION, formatReport as formatMirrorReport, RateLimitTracker, parseQuota, selectTags, parseShard, shardOf, historyTag, isHistoryTag, acquireLock } from './ops/mirror/index.js';
 export type { MirrorOptions, MirrorAction, MirrorOutcome, MirrorReport, MirrorTagReport, RateLimitState, Shard, HeldLock, LockOwner } from './ops/mirror/index.js';
-export { runMirrorDemo } from './ops/mirror/demo.js';
-export type { MirrorDemoContext, MirrorDemoResult } from './ops/mirror/demo.js';
+export { runMirrorDemo } from './local/mirror-demo.js';
+export type { MirrorDemoContext, MirrorDemoResult } from './local/mirror-demo.js';
 
 // Local registries (demo and tests)
 export { startLocalRegistry } from './local/local-registry.js';

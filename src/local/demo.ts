@@ -16,6 +16,7 @@ import { resolveRegistryRef } from '../topology/registry-lookup.js';
 import { pushDemoImage } from './demo-image.js';
 import { startDemoTopology } from './demo-topology.js';
 import { runPromotionDemo } from './promotion-demo.js';
+import { runMirrorDemo } from './mirror-demo.js';
 
 export interface DemoOptions {
   /** Receives the narration, one line at a time. */
@@ -82,6 +83,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoStep[]> {
     options.log('--- promotion: statuses, gates, approval, promote ---');
     const hosts = Object.fromEntries(Object.values(config.registries).map((r) => [r.name, r.host]));
     steps.push(...(await runPromotionDemo({ hosts, client, log: options.log })).map((s) => ({ ...s, step: `promotion:${s.step}` })));
+
+    options.log('--- mirroring: Docker Hub stand-in → archive, run twice ---');
+    const mirrored = await runMirrorDemo({ config, client, log: options.log });
+    say('mirror', { first: mirrored.first.summary, second: mirrored.second.summary }, `mirror: the second run changed nothing (${mirrored.second.summary.skipped} tags skipped on HEADs alone)`);
     return steps;
   } finally {
     await client.close();

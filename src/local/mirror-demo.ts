@@ -4,12 +4,12 @@
  * again to show that an unchanged upstream costs HEADs only. The caller starts the registries the
  * topology names (the archive and the `dockerhub` upstream of the `test` environment).
  */
-import { pushDemoImage } from '../../local/demo-image.js';
-import { Reference } from '../../ref/reference.js';
-import type { RegistryClient } from '../../registry/registry-client.js';
-import type { MirrorRuleSpec, Topology } from '../../topology/model.js';
-import { formatReport, type MirrorReport } from './report.js';
-import { mirror } from './run.js';
+import { pushDemoImage } from './demo-image.js';
+import { Reference } from '../ref/reference.js';
+import type { RegistryClient } from '../registry/registry-client.js';
+import type { MirrorRuleSpec, Topology } from '../topology/model.js';
+import { formatReport, type MirrorReport } from '../ops/mirror/report.js';
+import { mirror } from '../ops/mirror/run.js';
 
 export interface MirrorDemoContext {
   /** The topology whose archive and upstream are running (e.g. registries.yaml with --env test). */
