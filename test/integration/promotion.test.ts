@@ -1,9 +1,11 @@
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultProxy } from '../support/fault-proxy.js';
+import { runCli } from '../cli/run-cli.js';
 import { approve, getStatuses, history, inventory, listApprovals, planPromotion, promote, reject, setStatus } from '../../src/ops/promotion/index.js';
 import type { PromotionContext } from '../../src/ops/promotion/index.js';
 import { listRecords } from '../../src/ops/promotion/records.js';
@@ -12,6 +14,8 @@ import { rawGetManifest } from '../support/images.js';
 import { promotionFixture, pushVersioned, startPromotionRegistries, type PromotionRegistries } from '../support/promotion-topology.js';
 import { registrySkipReason } from '../support/registry.js';
 import { skopeoInspectRaw } from '../support/skopeo.js';
+
+const BIN = join(import.meta.dirname, '../../bin/regtopo.js');
 
 const skip = registrySkipReason();
 
@@ -239,6 +243,39 @@ console.error('version '+p.version+' is not on the release train');process.exit(
       for (const tag of ['tested', '5.0.0']) expect((await rawGetManifest(regs.prod.url, fx.repo, tag)).bytes.equals(a.manifest)).toBe(true);
       expect(await listRecords(prodRepo, 'promotion', a.digest)).toHaveLength(1);
       expect((await promote(ctx, { stage: 'prod' })).results[0]!.outcome).toBe('no-op');
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('a promote process killed (SIGKILL) mid-promotion converges on rerun', async () => {
+    const proxy = await startFaultProxy(regs.prod.url);
+    try {
+      const fx = promotionFixture(regs, { prodUrl: proxy.url });
+      const ctx: PromotionContext = { topology: fx.topology, client: fx.client, by: 'ci-bot' };
+      contexts.push(ctx);
+      const built = await readyForProd(ctx, fx.repo, '6.0.0');
+      await approve({ ...ctx, by: 'alice' }, { image: 'app', digest: built.digest, stage: 'prod' });
+      // The version tag's PUT reaches the proxy and is never answered: the process is mid-promotion.
+      proxy.addRule({ method: 'PUT', path: /\/manifests\/6\.0\.0$/, times: 1, fault: { kind: 'hang' } });
+      const child = spawn(process.execPath, [BIN, 'promote', 'app', '--to', 'prod', '-f', fx.file], { stdio: 'ignore', env: { ...process.env, XDG_CACHE_HOME: fx.dir, DOCKER_CONFIG: fx.dir } });
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      const deadline = Date.now() + 20_000;
+      while (!proxy.requests.some((r) => r.method === 'PUT' && /\/manifests\/6\.0\.0$/.test(r.path))) {
+        if (Date.now() > deadline) throw new Error('promote never reached the version tag');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      child.kill('SIGKILL');
+      await exited;
+      expect((await rawGetManifest(regs.prod.url, fx.repo, '6.0.0')).status).toBe(404);
+      expect((await rawGetManifest(regs.prod.url, fx.repo, built.digest)).status).toBe(200); // copied, not yet tagged
+
+      const rerun = await runCli(['promote', 'app', '--to', 'prod', '-f', fx.file, '-o', 'json'], {}, fx.dir);
+      expect(rerun.code).toBe(0);
+      for (const t of ['tested', '6.0.0']) expect((await rawGetManifest(regs.prod.url, fx.repo, t)).digest).toBe(built.digest);
+      const third = await runCli(['promote', 'app', '--to', 'prod', '-f', fx.file, '-o', 'json'], {}, fx.dir);
+      expect(third.code).toBe(0);
+      expect(third.json().results[0].outcome).toBe('no-op');
     } finally {
       await proxy.stop();
     }

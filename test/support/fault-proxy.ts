@@ -17,6 +17,8 @@ import { startRedirectStorage, type RedirectStorage } from './redirect-storage.j
 export type Fault =
   /** Answer without asking the registry; `retryAfter` in seconds, or a Date sent as an HTTP-date. */
   | { kind: 'status'; status: number; retryAfter?: number | Date; headers?: Record<string, string> }
+  /** Read the request and never answer (the client, or the test, has to give up). */
+  | { kind: 'hang' }
   /** Destroy the socket without a response. `afterUpstream`: only once the registry has acted on it. */
   | { kind: 'drop'; afterUpstream?: boolean }
   /** Send the registry's headers and the first `afterBytes` body bytes, then destroy the socket. */
@@ -148,6 +150,10 @@ export async function startFaultProxy(targetUrl: string, options: FaultProxyOpti
         respond(fault.status, headers);
         res.end(JSON.stringify({ errors: [{ code: errorCodeFor(fault.status), message: 'injected by fault proxy' }] }));
       });
+    }
+    if (fault?.kind === 'hang') {
+      req.resume();
+      return;
     }
     if (fault?.kind === 'drop' && !fault.afterUpstream) {
       req.socket.destroy();
