@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import { runCli } from '../cli/run-cli.js';
+import { copy } from '../../src/ops/copy.js';
+import { MediaType } from '../../src/registry/media-types.js';
+import { digestOf } from '../../src/ref/digest.js';
 import { approve, getStatuses, history, inventory, listApprovals, planPromotion, promote, reject, setStatus } from '../../src/ops/promotion/index.js';
 import type { PromotionContext } from '../../src/ops/promotion/index.js';
 import { listRecords } from '../../src/ops/promotion/records.js';
@@ -279,6 +282,28 @@ console.error('version '+p.version+' is not on the release train');process.exit(
     } finally {
       await proxy.stop();
     }
+  });
+
+  it('finds records listed only as referrers (OCI fallback tag), e.g. copied by another tool', async () => {
+    const { repo, ctx } = setup();
+    const built = await pushVersioned(regs.snapshots, repo, 'latest', '9.0.0');
+    const snap = `${regs.snapshots.host}/${repo}`;
+    await setStatus(`${snap}:latest`, 'tests', 'passed', { client: ctx.client, by: 'ci' });
+    const written = (await getStatuses(`${snap}:latest`, { client: ctx.client })).current[0]!;
+    // Another repository gets the image and the record by digest only, plus a referrers fallback index.
+    const other = `${repo}-mirror`;
+    await copy(`${snap}@${built.digest}`, `${regs.snapshots.host}/${other}:v9`, { client: ctx.client });
+    await copy(`${snap}@${written.record}`, `${regs.snapshots.host}/${other}@${written.record}`, { client: ctx.client });
+    const target = ctx.client.repository(Reference.parse(`${regs.snapshots.host}/${other}`));
+    const recordDesc = await target.headManifest(written.record);
+    const index = Buffer.from(JSON.stringify({
+      schemaVersion: 2, mediaType: MediaType.OciIndex,
+      manifests: [{ ...recordDesc, artifactType: 'application/vnd.regtopo.status.v1+json' }],
+    }));
+    await target.putManifest(built.digest.replace(':', '-'), { bytes: index, mediaType: MediaType.OciIndex, digest: digestOf(index) });
+    expect((await target.listTags()).filter((t) => t.startsWith('rts-'))).toEqual([]);
+    const found = await getStatuses(`${regs.snapshots.host}/${other}:v9`, { client: ctx.client });
+    expect(found.current).toEqual([expect.objectContaining({ name: 'tests', value: 'passed', record: written.record, tag: '' })]);
   });
 
   it('16 concurrent status writers on one digest all land; 8 concurrent promotes give one result', async () => {

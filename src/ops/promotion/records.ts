@@ -15,6 +15,7 @@ import { digestOf, digestHex } from '../../ref/digest.js';
 import { parseManifest, type Descriptor } from '../../registry/descriptor.js';
 import { MediaType } from '../../registry/media-types.js';
 import type { RegistryRepository } from '../../registry/registry-repository.js';
+import { listReferrers } from '../../registry/referrers.js';
 
 export type RecordKind = 'status' | 'approval' | 'promotion';
 
@@ -35,6 +36,7 @@ const READ_JOBS = 8;
 /** One record as read back: where it lives, what it is about, and its JSON body. */
 export interface StoredRecord<T> {
   kind: RecordKind;
+  /** The record's regtopo tag; '' for a record found only as a referrer. */
   tag: string;
   /** The record artifact's manifest digest: the evidence other records cite. */
   digest: string;
@@ -160,22 +162,35 @@ export async function readRecords<T>(repo: RegistryRepository, tags: string[]): 
 async function readRecord<T>(repo: RegistryRepository, tag: string): Promise<StoredRecord<T> | undefined> {
   const parsedTag = parseRecordTag(tag);
   if (!parsedTag) return undefined;
-  const where = `${repo.description}:${tag}`;
+  return readRecordAt<T>(repo, tag, parsedTag, tag);
+}
+
+/**
+ * Reads one record by tag or digest, checking it is the kind and subject expected. A record found
+ * through referrers has no regtopo tag: its time comes from its `created` annotation instead.
+ */
+async function readRecordAt<T>(
+  repo: RegistryRepository,
+  reference: string,
+  expected: { kind: RecordKind; subjectKey: string; time?: number },
+  tag: string,
+): Promise<StoredRecord<T> | undefined> {
+  const where = `${repo.description}:${reference}`;
   let raw;
   try {
-    raw = await repo.getManifest(tag);
+    raw = await repo.getManifest(reference);
   } catch (err) {
     // Deleted between listing and reading: not an error for a reader.
     if (err instanceof RegtopoError && err.code === 'E_NOT_FOUND') return undefined;
     throw err;
   }
   const parsed = parseManifest(raw, where);
-  const artifactType = RECORD_ARTIFACT_TYPE[parsedTag.kind];
+  const artifactType = RECORD_ARTIFACT_TYPE[expected.kind];
   const layer = parsed.kind === 'image' ? parsed.layers[0] : undefined;
   if (parsed.artifactType !== artifactType || !parsed.subject || !layer || layer.mediaType !== artifactType) {
-    throw new RegtopoError('E_MANIFEST_INVALID', `${where}: not a regtopo ${parsedTag.kind} record`);
+    throw new RegtopoError('E_MANIFEST_INVALID', `${where}: not a regtopo ${expected.kind} record`);
   }
-  if (subjectKey(parsed.subject.digest) !== parsedTag.subjectKey) {
+  if (subjectKey(parsed.subject.digest) !== expected.subjectKey) {
     throw new RegtopoError('E_MANIFEST_INVALID', `${where}: record subject ${parsed.subject.digest} does not match its tag`);
   }
   if (layer.size > 1 << 20) throw new RegtopoError('E_MANIFEST_INVALID', `${where}: record payload too large (${layer.size} bytes)`);
@@ -187,10 +202,29 @@ async function readRecord<T>(repo: RegistryRepository, tag: string): Promise<Sto
   } catch {
     throw new RegtopoError('E_MANIFEST_INVALID', `${where}: record payload is not JSON`);
   }
-  return { kind: parsedTag.kind, tag, digest: raw.digest, subject: parsed.subject.digest, time: parsedTag.time, body };
+  const time = expected.time ?? Date.parse(parsed.annotations?.['org.opencontainers.image.created'] ?? '');
+  if (Number.isNaN(time)) throw new RegtopoError('E_MANIFEST_INVALID', `${where}: record has no creation time`);
+  return { kind: expected.kind, tag, digest: raw.digest, subject: parsed.subject.digest, time, body };
 }
 
 /** Every record of `kind` about `subject` (or about any subject) in `repo`, oldest first. */
 export async function listRecords<T>(repo: RegistryRepository, kind: RecordKind, subject?: string, tags?: string[]): Promise<StoredRecord<T>[]> {
-  return readRecords<T>(repo, await listRecordTags(repo, kind, subject, tags));
+  const tagged = await readRecords<T>(repo, await listRecordTags(repo, kind, subject, tags));
+  if (!subject) return tagged;
+  const extra = await untaggedReferrers<T>(repo, kind, subject, new Set(tagged.map((r) => r.digest)));
+  if (extra.length === 0) return tagged;
+  return [...tagged, ...extra].sort((a, b) => a.time - b.time || a.digest.localeCompare(b.digest));
+}
+
+/**
+ * Records the registry lists as referrers of `subject` (the referrers API, or the OCI fallback tag)
+ * that carry no regtopo tag, e.g. because another tool copied the image with its referrers.
+ * Distribution 2.8 has neither, which costs two 404s.
+ */
+async function untaggedReferrers<T>(repo: RegistryRepository, kind: RecordKind, subject: string, known: Set<string>): Promise<StoredRecord<T>[]> {
+  const { referrers } = await listReferrers(repo, subject, RECORD_ARTIFACT_TYPE[kind]);
+  const fresh = referrers.filter((d) => !known.has(d.digest));
+  const limit = pLimit(READ_JOBS);
+  const read = await Promise.all(fresh.map((d) => limit(() => readRecordAt<T>(repo, d.digest, { kind, subjectKey: subjectKey(subject) }, ''))));
+  return read.filter((r): r is StoredRecord<T> => r !== undefined);
 }
