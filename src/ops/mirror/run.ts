@@ -14,7 +14,7 @@
  * the client's Retry-After backoff, and then reports what is left.
  */
 import pLimit from 'p-limit';
-import { isRegtopoError, RegistryError, RegtopoError, type ErrorCode } from '../../errors.js';
+import { isRegtopoError, RegtopoError, type ErrorCode } from '../../errors.js';
 import { Reference } from '../../ref/reference.js';
 import type { Descriptor } from '../../registry/descriptor.js';
 import { isIndexType } from '../../registry/media-types.js';
@@ -286,7 +286,7 @@ class MirrorRun {
       const raw = await ctx.archive.getManifest(current.digest);
       await ctx.archive.putManifest(history, raw);
     }
-    const copyOnce = () => copy(
+    const r = await copy(
       { kind: 'registry', ref: ctx.upRef.withDigest(wanted) },
       { kind: 'registry', ref: ctx.archiveRef.withTag(tag) },
       {
@@ -295,13 +295,6 @@ class MirrorRun {
         ...(this.options.copyJobs !== undefined && { jobs: this.options.copyJobs }),
       },
     );
-    // Tags of one repository share layers, and parallel copies may upload the same blob at once;
-    // Distribution can then refuse one manifest (MANIFEST_BLOB_UNKNOWN) until the other upload
-    // settles. A second attempt finds the blob present and costs only HEADs plus the manifest.
-    const r = await copyOnce().catch((err: unknown) => {
-      if (err instanceof RegistryError && err.hasSpecCode('MANIFEST_BLOB_UNKNOWN')) return copyOnce();
-      throw err;
-    });
     return { action, upstreamDigest: r.sourceDigest, archiveDigest: r.digest, bytes: r.bytes, ...moved };
   }
 

@@ -14,7 +14,7 @@ import { describeFailedGates } from './gates.js';
 import { runCommandHook, runWebhookHook, type HookDecision } from './hooks.js';
 import { planDetail, type PlanDetail, type PlanOptions, type PromotionPlan } from './plan.js';
 import { writePromotionRecord, type PromotionBody } from './promotion-record.js';
-import { listRecords, settleBlobRace, writeRecord } from './records.js';
+import { listRecords, writeRecord } from './records.js';
 import { syncRecords, type RecordSyncResult } from './record-sync.js';
 
 export interface PromoteOptions extends PlanOptions {
@@ -109,7 +109,7 @@ async function run(ctx: PromotionContext, detail: PlanDetail, item: PromoteItem,
   const dstRepo = ctx.client.repository(targetRef);
   if (!sameRepository) {
     // By digest on both sides: the exact approved content, whatever the source tags do meanwhile.
-    await settleBlobRace(() => copy({ kind: 'registry', ref: sourceRef.withDigest(digest) }, { kind: 'registry', ref: targetRef.withDigest(digest) }, { client: ctx.client }));
+    await copy({ kind: 'registry', ref: sourceRef.withDigest(digest) }, { kind: 'registry', ref: targetRef.withDigest(digest) }, { client: ctx.client });
   }
   const raw = await dstRepo.getManifest(digest);
   item.tags = [];

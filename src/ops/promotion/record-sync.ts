@@ -6,7 +6,7 @@
 import type { Reference } from '../../ref/reference.js';
 import type { RegistryClient } from '../../registry/registry-client.js';
 import { copy } from '../copy.js';
-import { isRecordTag, recordTagPrefix, settleBlobRace, tagsOf, type RecordKind } from './records.js';
+import { isRecordTag, recordTagPrefix, tagsOf, type RecordKind } from './records.js';
 
 const KINDS: RecordKind[] = ['status', 'approval', 'promotion'];
 
@@ -27,7 +27,7 @@ export async function syncRecords(
   for (const tag of missing) {
     const to = target.withTag(tag);
     authorizeWrite?.(to);
-    await settleBlobRace(() => copy({ kind: 'registry', ref: source.withTag(tag) }, { kind: 'registry', ref: to }, { client, jobs: 2 }));
+    await copy({ kind: 'registry', ref: source.withTag(tag) }, { kind: 'registry', ref: to }, { client, jobs: 2 });
   }
   return { copied: missing.length, present: wanted.length - missing.length };
 }

@@ -10,12 +10,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import pLimit from 'p-limit';
-import { RegistryError, RegtopoError } from '../../errors.js';
+import { RegtopoError } from '../../errors.js';
 import { digestOf, digestHex } from '../../ref/digest.js';
 import { parseManifest, type Descriptor } from '../../registry/descriptor.js';
 import { MediaType } from '../../registry/media-types.js';
 import type { RegistryRepository } from '../../registry/registry-repository.js';
 import { listReferrers } from '../../registry/referrers.js';
+import { settleBlobRace } from '../../registry/blob-race.js';
 
 export type RecordKind = 'status' | 'approval' | 'promotion';
 
@@ -112,23 +113,6 @@ export async function writeRecord<T extends object>(
     await repo.putManifest(tag, raw);
   });
   return { kind, tag, digest: raw.digest, subject: subject.digest, time: now, body };
-}
-
-/**
- * Runs an idempotent push, again when the registry reports a blob it was just given as unknown:
- * Distribution can do that while another client uploads the same blob concurrently (every record
- * shares the empty config; concurrent promotions push the same layers).
- */
-export async function settleBlobRace<T>(push: () => Promise<T>, attempts = 6): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await push();
-    } catch (err) {
-      const blobUnknown = err instanceof RegistryError && err.hasSpecCode('MANIFEST_BLOB_UNKNOWN');
-      if (!blobUnknown || attempt >= attempts) throw err;
-      await new Promise((r) => setTimeout(r, 50 * attempt + Math.random() * 100));
-    }
-  }
 }
 
 async function pushBlob(repo: RegistryRepository, desc: Descriptor, bytes: Buffer): Promise<void> {

@@ -1,0 +1,20 @@
+/**
+ * Distribution can refuse a manifest as MANIFEST_BLOB_UNKNOWN while another client is committing one
+ * of its blobs into the same repository, even after a HEAD has already seen that blob: concurrent
+ * promotions, records sharing the empty config, and parallel mirror tags sharing base layers all
+ * meet it. Such a push succeeds once the other commit settles, so it is retried with a short,
+ * growing, jittered wait; any other error, or the last attempt's, is thrown as it is.
+ */
+import { RegistryError } from '../errors.js';
+
+export async function settleBlobRace<T>(push: () => Promise<T>, attempts = 6): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await push();
+    } catch (err) {
+      const blobUnknown = err instanceof RegistryError && err.hasSpecCode('MANIFEST_BLOB_UNKNOWN');
+      if (!blobUnknown || attempt >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, 50 * attempt + Math.random() * 100));
+    }
+  }
+}
