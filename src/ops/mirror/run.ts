@@ -16,24 +16,20 @@
 import pLimit from 'p-limit';
 import { isRegtopoError, RegtopoError, type ErrorCode } from '../../errors.js';
 import { Reference } from '../../ref/reference.js';
-import type { Descriptor } from '../../registry/descriptor.js';
-import { isIndexType } from '../../registry/media-types.js';
 import type { RegistryClient } from '../../registry/registry-client.js';
-import type { RegistryRepository } from '../../registry/registry-repository.js';
 import type { MirrorRuleSpec, Topology } from '../../topology/model.js';
 import { resolveRegistryRef } from '../../topology/registry-lookup.js';
 import { assertWriteAllowed } from '../../topology/write-authority.js';
-import { copy } from '../copy.js';
 import { clientForTopology, type TopologyClientOptions } from '../topology-client.js';
-import { historyTag, isHistoryTag } from './history-tag.js';
+import { isHistoryTag } from './history-tag.js';
 import { acquireLock } from './lock.js';
 import { RateLimitTracker } from './rate-limit.js';
 import { summarise, type MirrorReport, type MirrorTagReport } from './report.js';
 import { matchesRulePatterns, needsTagList, selectTags } from './select-tags.js';
 import { inShard, parseShard, type Shard } from './shard.js';
+import { keepDeleted, mirrorTag, ReserveStop, type RuleContext, type TagDeps } from './mirror-tag.js';
 
-/** Annotation on a reduced (platform subset) index: the upstream index digest it was made from. */
-export const SOURCE_DIGEST_ANNOTATION = 'io.regtopo.mirror.source-digest';
+export { SOURCE_DIGEST_ANNOTATION } from './mirror-tag.js';
 /** Pulls left untouched on the upstream unless --reserve says otherwise. */
 export const DEFAULT_RESERVE = 10;
 // Decisions are two small HEADs per tag: 8 in flight keep a no-op run latency-bound, not serial.
@@ -101,22 +97,6 @@ function pickRules(config: Topology, names: string[] | undefined): MirrorRuleSpe
     throw new RegtopoError('E_USAGE', `no mirror rule ${unknown.map((n) => `"${n}"`).join(', ')}; known: ${[...known].join(', ') || '(none)'}`);
   }
   return all.filter((r) => names.includes(r.name));
-}
-
-type TagOutcome = Pick<MirrorTagReport, 'action'> & Partial<Omit<MirrorTagReport, 'action'>>;
-
-/** Thrown inside a tag task when the reserve would be crossed; never escapes the run. */
-class ReserveStop extends Error {}
-
-interface RuleContext {
-  rule: MirrorRuleSpec;
-  up: RegistryRepository;
-  archive: RegistryRepository;
-  upRef: Reference;
-  archiveRef: Reference;
-  /** The upstream's API host[:port], as rate-limit state is keyed. */
-  quotaHost: string;
-  subset: boolean;
 }
 
 class MirrorRun {
@@ -226,10 +206,11 @@ class MirrorRun {
     };
     let report: MirrorTagReport;
     try {
-      const outcome = deletedUpstream ? await this.keepDeleted(ctx, tag) : await this.mirrorTag(ctx, tag);
+      const outcome = deletedUpstream ? await keepDeleted(ctx, tag) : await mirrorTag(ctx, tag, this.tagDeps());
       report = { ...base, bytes: 0, ...outcome, ms: Math.round(performance.now() - started) };
     } catch (err) {
       if (err instanceof ReserveStop) {
+        this.stop ??= { reason: 'rate-reserve', message: err.message };
         left.push(tag);
         return;
       }
@@ -240,75 +221,16 @@ class MirrorRun {
     this.options.onTag?.(report);
   }
 
+  private tagDeps(): TagDeps {
+    const o = this.options;
+    return { client: this.client, tracker: this.tracker, reserve: o.reserve, dryRun: o.dryRun, copyJobs: o.copyJobs, now: o.now };
+  }
+
   /** Records a stop for 429s (after the client's own backoff); true when the error was one. */
   private stopFor(err: unknown): boolean {
     if (!isRegtopoError(err) || err.code !== 'E_RATE_LIMITED') return false;
     this.stop ??= { reason: 'rate-limited', message: `still rate limited after backing off: ${err.message}` };
     return true;
-  }
-
-  private async keepDeleted(ctx: RuleContext, tag: string): Promise<TagOutcome> {
-    const current = await ctx.archive.headManifest(tag);
-    return { action: 'kept-deleted-upstream', ...(current && { archiveDigest: current.digest }) };
-  }
-
-  private async mirrorTag(ctx: RuleContext, tag: string): Promise<TagOutcome> {
-    const { rule } = ctx;
-    const pin = rule.pins[tag];
-    // Both HEADs at once: a no-op costs one round trip per tag. A pinned tag needs no upstream HEAD.
-    const [current, up] = await Promise.all([ctx.archive.headManifest(tag), pin ? undefined : ctx.up.headManifest(tag)]);
-    let wanted: string;
-    if (pin) {
-      if (current && (await this.holds(ctx, current, pin))) return { action: 'pinned', upstreamDigest: pin, archiveDigest: current.digest };
-      wanted = pin;
-    } else {
-      if (!up) {
-        if (current) return { action: 'kept-deleted-upstream', archiveDigest: current.digest };
-        throw new RegtopoError('E_NOT_FOUND', `${ctx.upRef.withTag(tag)}: no such tag upstream`);
-      }
-      if (current && (await this.holds(ctx, current, up.digest))) return { action: 'skipped', upstreamDigest: up.digest, archiveDigest: current.digest };
-      if (current && rule.freeze) return { action: 'frozen', upstreamDigest: up.digest, archiveDigest: current.digest };
-      wanted = up.digest;
-    }
-
-    const action: TagOutcome['action'] = pin ? 'pinned' : current ? 'updated' : 'copied';
-    const history = current ? historyTag(tag, current.digest, this.options.now?.() ?? new Date()) : undefined;
-    const moved = current && { previousDigest: current.digest, historyTag: history };
-    if (this.options.dryRun) return { action, upstreamDigest: wanted, ...moved };
-
-    if (this.tracker.reserveReached(ctx.quotaHost, this.options.reserve)) {
-      const remaining = this.tracker.get(ctx.quotaHost)?.remaining;
-      this.stop ??= { reason: 'rate-reserve', message: `${ctx.quotaHost} reports ${remaining} pulls remaining, at or below the reserve of ${this.options.reserve}` };
-      throw new ReserveStop();
-    }
-    if (current && history) {
-      // Keep the old digest reachable before the tag moves (Archive-only traffic).
-      const raw = await ctx.archive.getManifest(current.digest);
-      await ctx.archive.putManifest(history, raw);
-    }
-    const r = await copy(
-      { kind: 'registry', ref: ctx.upRef.withDigest(wanted) },
-      { kind: 'registry', ref: ctx.archiveRef.withTag(tag) },
-      {
-        client: this.client,
-        ...(ctx.subset && { platforms: rule.platforms, reducedIndexAnnotations: { [SOURCE_DIGEST_ANNOTATION]: wanted } }),
-        ...(this.options.copyJobs !== undefined && { jobs: this.options.copyJobs }),
-      },
-    );
-    return { action, upstreamDigest: r.sourceDigest, archiveDigest: r.digest, bytes: r.bytes, ...moved };
-  }
-
-  /** Whether the Archive's manifest is (or, for a platform subset, was reduced from) `upstreamDigest`. */
-  private async holds(ctx: RuleContext, current: Descriptor, upstreamDigest: string): Promise<boolean> {
-    if (current.digest === upstreamDigest) return true;
-    if (!ctx.subset || !isIndexType(current.mediaType)) return false;
-    const raw = await ctx.archive.getManifest(current.digest);
-    try {
-      const doc = JSON.parse(Buffer.from(raw.bytes).toString('utf8')) as { annotations?: Record<string, string> };
-      return doc.annotations?.[SOURCE_DIGEST_ANNOTATION] === upstreamDigest;
-    } catch {
-      return false;
-    }
   }
 }
 

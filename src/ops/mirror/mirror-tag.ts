@@ -1,0 +1,108 @@
+/**
+ * One (rule, tag) of a mirror run: HEAD the Archive and the upstream tag at once and decide —
+ * skipped (same digest, or a subset reduced from it), pinned, frozen, kept-deleted-upstream — and
+ * only when the Archive must change: keep its old digest under a history tag, then copy by digest.
+ */
+import { RegtopoError } from '../../errors.js';
+import type { Reference } from '../../ref/reference.js';
+import type { Descriptor } from '../../registry/descriptor.js';
+import { isIndexType } from '../../registry/media-types.js';
+import type { RegistryClient } from '../../registry/registry-client.js';
+import type { RegistryRepository } from '../../registry/registry-repository.js';
+import type { MirrorRuleSpec } from '../../topology/model.js';
+import { copy } from '../copy.js';
+import { historyTag } from './history-tag.js';
+import type { RateLimitTracker } from './rate-limit.js';
+import type { MirrorTagReport } from './report.js';
+
+/** Annotation on a reduced (platform subset) index: the upstream index digest it was made from. */
+export const SOURCE_DIGEST_ANNOTATION = 'io.regtopo.mirror.source-digest';
+
+export interface TagDeps {
+  client: RegistryClient;
+  tracker: RateLimitTracker;
+  reserve: number;
+  dryRun?: boolean;
+  copyJobs?: number;
+  now?: () => Date;
+}
+
+export type TagOutcome = Pick<MirrorTagReport, 'action'> & Partial<Omit<MirrorTagReport, 'action'>>;
+
+/** Thrown inside a tag task when the reserve would be crossed; never escapes the run. */
+export class ReserveStop extends Error {}
+
+export interface RuleContext {
+  rule: MirrorRuleSpec;
+  up: RegistryRepository;
+  archive: RegistryRepository;
+  upRef: Reference;
+  archiveRef: Reference;
+  /** The upstream's API host[:port], as rate-limit state is keyed. */
+  quotaHost: string;
+  subset: boolean;
+}
+
+export async function keepDeleted(ctx: RuleContext, tag: string): Promise<TagOutcome> {
+  const current = await ctx.archive.headManifest(tag);
+  return { action: 'kept-deleted-upstream', ...(current && { archiveDigest: current.digest }) };
+}
+
+/** Decides and, when something changed, acts for one tag; throws ReserveStop before a pull past the reserve. */
+export async function mirrorTag(ctx: RuleContext, tag: string, deps: TagDeps): Promise<TagOutcome> {
+  const { rule } = ctx;
+  const pin = rule.pins[tag];
+  // Both HEADs at once: a no-op costs one round trip per tag. A pinned tag needs no upstream HEAD.
+  const [current, up] = await Promise.all([ctx.archive.headManifest(tag), pin ? undefined : ctx.up.headManifest(tag)]);
+  let wanted: string;
+  if (pin) {
+    if (current && (await holds(ctx, current, pin))) return { action: 'pinned', upstreamDigest: pin, archiveDigest: current.digest };
+    wanted = pin;
+  } else {
+    if (!up) {
+      if (current) return { action: 'kept-deleted-upstream', archiveDigest: current.digest };
+      throw new RegtopoError('E_NOT_FOUND', `${ctx.upRef.withTag(tag)}: no such tag upstream`);
+    }
+    if (current && (await holds(ctx, current, up.digest))) return { action: 'skipped', upstreamDigest: up.digest, archiveDigest: current.digest };
+    if (current && rule.freeze) return { action: 'frozen', upstreamDigest: up.digest, archiveDigest: current.digest };
+    wanted = up.digest;
+  }
+
+  const action: TagOutcome['action'] = pin ? 'pinned' : current ? 'updated' : 'copied';
+  const history = current ? historyTag(tag, current.digest, deps.now?.() ?? new Date()) : undefined;
+  const moved = current && { previousDigest: current.digest, historyTag: history };
+  if (deps.dryRun) return { action, upstreamDigest: wanted, ...moved };
+
+  if (deps.tracker.reserveReached(ctx.quotaHost, deps.reserve)) {
+    const remaining = deps.tracker.get(ctx.quotaHost)?.remaining;
+    throw new ReserveStop(`${ctx.quotaHost} reports ${remaining} pulls remaining, at or below the reserve of ${deps.reserve}`);
+  }
+  if (current && history) {
+    // Keep the old digest reachable before the tag moves (Archive-only traffic).
+    const raw = await ctx.archive.getManifest(current.digest);
+    await ctx.archive.putManifest(history, raw);
+  }
+  const r = await copy(
+    { kind: 'registry', ref: ctx.upRef.withDigest(wanted) },
+    { kind: 'registry', ref: ctx.archiveRef.withTag(tag) },
+    {
+      client: deps.client,
+      ...(ctx.subset && { platforms: rule.platforms, reducedIndexAnnotations: { [SOURCE_DIGEST_ANNOTATION]: wanted } }),
+      ...(deps.copyJobs !== undefined && { jobs: deps.copyJobs }),
+    },
+  );
+  return { action, upstreamDigest: r.sourceDigest, archiveDigest: r.digest, bytes: r.bytes, ...moved };
+}
+
+/** Whether the Archive's manifest is (or, for a platform subset, was reduced from) `upstreamDigest`. */
+async function holds(ctx: RuleContext, current: Descriptor, upstreamDigest: string): Promise<boolean> {
+  if (current.digest === upstreamDigest) return true;
+  if (!ctx.subset || !isIndexType(current.mediaType)) return false;
+  const raw = await ctx.archive.getManifest(current.digest);
+  try {
+    const doc = JSON.parse(Buffer.from(raw.bytes).toString('utf8')) as { annotations?: Record<string, string> };
+    return doc.annotations?.[SOURCE_DIGEST_ANNOTATION] === upstreamDigest;
+  } catch {
+    return false;
+  }
+}
