@@ -55,10 +55,10 @@ export interface RegistryClientOptions {
   logger?: Logger;
   userAgent?: string;
   /**
-   * Sees every response as it comes off the wire (each retry attempt included, body untouched):
-   * mirroring reads Docker Hub's `ratelimit-*` headers this way.
+   * Extra transport layers, innermost (each sees every request on the wire, retries included).
+   * Mirroring adds Docker Hub rate-limit accounting this way.
    */
-  onResponse?: (req: HttpRequest, res: HttpResponse) => void;
+  layers?: Layer[];
 }
 
 interface ResolvedHost extends HostOptions {
@@ -89,13 +89,12 @@ export class RegistryClient {
     const timeouts = { headersMs: 60_000, bodyMs: 60_000, ...options.timeouts };
     const base = dispatchSend((origin) => this.dispatcherFor(origin), timeouts);
     const logging = options.logger ? [loggingLayer(options.logger)] : [];
-    const observe = options.onResponse ? [observeLayer(options.onResponse)] : [];
     // Token requests carry their own credentials and never go through the auth layer.
     const tokens = new BearerTokenCache(compose(base, retryLayer(retry), redirectLayer(), ...logging));
     const credentials = options.credentials ?? dockerConfigCredentials();
     // Logging sits innermost so -v shows every exchange on the wire: 401 challenges, retries, redirects.
     const layers = [retryLayer(retry), authLayer({ credentials, tokens }), redirectLayer()];
-    this.send = compose(base, ...layers, ...logging, ...observe);
+    this.send = compose(base, ...layers, ...logging, ...(options.layers ?? []));
   }
 
   /** The ImageStore for one repository. */
@@ -159,14 +158,6 @@ export class RegistryClient {
     this.ownedAgents.push(agent);
     return agent;
   }
-}
-
-function observeLayer(onResponse: (req: HttpRequest, res: HttpResponse) => void): Layer {
-  return (next) => async (req) => {
-    const res = await next(req);
-    onResponse(req, res);
-    return res;
-  };
 }
 
 /** Loopback hosts speak http like Docker; everything else https unless explicitly insecure. */

@@ -155,6 +155,21 @@ describe.skipIf(skip)('mirror: upstream stand-in behind the accounting proxy →
     expect(r.rateLimits[0]).toMatchObject({ host: env.proxy.host, limit: 100, remaining: 10, windowSeconds: 21600 });
   });
 
+  it('parallel tags never pull past the reserve: each GET counts as it is sent', async () => {
+    const repo = uniqueRepo('library');
+    const tags = Array.from({ length: 12 }, (_, i) => `p${i}`);
+    for (const t of tags) await env.seed(repo, t, buildZeroLayerImage('oci', `${repo}/${t}`));
+    env.proxy.rateLimit = { limit: 100, remaining: 14 };
+    const r = await run(env.topology([{ name: 'r', repository: repo, tags }]), { reserve: 10, jobs: 8 });
+    expect(r.outcome).toBe('rate-reserve');
+    expect(env.manifestGets()).toBe(4);
+    expect(env.proxy.rateLimit.remaining).toBe(10);
+    expect(r.tags.filter((t) => t.action === 'copied')).toHaveLength(4);
+    expect(r.tags.filter((t) => t.action === 'failed')).toEqual([]);
+    const left = r.stopped!.remaining.flatMap((x) => x.tags ?? []);
+    expect([...left, ...r.tags.map((t) => t.tag)].sort()).toEqual([...tags].sort());
+  });
+
   it('429: backs off honouring Retry-After, then stops rather than hammering', async () => {
     const repo = uniqueRepo('library');
     for (const t of ['a', 'b', 'c']) await env.seed(repo, t, buildZeroLayerImage('oci', `${repo}/${t}`));

@@ -12,7 +12,6 @@ import type { RegistryRepository } from '../../registry/registry-repository.js';
 import type { MirrorRuleSpec } from '../../topology/model.js';
 import { copy } from '../copy.js';
 import { historyTag } from './history-tag.js';
-import type { RateLimitTracker } from './rate-limit.js';
 import type { MirrorTagReport } from './report.js';
 
 /** Annotation on a reduced (platform subset) index: the upstream index digest it was made from. */
@@ -20,8 +19,6 @@ export const SOURCE_DIGEST_ANNOTATION = 'io.regtopo.mirror.source-digest';
 
 export interface TagDeps {
   client: RegistryClient;
-  tracker: RateLimitTracker;
-  reserve: number;
   dryRun?: boolean;
   copyJobs?: number;
   now?: () => Date;
@@ -29,8 +26,6 @@ export interface TagDeps {
 
 export type TagOutcome = Pick<MirrorTagReport, 'action'> & Partial<Omit<MirrorTagReport, 'action'>>;
 
-/** Thrown inside a tag task when the reserve would be crossed; never escapes the run. */
-export class ReserveStop extends Error {}
 
 export interface RuleContext {
   rule: MirrorRuleSpec;
@@ -38,8 +33,6 @@ export interface RuleContext {
   archive: RegistryRepository;
   upRef: Reference;
   archiveRef: Reference;
-  /** The upstream's API host[:port], as rate-limit state is keyed. */
-  quotaHost: string;
   subset: boolean;
 }
 
@@ -48,7 +41,7 @@ export async function keepDeleted(ctx: RuleContext, tag: string): Promise<TagOut
   return { action: 'kept-deleted-upstream', ...(current && { archiveDigest: current.digest }) };
 }
 
-/** Decides and, when something changed, acts for one tag; throws ReserveStop before a pull past the reserve. */
+/** Decides and, when something changed, acts for one tag (a pull past the rate reserve throws E_RATE_RESERVE). */
 export async function mirrorTag(ctx: RuleContext, tag: string, deps: TagDeps): Promise<TagOutcome> {
   const { rule } = ctx;
   const pin = rule.pins[tag];
@@ -73,10 +66,6 @@ export async function mirrorTag(ctx: RuleContext, tag: string, deps: TagDeps): P
   const moved = current && { previousDigest: current.digest, historyTag: history };
   if (deps.dryRun) return { action, upstreamDigest: wanted, ...moved };
 
-  if (deps.tracker.reserveReached(ctx.quotaHost, deps.reserve)) {
-    const remaining = deps.tracker.get(ctx.quotaHost)?.remaining;
-    throw new ReserveStop(`${ctx.quotaHost} reports ${remaining} pulls remaining, at or below the reserve of ${deps.reserve}`);
-  }
   if (current && history) {
     // Keep the old digest reachable before the tag moves (Archive-only traffic).
     const raw = await ctx.archive.getManifest(current.digest);

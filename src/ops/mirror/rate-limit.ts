@@ -1,10 +1,15 @@
 /**
  * Docker Hub's pull accounting as the registry reports it: `ratelimit-limit: 100;w=21600` and
- * `ratelimit-remaining: 76;w=21600` on responses. The tracker reads them from every response (hook
- * it into RegistryClient's `onResponse`), so the mirror knows the quota left before each manifest
- * GET (HEADs are free on Docker Hub) and can stop before crossing the reserve it was given.
+ * `ratelimit-remaining: 76;w=21600` on responses. The tracker's transport layer (RegistryClient's
+ * `layers`) reads them from every response and guards every manifest GET (the requests Docker Hub
+ * counts; HEADs are free): a GET sent counts against the known remaining quota at once, so parallel
+ * tags cannot overshoot, and one that would leave less than the reserve is refused before it is
+ * sent, with E_RATE_RESERVE.
  */
-import type { HttpRequest, HttpResponse } from '../../transport/http-types.js';
+import { RegtopoError } from '../../errors.js';
+import type { HttpRequest, HttpResponse, Layer } from '../../transport/http-types.js';
+
+const MANIFEST_PATH = /\/v2\/.+\/manifests\/[^/]+$/;
 
 export interface RateLimitState {
   /** host[:port] the responses came from (the API host, e.g. registry-1.docker.io). */
@@ -18,8 +23,29 @@ export interface RateLimitState {
 export class RateLimitTracker {
   private readonly byHost = new Map<string, RateLimitState>();
 
-  /** Pass as RegistryClientOptions.onResponse. */
-  readonly observe = (req: HttpRequest, res: HttpResponse): void => {
+  /** The guarding, observing layer for RegistryClientOptions.layers. */
+  layer(reserve: number): Layer {
+    return (next) => async (req) => {
+      if (req.method === 'GET') this.spend(new URL(req.url), reserve);
+      const res = await next(req);
+      this.observe(req, res);
+      return res;
+    };
+  }
+
+  /** Counts one pull against a host whose quota is known; refuses it when it would cross the reserve. */
+  private spend(url: URL, reserve: number): void {
+    if (!MANIFEST_PATH.test(url.pathname)) return;
+    const state = this.byHost.get(url.host);
+    if (state?.remaining === undefined) return;
+    if (this.reserveReached(url.host, reserve)) {
+      throw new RegtopoError('E_RATE_RESERVE', `${url.host} reports ${state.remaining} pulls remaining, at or below the reserve of ${reserve}`);
+    }
+    state.remaining -= 1;
+  }
+
+  /** Reads the quota headers of a response: the registry's word replaces our local count. */
+  observe(req: HttpRequest, res: HttpResponse): void {
     const limit = parseQuota(res.headers['ratelimit-limit']);
     const remaining = parseQuota(res.headers['ratelimit-remaining']);
     if (!limit && !remaining) return;
@@ -36,7 +62,7 @@ export class RateLimitTracker {
       if (remaining.window !== undefined) state.windowSeconds = remaining.window;
     }
     this.byHost.set(host, state);
-  };
+  }
 
   get(host: string): RateLimitState | undefined {
     const s = this.byHost.get(host);

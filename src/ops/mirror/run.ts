@@ -27,7 +27,7 @@ import { RateLimitTracker } from './rate-limit.js';
 import { summarise, type MirrorReport, type MirrorTagReport } from './report.js';
 import { matchesRulePatterns, needsTagList, selectTags } from './select-tags.js';
 import { inShard, parseShard, type Shard } from './shard.js';
-import { keepDeleted, mirrorTag, ReserveStop, type RuleContext, type TagDeps } from './mirror-tag.js';
+import { keepDeleted, mirrorTag, type RuleContext, type TagDeps } from './mirror-tag.js';
 
 export { SOURCE_DIGEST_ANNOTATION } from './mirror-tag.js';
 /** Pulls left untouched on the upstream unless --reserve says otherwise. */
@@ -50,7 +50,7 @@ export interface MirrorOptions {
   jobs?: number;
   /** Parallel blob transfers per copy (copy's default when absent). */
   copyJobs?: number;
-  /** Bring your own client; hook `rateLimits.observe` into its `onResponse` so quotas are seen. */
+  /** Bring your own client; add `rateLimits.layer(reserve)` to its `layers` so quotas are kept. */
   client?: RegistryClient;
   rateLimits?: RateLimitTracker;
   /** Options for the client built from the topology when `client` is absent. */
@@ -71,16 +71,7 @@ export async function mirror(config: Topology, options: MirrorOptions = {}): Pro
   let client = options.client;
   const ownClient = !client;
   try {
-    if (!client) {
-      const hook = options.clientOptions?.onResponse;
-      client = clientForTopology(config, {
-        ...options.clientOptions,
-        onResponse: (req, res) => {
-          hook?.(req, res);
-          tracker.observe(req, res);
-        },
-      });
-    }
+    client ??= clientForTopology(config, { ...options.clientOptions, layers: [...(options.clientOptions?.layers ?? []), tracker.layer(reserve)] });
     return await new MirrorRun(config, rules, client, tracker, { ...options, reserve, shard }).run();
   } finally {
     if (ownClient) await client?.close();
@@ -155,7 +146,6 @@ class MirrorRun {
       rule, upRef, archiveRef,
       up: this.client.repository(upRef),
       archive: this.client.repository(archiveRef),
-      quotaHost: new URL(this.client.url(upstream.host, '/')).host,
       subset: rule.platforms.length > 0,
     };
 
@@ -209,7 +199,8 @@ class MirrorRun {
       const outcome = deletedUpstream ? await keepDeleted(ctx, tag) : await mirrorTag(ctx, tag, this.tagDeps());
       report = { ...base, bytes: 0, ...outcome, ms: Math.round(performance.now() - started) };
     } catch (err) {
-      if (err instanceof ReserveStop) {
+      if (isRegtopoError(err) && err.code === 'E_RATE_RESERVE') {
+        // Refused before the pull was sent: nothing half-done, the tag is simply left for next time.
         this.stop ??= { reason: 'rate-reserve', message: err.message };
         left.push(tag);
         return;
@@ -223,7 +214,7 @@ class MirrorRun {
 
   private tagDeps(): TagDeps {
     const o = this.options;
-    return { client: this.client, tracker: this.tracker, reserve: o.reserve, dryRun: o.dryRun, copyJobs: o.copyJobs, now: o.now };
+    return { client: this.client, dryRun: o.dryRun, copyJobs: o.copyJobs, now: o.now };
   }
 
   /** Records a stop for 429s (after the client's own backoff); true when the error was one. */
