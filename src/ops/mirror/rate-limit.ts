@@ -23,28 +23,37 @@ export interface RateLimitState {
 export class RateLimitTracker {
   private readonly byHost = new Map<string, RateLimitState>();
 
+  /** Manifest GETs sent and not yet answered, per host: pulls the reported quota may not show yet. */
+  private readonly inflight = new Map<string, number>();
+
   /** The guarding, observing layer for RegistryClientOptions.layers. */
   layer(reserve: number): Layer {
     return (next) => async (req) => {
-      if (req.method === 'GET') this.spend(new URL(req.url), reserve);
-      const res = await next(req);
+      const url = new URL(req.url);
+      const counted = req.method === 'GET' && MANIFEST_PATH.test(url.pathname);
+      if (counted) {
+        if (this.reserveReached(url.host, reserve)) {
+          const left = this.byHost.get(url.host)?.remaining;
+          throw new RegtopoError('E_RATE_RESERVE', `${url.host} reports ${left} pulls remaining, at or below the reserve of ${reserve}`);
+        }
+        this.inflight.set(url.host, (this.inflight.get(url.host) ?? 0) + 1);
+      }
+      let res: HttpResponse;
+      try {
+        res = await next(req);
+      } finally {
+        if (counted) this.inflight.set(url.host, this.inflight.get(url.host)! - 1);
+      }
       this.observe(req, res);
       return res;
     };
   }
 
-  /** Counts one pull against a host whose quota is known; refuses it when it would cross the reserve. */
-  private spend(url: URL, reserve: number): void {
-    if (!MANIFEST_PATH.test(url.pathname)) return;
-    const state = this.byHost.get(url.host);
-    if (state?.remaining === undefined) return;
-    if (this.reserveReached(url.host, reserve)) {
-      throw new RegtopoError('E_RATE_RESERVE', `${url.host} reports ${state.remaining} pulls remaining, at or below the reserve of ${reserve}`);
-    }
-    state.remaining -= 1;
-  }
-
-  /** Reads the quota headers of a response: the registry's word replaces our local count. */
+  /**
+   * Reads the quota headers of a response. Within a run the quota only falls, and responses overtake
+   * each other (a HEAD answered before our GETs landed reports more than is left), so the lowest
+   * value seen is kept.
+   */
   observe(req: HttpRequest, res: HttpResponse): void {
     const limit = parseQuota(res.headers['ratelimit-limit']);
     const remaining = parseQuota(res.headers['ratelimit-remaining']);
@@ -58,7 +67,7 @@ export class RateLimitTracker {
     const state = this.byHost.get(host) ?? { host };
     if (limit) Object.assign(state, { limit: limit.value }, limit.window !== undefined && { windowSeconds: limit.window });
     if (remaining) {
-      state.remaining = remaining.value;
+      state.remaining = state.remaining === undefined ? remaining.value : Math.min(state.remaining, remaining.value);
       if (remaining.window !== undefined) state.windowSeconds = remaining.window;
     }
     this.byHost.set(host, state);
@@ -76,7 +85,7 @@ export class RateLimitTracker {
   /** True when one more pull from `host` would leave fewer than `reserve` (unknown quota: false). */
   reserveReached(host: string, reserve: number): boolean {
     const remaining = this.byHost.get(host)?.remaining;
-    return remaining !== undefined && remaining <= reserve;
+    return remaining !== undefined && remaining - (this.inflight.get(host) ?? 0) <= reserve;
   }
 }
 
