@@ -123,6 +123,20 @@ describe.skipIf(skip)('copy: digest-exact across media types, cross-checked with
       expect(summary(dstProxy)).toEqual(['HEAD manifest v1']);
     });
 
+    it('follows relative upload Locations and keeps their query (upload state)', async () => {
+      const repo = uniqueRepo('relative');
+      const built = buildImage({ layers: [4000, 9000] });
+      await pushImage(src.url, repo, 'v1', built);
+      dstProxy.reset();
+      dstProxy.relativeLocations = true;
+      const r = await copy(`${src.host}/${repo}:v1`, `${dstProxy.host}/rel/${repo}:v1`, { client });
+      expect(r.blobs.copied).toBe(3);
+      const puts = dstProxy.requests.filter((q) => q.method === 'PUT' && q.path.includes('/blobs/uploads/'));
+      expect(puts).toHaveLength(3);
+      for (const q of puts) expect(q.query).toMatch(/^_state=[^&]+&digest=sha256%3A[a-f0-9]{64}$/);
+      expect((await rawGetManifest(dst.url, `rel/${repo}`, 'v1')).bytes.equals(built.manifest)).toBe(true);
+    });
+
     it('retag moves no blobs', async () => {
       const repo = uniqueRepo('retag');
       const built = buildImage({ layers: [50_000, 60_000] });

@@ -81,6 +81,8 @@ export interface FaultProxy {
    * from `remaining` (HEADs are free, as on Docker Hub). Cleared by reset().
    */
   rateLimit: { limit: number; remaining: number; window?: number } | undefined;
+  /** Send upload `Location`s as relative paths (query kept), as some registries do. Cleared by reset(). */
+  relativeLocations: boolean;
   addRule(rule: FaultRuleInit): FaultRule;
   clearRules(): void;
   count(method: string, path: RegExp): number;
@@ -101,7 +103,7 @@ export async function startFaultProxy(targetUrl: string, options: FaultProxyOpti
   const storage = await startRedirectStorage(target.origin, options.targetCa);
   const requests: ProxiedRequest[] = [];
   let rules: FaultRule[] = [];
-  const state = { extraHeaders: {} as Record<string, string>, rateLimit: undefined as FaultProxy['rateLimit'] };
+  const state = { extraHeaders: {} as Record<string, string>, rateLimit: undefined as FaultProxy['rateLimit'], relativeLocations: false };
   const MANIFEST_PATH = /^\/v2\/.+\/manifests\/[^/]+$/;
 
   const server = createServer((req, res) => handle(req, res));
@@ -197,7 +199,8 @@ export async function startFaultProxy(targetUrl: string, options: FaultProxyOpti
         return;
       }
       if (typeof outHeaders.location === 'string' && outHeaders.location.startsWith(target.origin)) {
-        outHeaders.location = url + outHeaders.location.slice(target.origin.length);
+        const rest = outHeaders.location.slice(target.origin.length);
+        outHeaders.location = state.relativeLocations ? rest : url + rest;
       }
       respond(up.statusCode ?? 502, outHeaders);
       const transform = bodyTransform(fault, up, res);
@@ -222,6 +225,12 @@ export async function startFaultProxy(targetUrl: string, options: FaultProxyOpti
     get rateLimit() {
       return state.rateLimit;
     },
+    get relativeLocations() {
+      return state.relativeLocations;
+    },
+    set relativeLocations(v: boolean) {
+      state.relativeLocations = v;
+    },
     set rateLimit(v: FaultProxy['rateLimit']) {
       state.rateLimit = v;
     },
@@ -238,6 +247,7 @@ export async function startFaultProxy(targetUrl: string, options: FaultProxyOpti
       rules = [];
       state.extraHeaders = {};
       state.rateLimit = undefined;
+      state.relativeLocations = false;
     },
     async stop() {
       server.closeAllConnections();
