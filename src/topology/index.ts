@@ -31,5 +31,5 @@ export type { CredentialsSpec } from './schema-fields.js';
 export type { ApprovalSpec, PromotionGate, MirrorRule } from './schema-flows.js';
 export { TOPOLOGY_RULES, type TopologyRule, type RuleFinding, type RuleInput } from './rules/index.js';
 export { assertWriteAllowed, isWriteAllowed, WRITE_AUTHORITY_RULE, type WriteOperation } from './write-authority.js';
-export { registryByName, registryForAddress, resolveRegistryRef, type RegistryAddress } from './registry-lookup.js';
+export { registryByName, registryForAddress, resolveRegistryRef, concurrencyLimit, type RegistryAddress } from './registry-lookup.js';
 export { renderGraph, buildTopologyGraph, GRAPH_FORMATS, type GraphFormat, type TopologyGraph } from './graph/index.js';

@@ -63,3 +63,12 @@ export function registryForAddress(config: Topology, address: RegistryAddress): 
 function inNamespace(repository: string, namespace: string | undefined): boolean {
   return namespace === undefined || repository === namespace || repository.startsWith(`${namespace}/`);
 }
+
+/**
+ * The lowest `limits.concurrency` among the topology registries the given addresses belong to: how
+ * many parallel transfers a copy between them may run. Undefined when none sets a limit.
+ */
+export function concurrencyLimit(config: Topology, ...addresses: RegistryAddress[]): number | undefined {
+  const limits = addresses.map((a) => registryForAddress(config, a)?.limits.concurrency).filter((n): n is number => n !== undefined);
+  return limits.length ? Math.min(...limits) : undefined;
+}

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkTopology } from '../../src/ops/check.js';
 import { parseTopology, requireValidTopology } from '../../src/topology/index.js';
 import { buildImage, pushImage, rawGetManifest, uniqueRepo } from '../support/images.js';
+import { BLOB_GET_PATH, peakConcurrency, startFaultProxy } from '../support/fault-proxy.js';
 import { registrySkipReason, startTestRegistry, type TestRegistry } from '../support/registry.js';
 import { runCli } from '../cli/run-cli.js';
 
@@ -112,5 +113,39 @@ describe.skipIf(skip)('topology against live registries: check and write authori
     const bad = await runCli(['copy', `${ci.host}/${repo}:v1`, `${ci.host}/${repo}:v2`], {}, invalid);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe('regtopo: topology file registries.yaml is invalid (2 errors; run regtopo validate): registries.yaml:1:1: error [schema] missing required key "registries"\n');
+  });
+});
+
+describe.skipIf(skip)('limits.concurrency caps parallel transfers', () => {
+  it('a copy into a registry limited to 2 never runs more than 2 blob uploads at once', async () => {
+    const [src, dst] = await Promise.all([startTestRegistry('plain'), startTestRegistry('plain')]);
+    const front = await startFaultProxy(dst.url);
+    try {
+      const repo = uniqueRepo('limited');
+      await pushImage(src.url, repo, 'v1', buildImage({ layers: [60_000, 60_001, 60_002, 60_003, 60_004, 60_005] }));
+      const dir = mkdtempSync(join(tmpdir(), 'regtopo-limit-'));
+      const file = join(dir, 'registries.yaml');
+      const limited = (n: number) => `version: 1\nregistries:\n  ci: { role: ci, url: "http://${front.host}", limits: { concurrency: ${n} } }\n`;
+      const uploads = (r: { method: string; path: string }) => r.method === 'PUT' && r.path.includes('/blobs/uploads/');
+      const slowSource = await startFaultProxy(src.url);
+      slowSource.addRule({ method: 'GET', path: BLOB_GET_PATH, fault: { kind: 'slowBody', bytesPerSecond: 400_000 } });
+      try {
+        writeFileSync(file, limited(2));
+        const r = await runCli(['copy', `${slowSource.host}/${repo}:v1`, `${front.host}/${repo}:v1`, '-f', file]);
+        expect(r.code).toBe(0);
+        expect(peakConcurrency(front.requests, uploads)).toBe(2);
+        front.reset();
+        writeFileSync(file, limited(16)); // a limit above the default never raises it
+        const wide = await runCli(['copy', `${slowSource.host}/${repo}:v1`, `${front.host}/${repo}-b:v1`, '-f', file]);
+        expect(wide.code).toBe(0);
+        expect(peakConcurrency(front.requests, uploads)).toBeGreaterThan(2);
+        expect(peakConcurrency(front.requests, uploads)).toBeLessThanOrEqual(8);
+      } finally {
+        await slowSource.stop();
+      }
+    } finally {
+      await front.stop();
+      await Promise.all([src.stop(), dst.stop()]);
+    }
   });
 });

@@ -61,6 +61,9 @@ export interface ProxiedRequest {
   /** The client's source port: equal ports on successive requests mean a reused connection. */
   clientPort: number | undefined;
   fault?: Fault['kind'];
+  /** performance.now() when the request arrived and when its response finished (or the socket died). */
+  startedAt: number;
+  endedAt?: number;
 }
 
 export interface FaultProxyOptions {
@@ -131,7 +134,11 @@ export async function startFaultProxy(targetUrl: string, options: FaultProxyOpti
       status: 0,
       hadAuthorization: req.headers.authorization !== undefined,
       clientPort: req.socket.remotePort,
+      startedAt: performance.now(),
     };
+    res.on('close', () => {
+      record.endedAt = performance.now();
+    });
     requests.push(record);
     const fault = takeRule(record.method, path)?.fault;
     if (fault) record.fault = fault.kind;
@@ -315,4 +322,14 @@ function tagPage(doc: { name: string; tags: string[] | null }, path: string, que
   const more = start !== -1 && start + pageSize < all.length;
   const link = more ? `<${nextOrigin}${path}?n=${pageSize}&last=${encodeURIComponent(tags[tags.length - 1]!)}>; rel="next"` : undefined;
   return { body: Buffer.from(JSON.stringify({ name: doc.name, tags })), link };
+}
+
+/** The most requests matching `pick` that were in flight at the same moment. */
+export function peakConcurrency(requests: readonly ProxiedRequest[], pick: (r: ProxiedRequest) => boolean): number {
+  const events = requests.filter(pick).flatMap((r) => [[r.startedAt, 1], [r.endedAt ?? Infinity, -1]] as const);
+  events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let now = 0;
+  let peak = 0;
+  for (const [, delta] of events) peak = Math.max(peak, (now += delta));
+  return peak;
 }

@@ -1,5 +1,6 @@
 /** `regtopo copy SRC DST`: digest-exact copy of an image, index or artifact. */
 import type { Command } from 'commander';
+import type { Topology } from '../../topology/model.js';
 import { addClientFlags, withClient } from '../client-flags.js';
 import { collectList, parsePositiveInt, type CliContext } from '../context.js';
 import { formatBytes, progressDisplay } from '../progress-display.js';
@@ -23,7 +24,7 @@ export function registerCopy(program: Command, ctx: CliContext): void {
           const r = await copy(source, target, {
             client,
             platforms: opts.platform as string[] | undefined,
-            jobs: opts.jobs as number | undefined,
+            jobs: await jobsFor(opts.jobs as number | undefined, topology, source, target),
             progress: progress.onEvent,
             authorizeWrite: await writeGuard(topology, 'copy'),
           });
@@ -41,4 +42,16 @@ export function registerCopy(program: Command, ctx: CliContext): void {
       });
     });
   });
+}
+
+/** --jobs, capped by the topology's `limits.concurrency` for the registries involved. */
+async function jobsFor(flag: number | undefined, topology: Topology | undefined, source: string, target: string): Promise<number | undefined> {
+  if (!topology) return flag;
+  const { parseLocation } = await import('../../ref/location.js');
+  const { concurrencyLimit } = await import('../../topology/registry-lookup.js');
+  const refs = [parseLocation(source), parseLocation(target)].flatMap((l) => (l.kind === 'registry' ? [l.ref] : []));
+  const limit = concurrencyLimit(topology, ...refs);
+  if (limit === undefined) return flag;
+  const { DEFAULT_JOBS } = await import('../../ops/copy.js');
+  return Math.min(flag ?? DEFAULT_JOBS, limit);
 }

@@ -10,7 +10,7 @@ import { isIndexType } from '../../registry/media-types.js';
 import type { RegistryClient } from '../../registry/registry-client.js';
 import type { RegistryRepository } from '../../registry/registry-repository.js';
 import type { MirrorRuleSpec } from '../../topology/model.js';
-import { copy } from '../copy.js';
+import { copy, DEFAULT_JOBS } from '../copy.js';
 import { historyTag } from './history-tag.js';
 import type { MirrorTagReport } from './report.js';
 
@@ -34,6 +34,8 @@ export interface RuleContext {
   upRef: Reference;
   archiveRef: Reference;
   subset: boolean;
+  /** The topology's `limits.concurrency` for these registries, if any: caps parallel transfers. */
+  copyLimit?: number;
 }
 
 export async function keepDeleted(ctx: RuleContext, tag: string): Promise<TagOutcome> {
@@ -71,13 +73,14 @@ export async function mirrorTag(ctx: RuleContext, tag: string, deps: TagDeps): P
     const raw = await ctx.archive.getManifest(current.digest);
     await ctx.archive.putManifest(history, raw);
   }
+  const jobs = ctx.copyLimit === undefined ? deps.copyJobs : Math.min(deps.copyJobs ?? DEFAULT_JOBS, ctx.copyLimit);
   const r = await copy(
     { kind: 'registry', ref: ctx.upRef.withDigest(wanted) },
     { kind: 'registry', ref: ctx.archiveRef.withTag(tag) },
     {
       client: deps.client,
       ...(ctx.subset && { platforms: rule.platforms, reducedIndexAnnotations: { [SOURCE_DIGEST_ANNOTATION]: wanted } }),
-      ...(deps.copyJobs !== undefined && { jobs: deps.copyJobs }),
+      ...(jobs !== undefined && { jobs }),
     },
   );
   return { action, upstreamDigest: r.sourceDigest, archiveDigest: r.digest, bytes: r.bytes, ...moved };

@@ -18,7 +18,7 @@ import { isRegtopoError, RegtopoError, type ErrorCode } from '../../errors.js';
 import { Reference } from '../../ref/reference.js';
 import type { RegistryClient } from '../../registry/registry-client.js';
 import type { MirrorRuleSpec, Topology } from '../../topology/model.js';
-import { resolveRegistryRef } from '../../topology/registry-lookup.js';
+import { concurrencyLimit, resolveRegistryRef } from '../../topology/registry-lookup.js';
 import { assertWriteAllowed } from '../../topology/write-authority.js';
 import { clientForTopology, type TopologyClientOptions } from '../topology-client.js';
 import { isHistoryTag } from './history-tag.js';
@@ -147,6 +147,7 @@ class MirrorRun {
       up: this.client.repository(upRef),
       archive: this.client.repository(archiveRef),
       subset: rule.platforms.length > 0,
+      copyLimit: concurrencyLimit(this.config, upRef, archiveRef),
     };
 
     let tags: string[];

@@ -9,7 +9,8 @@ import { RegtopoError, type ErrorCode } from '../../errors.js';
 import type { Reference } from '../../ref/reference.js';
 import type { ApprovalBody } from './approval-state.js';
 import { actor, authorizePromotionWrite, findStage, nowOf, type PromotionContext } from './context.js';
-import { copy } from '../copy.js';
+import { copy, DEFAULT_JOBS } from '../copy.js';
+import { concurrencyLimit } from '../../topology/registry-lookup.js';
 import { describeFailedGates } from './gates.js';
 import { runCommandHook, runWebhookHook, type HookDecision } from './hooks.js';
 import { planDetail, type PlanDetail, type PlanOptions, type PromotionPlan } from './plan.js';
@@ -109,7 +110,8 @@ async function run(ctx: PromotionContext, detail: PlanDetail, item: PromoteItem,
   const dstRepo = ctx.client.repository(targetRef);
   if (!sameRepository) {
     // By digest on both sides: the exact approved content, whatever the source tags do meanwhile.
-    await copy({ kind: 'registry', ref: sourceRef.withDigest(digest) }, { kind: 'registry', ref: targetRef.withDigest(digest) }, { client: ctx.client });
+    const jobs = Math.min(DEFAULT_JOBS, concurrencyLimit(ctx.topology, sourceRef, targetRef) ?? DEFAULT_JOBS);
+    await copy({ kind: 'registry', ref: sourceRef.withDigest(digest) }, { kind: 'registry', ref: targetRef.withDigest(digest) }, { client: ctx.client, jobs });
   }
   const raw = await dstRepo.getManifest(digest);
   item.tags = [];
