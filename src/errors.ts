@@ -101,3 +101,9 @@ function codeForStatus(status: number, specErrors: SpecError[]): ErrorCode {
 export function isRegtopoError(err: unknown): err is RegtopoError {
   return err instanceof RegtopoError;
 }
+
+/** `{code, message}` of any thrown value, for reports that list failures without stopping. */
+export function errorSummary(err: unknown): { code: ErrorCode; message: string } {
+  if (isRegtopoError(err)) return { code: err.code, message: err.message };
+  return { code: 'E_INTERNAL', message: err instanceof Error ? err.message : String(err) };
+}

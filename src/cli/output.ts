@@ -2,7 +2,7 @@
  * How commands speak: one result object, printed either as JSON (stable, for pipelines) or as text.
  * Errors are one line on stderr (or a JSON object on stdout with --output json), never a stack trace.
  */
-import { isRegtopoError } from '../errors.js';
+import { errorSummary, isRegtopoError } from '../errors.js';
 import { exitCodeFor, ExitCode } from './exit-codes.js';
 
 export type OutputFormat = 'text' | 'json';
@@ -30,8 +30,7 @@ export function printResult(result: CommandResult, format: OutputFormat): number
 }
 
 export function printError(err: unknown, format: OutputFormat): number {
-  const code = isRegtopoError(err) ? err.code : 'E_INTERNAL';
-  const message = err instanceof Error ? err.message : String(err);
+  const { code, message } = errorSummary(err);
   const exit = isRegtopoError(err) ? exitCodeFor(err.code) : ExitCode.Failed;
   if (format === 'json') {
     process.stdout.write(`${JSON.stringify({ error: { code, message, exitCode: exit } }, null, 2)}\n`);

@@ -14,7 +14,7 @@
  * the client's Retry-After backoff, and then reports what is left.
  */
 import pLimit from 'p-limit';
-import { isRegtopoError, RegtopoError, type ErrorCode } from '../../errors.js';
+import { errorSummary, isRegtopoError, RegtopoError } from '../../errors.js';
 import { Reference } from '../../ref/reference.js';
 import type { RegistryClient } from '../../registry/registry-client.js';
 import type { MirrorRuleSpec, Topology } from '../../topology/model.js';
@@ -118,7 +118,7 @@ class MirrorRun {
           this.remaining.push({ rule: rule.name });
           continue;
         }
-        this.ruleErrors.push({ rule: rule.name, ...errorOf(err) });
+        this.ruleErrors.push({ rule: rule.name, ...errorSummary(err) });
       }
     }
     const failed = this.ruleErrors.length > 0 || this.tags.some((t) => t.action === 'failed');
@@ -207,7 +207,7 @@ class MirrorRun {
         return;
       }
       this.stopFor(err);
-      report = { ...base, action: 'failed', bytes: 0, ms: Math.round(performance.now() - started), error: errorOf(err) };
+      report = { ...base, action: 'failed', bytes: 0, ms: Math.round(performance.now() - started), error: errorSummary(err) };
     }
     done.push(report);
     this.options.onTag?.(report);
@@ -224,9 +224,4 @@ class MirrorRun {
     this.stop ??= { reason: 'rate-limited', message: `still rate limited after backing off: ${err.message}` };
     return true;
   }
-}
-
-function errorOf(err: unknown): { code: ErrorCode; message: string } {
-  if (isRegtopoError(err)) return { code: err.code, message: err.message };
-  return { code: 'E_INTERNAL', message: err instanceof Error ? err.message : String(err) };
 }

@@ -5,7 +5,7 @@
  * record last. Every step is idempotent, so a rerun after success does nothing and a rerun after a
  * crash finishes the job. One failing image never stops the others.
  */
-import { RegtopoError, type ErrorCode } from '../../errors.js';
+import { errorSummary, RegtopoError, type ErrorCode } from '../../errors.js';
 import type { Reference } from '../../ref/reference.js';
 import type { ApprovalBody } from './approval-state.js';
 import { actor, authorizePromotionWrite, findStage, nowOf, type PromotionContext } from './context.js';
@@ -67,7 +67,7 @@ async function promoteOne(ctx: PromotionContext, image: string, stage: string, o
     await run(ctx, detail, item, options.dryRun ?? false);
   } catch (err) {
     item.outcome = 'failed';
-    item.error = err instanceof RegtopoError ? { code: err.code, message: err.message } : { code: 'E_INTERNAL', message: err instanceof Error ? err.message : String(err) };
+    item.error = errorSummary(err);
   }
   return item;
 }
