@@ -40,26 +40,23 @@ export function nowOf(ctx: PromotionContext): number {
 }
 
 export function findImage(topology: Topology, name: string): PromotedImageSpec {
-  const image = topology.promotion.images.find((i) => i.name === name);
-  if (image) return image;
-  const known = topology.promotion.images.map((i) => i.name);
-  throw new RegtopoError('E_USAGE', `no promotion image "${name}" in the topology${didYouMean(name, known, `; known: ${known.join(', ') || 'none'}`)}`);
+  return findNamed(topology.promotion.images, name, 'image');
 }
 
 export function findStage(topology: Topology, name: string): PromotionStageSpec {
-  const stage = topology.promotion.stages.find((s) => s.name === name);
-  if (stage) return stage;
-  const known = topology.promotion.stages.map((s) => s.name);
-  throw new RegtopoError('E_USAGE', `no promotion stage "${name}" in the topology${didYouMean(name, known, `; known: ${known.join(', ') || 'none'}`)}`);
+  return findNamed(topology.promotion.stages, name, 'stage');
+}
+
+function findNamed<T extends { name: string }>(items: T[], name: string, what: string): T {
+  const found = items.find((i) => i.name === name);
+  if (found) return found;
+  const known = items.map((i) => i.name);
+  throw new RegtopoError('E_USAGE', `no promotion ${what} "${name}" in the topology${didYouMean(name, known, `; known: ${known.join(', ') || 'none'}`)}`);
 }
 
 /** The image's reference (no tag) inside the registry named `registry`, under its namespace. */
 export function imageRef(topology: Topology, registry: string, image: PromotedImageSpec): Reference {
   return resolveRegistryRef(topology, registry, image.repository);
-}
-
-export function repositoryOf(ctx: PromotionContext, ref: Reference): RegistryRepository {
-  return ctx.client.repository(ref);
 }
 
 /** Throws E_POLICY unless the topology lets promotion write into `ref`'s registry. */
@@ -72,10 +69,6 @@ export async function resolveDescriptor(repo: RegistryRepository, reference: str
   const head = await repo.headManifest(reference);
   if (!head) throw new RegtopoError('E_NOT_FOUND', `${repo.description}:${reference}: manifest not found`);
   return { mediaType: head.mediaType, digest: head.digest, size: head.size };
-}
-
-export function refString(ref: Reference): string {
-  return ref.toString();
 }
 
 export function parseRef(input: string | Reference): Reference {
