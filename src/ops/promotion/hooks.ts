@@ -6,7 +6,8 @@
  * network errors, timeouts and 5xx are retried a bounded number of times before failing.
  */
 import { spawn } from 'node:child_process';
-import { RegtopoError } from '../../errors.js';
+import { isRetryableStatus, RegtopoError } from '../../errors.js';
+import { backoff, DEFAULT_RETRY } from '../../transport/retry.js';
 import type { ApprovalSpec } from '../../topology/schema-flows.js';
 import type { PromotionPlan } from './plan.js';
 
@@ -73,7 +74,7 @@ export async function runWebhookHook(spec: WebhookHook, plan: PromotionPlan, env
   const body = JSON.stringify(plan);
   let lastFailure = '';
   for (let attempt = 0; attempt <= retries; attempt++) {
-    if (attempt > 0) await new Promise((r) => setTimeout(r, 200 * 2 ** (attempt - 1)));
+    if (attempt > 0) await new Promise((r) => setTimeout(r, backoff(DEFAULT_RETRY, attempt)));
     let res: Response;
     try {
       res = await fetch(spec.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
@@ -82,7 +83,7 @@ export async function runWebhookHook(spec: WebhookHook, plan: PromotionPlan, env
       continue;
     }
     const text = (await res.text()).slice(0, OUTPUT_CAP);
-    if (res.status >= 500 || res.status === 429 || res.status === 408) {
+    if (isRetryableStatus(res.status)) {
       lastFailure = `HTTP ${res.status}`;
       continue;
     }
