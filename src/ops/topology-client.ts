@@ -27,17 +27,21 @@ export function clientForTopology(config: Topology, options: TopologyClientOptio
   const hosts: Record<string, HostOptions> = {};
   for (const e of endpoints) hosts[e.host] = { scheme: e.scheme, caFile: e.ca, insecure: e.insecure || undefined };
   const { env, fallbackCredentials, credentials, ...clientOptions } = options;
-  const fallback = fallbackCredentials ?? dockerConfigCredentials({ env });
-  const resolved = credentials ?? chainCredentials(topologyCredentials(endpoints, env ?? process.env), fallback);
+  // One docker config reader serves both `dockerConfig: true` entries and the default fallback.
+  const docker = dockerConfigCredentials({ env });
+  const resolved = credentials ?? chainCredentials(topologyCredentials(endpoints, env ?? process.env, docker), fallbackCredentials ?? docker);
   return new RegistryClient({ ...clientOptions, hosts, credentials: resolved });
 }
 
 /** Credentials as the topology references them, per canonical host; undefined where none are named. */
-export function topologyCredentials(endpoints: Endpoint[], env: NodeJS.ProcessEnv = process.env): CredentialProvider {
+export function topologyCredentials(
+  endpoints: Endpoint[],
+  env: NodeJS.ProcessEnv = process.env,
+  docker: CredentialProvider = dockerConfigCredentials({ env }),
+): CredentialProvider {
   const byHost = new Map<string, CredentialSource>();
   for (const e of endpoints) if (e.credentials) byHost.set(canonicalHost(e.host), e.credentials);
   const helpers = new Map<string, CredentialProvider>();
-  const docker = dockerConfigCredentials({ env });
   return {
     async get(host: string): Promise<Credential | undefined> {
       const source = byHost.get(canonicalHost(host));

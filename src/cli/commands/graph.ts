@@ -11,9 +11,9 @@ export function registerGraph(program: Command, ctx: CliContext): void {
     .action(async (_o: unknown, self: Command) => {
       await ctx.run(self, async () => {
         const opts = ctx.options(self);
-        const { loadTopology, renderGraph, requireValidTopology } = await import('../../topology/index.js');
-        const path = await requireTopologyPath(opts.file);
-        const config = requireValidTopology(await loadTopology({ path }, { env: opts.env }));
+        const { renderGraph } = await import('../../topology/graph/index.js');
+        const { loadValidTopology } = await import('../topology-cache.js');
+        const config = await loadValidTopology(await requireTopologyPath(opts.file), opts.env);
         const format = opts.format as 'mermaid' | 'dot';
         const rendered = renderGraph(config, format);
         return { data: { format, environment: config.environment ?? null, graph: rendered }, text: [rendered.replace(/\n$/, '')] };
