@@ -53,7 +53,7 @@ export type { ListTagsOptions } from './ops/list-tags.js';
 // Topology (registries.yaml)
 export {
   loadTopology, parseTopology, locateTopologyFile, requireValidTopology, formatDiagnostic, topologyJsonSchema, TOPOLOGY_RULES,
-  assertWriteAllowed, isWriteAllowed, registryByName, registryForAddress, resolveRegistryRef, concurrencyLimit, renderGraph, ROLES,
+  assertWriteAllowed, isWriteAllowed, writeGuard, registryByName, registryForAddress, resolveRegistryRef, concurrencyLimit, renderGraph, ROLES,
 } from './topology/index.js';
 export type {
   Topology, RegistrySpec, UpstreamSpec, Endpoint, CredentialSource, PromotionStageSpec, MirrorRuleSpec, Role,

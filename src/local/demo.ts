@@ -5,13 +5,12 @@
  * Offline and self-cleaning, so it runs on a fresh machine with one command.
  */
 import { isRegtopoError } from '../errors.js';
-import type { Location } from '../ref/location.js';
 import { checkTopology } from '../ops/check.js';
 import { copy } from '../ops/copy.js';
 import { inspect } from '../ops/inspect.js';
 import { tag } from '../ops/tag.js';
 import { clientForTopology } from '../ops/topology-client.js';
-import { assertWriteAllowed } from '../topology/write-authority.js';
+import { writeGuard } from '../topology/write-authority.js';
 import { resolveRegistryRef } from '../topology/registry-lookup.js';
 import { pushDemoImage } from './demo-image.js';
 import { startDemoTopology } from './demo-topology.js';
@@ -51,26 +50,23 @@ export async function runDemo(options: DemoOptions): Promise<DemoStep[]> {
     const info = await inspect(latest.toString(), { client });
     say('inspect', { platforms: info.platforms }, `inspect: ${info.mediaType}, platforms ${info.platforms?.map((p) => p.platform).join(', ')}`);
 
-    const guard = (op: 'copy' | 'tag') => (t: Location) => {
-      if (t.kind === 'registry') assertWriteAllowed(config, t.ref, op);
-    };
     const target = resolveRegistryRef(config, 'ci-tests', 'demo/app:1.0.0').toString();
-    const first = await copy(latest.toString(), target, { client, authorizeWrite: guard('copy') });
+    const first = await copy(latest.toString(), target, { client, authorizeWrite: writeGuard(config, 'copy') });
     say('copy', { ...first }, `copy → ci-tests ${target}: ${first.blobs.copied} blobs, ${first.manifests.pushed} manifests, digest ${first.digest === pushed ? 'unchanged' : 'CHANGED'} (${first.durationMs} ms)`);
 
-    const again = await copy(latest.toString(), target, { client, authorizeWrite: guard('copy') });
+    const again = await copy(latest.toString(), target, { client, authorizeWrite: writeGuard(config, 'copy') });
     say('copy-again', { upToDate: again.upToDate }, `copy again: ${again.upToDate ? 'already up to date (two HEAD requests, nothing transferred)' : 'copied again (unexpected)'}`);
 
-    const retag = await tag(target, ['stable'], { client, authorizeWrite: guard('tag') });
+    const retag = await tag(target, ['stable'], { client, authorizeWrite: writeGuard(config, 'tag') });
     say('tag', { ...retag }, `tag ${target} → stable: ${retag.tags.map((t) => t.action).join(', ')} (manifest only, no blob traffic)`);
 
     const sandbox = resolveRegistryRef(config, 'sandbox', 'demo/app-amd64:1.0.0').toString();
-    const amd64 = await copy(latest.toString(), sandbox, { client, platforms: ['linux/amd64'], authorizeWrite: guard('copy') });
+    const amd64 = await copy(latest.toString(), sandbox, { client, platforms: ['linux/amd64'], authorizeWrite: writeGuard(config, 'copy') });
     say('copy-platform', { ...amd64 }, `copy linux/amd64 only → sandbox: reduced index ${amd64.digest} (differs from the source, as asked)`);
 
     const prodRef = resolveRegistryRef(config, 'prod', 'demo/app:1.0.0').toString();
     try {
-      await copy(latest.toString(), prodRef, { client, authorizeWrite: guard('copy') });
+      await copy(latest.toString(), prodRef, { client, authorizeWrite: writeGuard(config, 'copy') });
       say('policy', { refused: false }, 'copy into prod was NOT refused (unexpected)');
     } catch (err) {
       if (!isRegtopoError(err) || err.code !== 'E_POLICY') throw err;

@@ -30,6 +30,6 @@ export { ROLES, topologySchema, topologyJsonSchema, type Role, type TopologyFile
 export type { CredentialsSpec } from './schema-fields.js';
 export type { ApprovalSpec, PromotionGate, MirrorRule } from './schema-flows.js';
 export { TOPOLOGY_RULES, type TopologyRule, type RuleFinding, type RuleInput } from './rules/index.js';
-export { assertWriteAllowed, isWriteAllowed, WRITE_AUTHORITY_RULE, type WriteOperation } from './write-authority.js';
+export { assertWriteAllowed, isWriteAllowed, writeGuard, WRITE_AUTHORITY_RULE, type WriteOperation } from './write-authority.js';
 export { registryByName, registryForAddress, resolveRegistryRef, concurrencyLimit, type RegistryAddress } from './registry-lookup.js';
 export { renderGraph, buildTopologyGraph, GRAPH_FORMATS, type GraphFormat, type TopologyGraph } from './graph/index.js';

@@ -4,6 +4,7 @@
  * Addresses outside the topology are not regtopo's to police and are allowed.
  */
 import { RegtopoError } from '../errors.js';
+import type { Location } from '../ref/location.js';
 import type { RegistrySpec, Role, Topology } from './model.js';
 import { registryForAddress, type RegistryAddress } from './registry-lookup.js';
 
@@ -44,4 +45,14 @@ export function assertWriteAllowed(config: Topology, target: RegistryAddress, op
     );
   }
   return registry;
+}
+
+/**
+ * The `authorizeWrite` hook copy and tag take: registry targets must be writable for `operation`;
+ * OCI layouts on disk are outside the topology and always allowed.
+ */
+export function writeGuard(config: Topology, operation: WriteOperation): (target: Location) => void {
+  return (target) => {
+    if (target.kind === 'registry') assertWriteAllowed(config, target.ref, operation);
+  };
 }
