@@ -12,28 +12,30 @@ const EVERY_BYTES = 8 << 20;
 
 type Gc = (options: { type: 'minor' | 'major'; execution: 'sync' | 'async' }) => void;
 
-let gc: Gc | undefined;
+let gc: Gc | null | undefined;
 
-function loadGc(): Gc | undefined {
-  if (gc) return gc;
+function loadGc(): Gc | null {
+  if (gc !== undefined) return gc;
   try {
     setFlagsFromString('--expose-gc');
     gc = runInNewContext('gc') as Gc;
   } catch {
-    gc = undefined;
+    gc = null;
   }
   return gc;
 }
 
-/** Returns a byte counter that triggers a minor collection every EVERY_BYTES. */
+/**
+ * Returns a byte counter that triggers a minor collection every EVERY_BYTES. The collector is fetched
+ * on the first trigger, since that costs a fresh V8 context (a few ms) that retags and no-op copies,
+ * which stream nothing, should not pay.
+ */
 export function gcNudge(): (bytes: number) => void {
-  const collect = loadGc();
-  if (!collect) return () => undefined;
   let since = 0;
   return (bytes) => {
     since += bytes;
     if (since < EVERY_BYTES) return;
     since = 0;
-    collect({ type: 'minor', execution: 'async' });
+    loadGc()?.({ type: 'minor', execution: 'async' });
   };
 }

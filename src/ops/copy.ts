@@ -2,7 +2,8 @@
  * Digest-exact copy between registries and OCI layouts. Walks index → manifests → config and layers,
  * moves each blob once (mounting within a registry), pushes blobs before their manifest and children
  * before their index, and writes every manifest with its original bytes. A target tag that already
- * holds the source digest costs two HEADs and nothing else.
+ * holds the source digest costs two HEADs and nothing else; into a repository the registry does not
+ * know yet, blobs are uploaded without existence checks (one tag-list probe instead of a HEAD per blob).
  */
 import pLimit from 'p-limit';
 import { RegtopoError } from '../errors.js';
@@ -76,6 +77,12 @@ class CopyRun {
   private readonly blobTasks = new Map<string, Promise<void>>();
   private readonly result: CopyResult;
   private readonly canMount: boolean;
+  /**
+   * The registry says the target repository does not exist, so no blob in it needs a HEAD. Manifests
+   * are still HEADed: Distribution says "unknown" until a repository has a tag, even when manifests
+   * were pushed into it by digest, and a present manifest saves its whole tree.
+   */
+  private targetUnknown = false;
 
   constructor(
     private readonly src: ImageStore,
@@ -103,8 +110,13 @@ class CopyRun {
       Object.assign(this.result, { sourceDigest: head.digest, digest: head.digest, mediaType: head.mediaType, upToDate: true });
       return this.finish();
     }
-    // GET by the digest HEAD saw, so a tag moving meanwhile cannot mix two images.
-    const root = await this.src.getManifest(head.digest);
+    // GET by the digest HEAD saw, so a tag moving meanwhile cannot mix two images. The target probe
+    // rides along: into a new repository, a HEAD is a third of a small blob's requests.
+    const [root, unknown] = await Promise.all([
+      this.src.getManifest(head.digest),
+      existing ? false : (this.dst.isUnknown?.() ?? false),
+    ]);
+    this.targetUnknown = unknown;
     this.result.sourceDigest = root.digest;
     this.result.mediaType = root.mediaType;
     const written = this.selectors ? this.reduce(root) : root;
@@ -159,7 +171,7 @@ class CopyRun {
 
   private async copyBlob(desc: Descriptor): Promise<void> {
     const progress = this.options.progress;
-    if (await this.dst.hasBlob(desc)) {
+    if (!this.targetUnknown && (await this.dst.hasBlob(desc))) {
       this.result.blobs.existing++;
       progress?.({ type: 'blob', digest: desc.digest, size: desc.size, how: 'existing' });
       return;

@@ -4,6 +4,7 @@
  */
 import { RegtopoError } from '../errors.js';
 import { formatLocation, parseLocation, type Location } from '../ref/location.js';
+import { settleBlobRace } from '../registry/blob-race.js';
 import { RegistryClient } from '../registry/registry-client.js';
 import { openStore, referenceOf } from './open-store.js';
 
@@ -42,7 +43,7 @@ export async function tag(source: string | Location, tags: string[], options: Ta
         result.tags.push({ tag: t, action: 'unchanged' });
         continue;
       }
-      await store.putManifest(t, raw);
+      await settleBlobRace(() => store.putManifest(t, raw));
       result.tags.push(current ? { tag: t, action: 'moved', previous: current.digest } : { tag: t, action: 'created' });
     }
     return result;

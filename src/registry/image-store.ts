@@ -38,4 +38,7 @@ export interface ImageStore {
   putBlob(desc: Descriptor, open: () => Promise<Readable>): Promise<void>;
 
   listTags(): Promise<string[]>;
+
+  /** True when the store says it has never heard of this repository: blob HEADs can be skipped. */
+  isUnknown?(): Promise<boolean>;
 }

@@ -130,6 +130,26 @@ export class RegistryRepository implements ImageStore {
     return listAllTags(this);
   }
 
+  /**
+   * True only when the registry says the repository does not exist (tag list → 404 NAME_UNKNOWN), so
+   * no blob is linked into it and blob existence HEADs can be skipped. A hint, not proof: Distribution
+   * answers so until the repository's first tag, even after pushes by digest, which costs at most a
+   * redundant upload. Any other answer, or a failure, is false. `n=1` keeps the answer small.
+   */
+  async isUnknown(): Promise<boolean> {
+    try {
+      const { req, res } = await this.call('GET', 'tags/list?n=1');
+      if (res.status !== 404) {
+        await discard(res);
+        return false;
+      }
+      const err = await responseError(req, res);
+      return err.specErrors.some((e) => e.code === 'NAME_UNKNOWN');
+    } catch {
+      return false;
+    }
+  }
+
   /** Opens an upload session and cancels it: proves push rights without writing content. */
   async probeUpload(): Promise<{ allowed: boolean; status: number }> {
     const { res } = await this.call('POST', 'blobs/uploads/');

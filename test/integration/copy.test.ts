@@ -149,6 +149,42 @@ describe.skipIf(skip)('copy: digest-exact across media types, cross-checked with
       for (const t of ['tested', 'v1.0.0']) expect((await rawGetManifest(dst.url, repo, t)).bytes.equals(built.manifest)).toBe(true);
     });
 
+    it('a copy into a repository the target does not know makes no blob existence HEADs', async () => {
+      const repo = uniqueRepo('fresh');
+      const built = buildIndex([
+        buildImage({ layers: [3000, 5000], platform: { os: 'linux', architecture: 'amd64' } }),
+        buildImage({ layers: [4000], platform: { os: 'linux', architecture: 'arm64' } }),
+      ], 'oci');
+      await pushImage(src.url, repo, 'v1', built);
+      dstProxy.reset();
+      const r = await copy(`${src.host}/${repo}:v1`, `${dstProxy.host}/fresh/${repo}:v1`, { client });
+      expect(r.digest).toBe(built.digest);
+      expect(r.blobs.copied).toBe(allBlobs(built).length);
+      // The tag (the no-op check) and each manifest are HEADed, the repository probed once, and no blob.
+      expect(dstProxy.count('HEAD', /\/blobs\//)).toBe(0);
+      expect(dstProxy.count('HEAD', /\/manifests\//)).toBe(4);
+      expect(dstProxy.count('GET', /\/tags\/list$/)).toBe(1);
+      expect(dstProxy.count('PUT', /\/blobs\/uploads\//)).toBe(allBlobs(built).length);
+      expect(dstProxy.count('PUT', /\/manifests\//)).toBe(3);
+      expect((await rawGetManifest(dst.url, `fresh/${repo}`, 'v1')).bytes.equals(built.manifest)).toBe(true);
+      expect((await skopeoInspectRaw(`docker://${dst.host}/fresh/${repo}:v1`)).equals(built.manifest)).toBe(true);
+    });
+
+    it('a copy into an existing repository still finds the blobs it shares', async () => {
+      const repo = uniqueRepo('shared');
+      const base = buildImage({ layers: [6000, 7000], seed: `${repo}-base`, labels: { build: '1' } });
+      const next = buildImage({ layers: [6000, 7000], seed: `${repo}-base`, labels: { build: '2' } });
+      expect(next.layers.map((l) => l.digest)).toEqual(base.layers.map((l) => l.digest));
+      await pushImage(src.url, repo, 'v1', base);
+      await pushImage(src.url, repo, 'v2', next);
+      await copy(`${src.host}/${repo}:v1`, `${dst.host}/shared/${repo}:v1`, { client });
+      dstProxy.reset();
+      const r = await copy(`${src.host}/${repo}:v2`, `${dstProxy.host}/shared/${repo}:v2`, { client });
+      expect(r.blobs).toEqual({ copied: 1, mounted: 0, existing: 2 });
+      expect(dstProxy.count('PUT', /\/blobs\/uploads\//)).toBe(1);
+      expect((await rawGetManifest(dst.url, `shared/${repo}`, 'v2')).bytes.equals(next.manifest)).toBe(true);
+    });
+
     it('a copy to a registry that already has the blobs only HEADs them', async () => {
       const repo = uniqueRepo('warm');
       const built = buildImage({ layers: [30_000, 40_000] });

@@ -87,6 +87,29 @@ describe.skipIf(skip)('mirror: upstream stand-in behind the accounting proxy →
     expect(await archiveDigest(repo, 'v-gone')).toBe(gone);
   });
 
+  it('newest N: a tag that falls out is kept and reported, as is one upstream later deletes', async () => {
+    const repo = uniqueRepo('library');
+    const oldest = await env.seed(repo, '1.0.0');
+    await env.seed(repo, '1.1.0');
+    const config = env.topology([{ name: 'n', repository: repo, newest: 2 }]);
+    const first = await run(config);
+    expect(Object.keys(byTag(first)).sort()).toEqual(['1.0.0', '1.1.0']);
+
+    await env.seed(repo, '1.2.0');
+    const second = await run(config);
+    expect(second.outcome).toBe('ok');
+    expect(byTag(second)['1.2.0']!.action).toBe('copied');
+    expect(byTag(second)['1.1.0']!.action).toBe('skipped');
+    expect(byTag(second)['1.0.0']).toMatchObject({ action: 'kept-unselected', archiveDigest: oldest });
+    expect(second.summary['kept-unselected']).toBe(1);
+    expect(await archiveDigest(repo, '1.0.0')).toBe(oldest);
+
+    await env.deleteUpstream(repo, oldest);
+    const third = await run(config);
+    expect(byTag(third)['1.0.0']).toMatchObject({ action: 'kept-deleted-upstream', archiveDigest: oldest });
+    expect(await archiveDigest(repo, '1.0.0')).toBe(oldest);
+  });
+
   it('a pin holds the tag at its digest whatever upstream says', async () => {
     const repo = uniqueRepo('library');
     const pinned = await env.seed(repo, 'p');

@@ -318,7 +318,7 @@ console.error('version '+p.version+' is not on the release train');process.exit(
 
     const reports = await Promise.all(Array.from({ length: 8 }, () => promote(ctx, { stage: 'tested' })));
     for (const r of reports) {
-      expect(r.results[0]!.error).toBeUndefined();
+      expect(r.results[0]!.error, JSON.stringify(r.results[0]!.error)).toBeUndefined();
       expect(r.ok).toBe(true);
       expect(r.results[0]!.digest).toBe(built.digest);
     }

@@ -11,6 +11,7 @@ import type { RegistryClient } from '../../registry/registry-client.js';
 import type { RegistryRepository } from '../../registry/registry-repository.js';
 import type { MirrorRuleSpec } from '../../topology/model.js';
 import { copy, DEFAULT_JOBS } from '../copy.js';
+import { settleBlobRace } from '../../registry/blob-race.js';
 import { historyTag } from './history-tag.js';
 import type { MirrorTagReport } from './report.js';
 
@@ -38,9 +39,10 @@ export interface RuleContext {
   copyLimit?: number;
 }
 
-export async function keepDeleted(ctx: RuleContext, tag: string): Promise<TagOutcome> {
+/** An archived tag the run does not mirror (deleted upstream, or no longer selected): kept as is. */
+export async function keepArchived(ctx: RuleContext, tag: string, action: 'kept-deleted-upstream' | 'kept-unselected'): Promise<TagOutcome> {
   const current = await ctx.archive.headManifest(tag);
-  return { action: 'kept-deleted-upstream', ...(current && { archiveDigest: current.digest }) };
+  return { action, ...(current && { archiveDigest: current.digest }) };
 }
 
 /** Decides and, when something changed, acts for one tag (a pull past the rate reserve throws E_RATE_RESERVE). */
@@ -71,7 +73,7 @@ export async function mirrorTag(ctx: RuleContext, tag: string, deps: TagDeps): P
   if (current && history) {
     // Keep the old digest reachable before the tag moves (Archive-only traffic).
     const raw = await ctx.archive.getManifest(current.digest);
-    await ctx.archive.putManifest(history, raw);
+    await settleBlobRace(() => ctx.archive.putManifest(history, raw));
   }
   const jobs = ctx.copyLimit === undefined ? deps.copyJobs : Math.min(deps.copyJobs ?? DEFAULT_JOBS, ctx.copyLimit);
   const r = await copy(

@@ -12,6 +12,7 @@ export type MirrorAction =
   | 'updated' // upstream moved the tag: old digest kept under `historyTag`, tag moved
   | 'pinned' // the tag is held at the rule's pinned digest (copied if it was not yet)
   | 'kept-deleted-upstream' // upstream no longer has the tag; the Archive keeps its copy
+  | 'kept-unselected' // upstream still has it but the rule no longer selects it (fell out of `newest`); kept
   | 'frozen' // upstream moved the tag but the rule is frozen: the Archive keeps its digest
   | 'failed';
 
@@ -51,7 +52,7 @@ export interface MirrorReport {
   rateLimits: RateLimitState[];
 }
 
-export const ACTIONS: MirrorAction[] = ['skipped', 'copied', 'updated', 'pinned', 'kept-deleted-upstream', 'frozen', 'failed'];
+export const ACTIONS: MirrorAction[] = ['skipped', 'copied', 'updated', 'pinned', 'kept-deleted-upstream', 'kept-unselected', 'frozen', 'failed'];
 
 export function summarise(tags: MirrorTagReport[], durationMs: number): MirrorReport['summary'] {
   const counts = Object.fromEntries(ACTIONS.map((a) => [a, 0])) as Record<MirrorAction, number>;

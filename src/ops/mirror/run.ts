@@ -3,7 +3,8 @@
  * (rule, tag) it decides with HEADs only (upstream tag, Archive tag) whether anything changed, and
  * pulls only when it did: equal digests cost no manifest GET at all, so a no-op run is quota-free on
  * Docker Hub. A moved upstream tag first keeps the Archive's old digest under a history tag; a tag
- * deleted upstream stays in the Archive; pins and `freeze` override upstream.
+ * deleted upstream, or one the rule no longer selects (it fell out of `newest`), stays in the Archive
+ * and is reported as kept; pins and `freeze` override upstream.
  *
  * Platform subsets write a reduced index whose digest differs from upstream's, carrying the upstream
  * digest in the `io.regtopo.mirror.source-digest` annotation. Change detection for such tags reads
@@ -27,7 +28,9 @@ import { RateLimitTracker } from './rate-limit.js';
 import { summarise, type MirrorReport, type MirrorTagReport } from './report.js';
 import { matchesRulePatterns, needsTagList, selectTags } from './select-tags.js';
 import { inShard, parseShard, type Shard } from './shard.js';
-import { keepDeleted, mirrorTag, type RuleContext, type TagDeps } from './mirror-tag.js';
+import { keepArchived, mirrorTag, type RuleContext, type TagDeps } from './mirror-tag.js';
+
+type KeepAction = 'kept-deleted-upstream' | 'kept-unselected';
 
 export { SOURCE_DIGEST_ANNOTATION } from './mirror-tag.js';
 /** Pulls left untouched on the upstream unless --reserve says otherwise. */
@@ -151,7 +154,8 @@ class MirrorRun {
     };
 
     let tags: string[];
-    let deleted: string[] = [];
+    // Archived tags this run keeps without mirroring: gone upstream, or no longer selected.
+    let kept: Array<[string, KeepAction]> = [];
     if (needsTagList(rule)) {
       const listed = await ctx.up.listTags();
       tags = selectTags(rule, listed);
@@ -162,28 +166,30 @@ class MirrorRun {
         throw err;
       });
       const selected = new Set(tags);
-      deleted = archived.filter((t) => !isHistoryTag(t) && !present.has(t) && !selected.has(t) && matchesRulePatterns(rule, t));
+      kept = archived
+        .filter((t) => !isHistoryTag(t) && !selected.has(t) && matchesRulePatterns(rule, t))
+        .map((t) => [t, present.has(t) ? 'kept-unselected' : 'kept-deleted-upstream']);
     } else {
       tags = selectTags(rule);
     }
     const mine = (t: string) => inShard(this.options.shard, rule.name, t);
     tags = tags.filter(mine);
-    deleted = deleted.filter(mine);
+    kept = kept.filter(([t]) => mine(t));
 
-    const order = new Map([...tags, ...deleted].map((t, i) => [t, i]));
+    const order = new Map([...tags, ...kept.map(([t]) => t)].map((t, i) => [t, i]));
     const done: MirrorTagReport[] = [];
     const left: string[] = [];
     const limit = pLimit(this.options.jobs ?? DEFAULT_TAG_JOBS);
     await Promise.all([
-      ...deleted.map((t) => limit(() => this.task(ctx, t, done, left, true))),
-      ...tags.map((t) => limit(() => this.task(ctx, t, done, left, false))),
+      ...kept.map(([t, action]) => limit(() => this.task(ctx, t, done, left, action))),
+      ...tags.map((t) => limit(() => this.task(ctx, t, done, left))),
     ]);
     done.sort((a, b) => order.get(a.tag)! - order.get(b.tag)!);
     this.tags.push(...done);
     if (left.length > 0) this.remaining.push({ rule: rule.name, tags: left.sort((a, b) => order.get(a)! - order.get(b)!) });
   }
 
-  private async task(ctx: RuleContext, tag: string, done: MirrorTagReport[], left: string[], deletedUpstream: boolean): Promise<void> {
+  private async task(ctx: RuleContext, tag: string, done: MirrorTagReport[], left: string[], keep?: KeepAction): Promise<void> {
     if (this.stop) {
       left.push(tag);
       return;
@@ -197,7 +203,7 @@ class MirrorRun {
     };
     let report: MirrorTagReport;
     try {
-      const outcome = deletedUpstream ? await keepDeleted(ctx, tag) : await mirrorTag(ctx, tag, this.tagDeps());
+      const outcome = keep ? await keepArchived(ctx, tag, keep) : await mirrorTag(ctx, tag, this.tagDeps());
       report = { ...base, bytes: 0, ...outcome, ms: Math.round(performance.now() - started) };
     } catch (err) {
       if (isRegtopoError(err) && err.code === 'E_RATE_RESERVE') {

@@ -24,6 +24,15 @@ export function needsTagList(rule: SelectableRule): boolean {
 
 /** The tags a pattern rule takes from `listed` (explicit tags and pins are not added here). */
 export function selectFromList(rule: SelectableRule, listed: readonly string[]): string[] {
+  const tags = filterListed(rule, listed);
+  if (rule.newest === undefined) return tags;
+  // Ties (v1.2.3 and 1.2.3) fall back to the tag text so the choice never depends on list order.
+  tags.sort((a, b) => semver.rcompare(a, b) || (a < b ? -1 : a > b ? 1 : 0));
+  return tags.slice(0, rule.newest);
+}
+
+/** Every filter of a pattern rule except the newest-N cut: what the rule would take with no limit. */
+function filterListed(rule: SelectableRule, listed: readonly string[]): string[] {
   const include = rule.include.map((r) => new RegExp(r));
   const exclude = rule.exclude.map((r) => new RegExp(r));
   let tags = listed.filter((t) => !isHistoryTag(t));
@@ -34,10 +43,7 @@ export function selectFromList(rule: SelectableRule, listed: readonly string[]):
   }
   tags = tags.filter((t) => !exclude.some((r) => r.test(t)));
   if (rule.newest !== undefined) {
-    const versions = tags.filter((t) => semver.valid(t) !== null && (rule.semver !== undefined || semver.prerelease(t) === null));
-    // Ties (v1.2.3 and 1.2.3) fall back to the tag text so the choice never depends on list order.
-    versions.sort((a, b) => semver.rcompare(a, b) || (a < b ? -1 : a > b ? 1 : 0));
-    tags = versions.slice(0, rule.newest);
+    tags = tags.filter((t) => semver.valid(t) !== null && (rule.semver !== undefined || semver.prerelease(t) === null));
   }
   return tags;
 }
@@ -50,9 +56,13 @@ export function selectTags(rule: SelectableRule, listed?: readonly string[]): st
   return [...out];
 }
 
-/** Whether an archive tag is one this rule would own by pattern (for reporting upstream deletions). */
+/**
+ * Whether an archive tag is one this rule owns: named by it, or matched by its patterns with no
+ * newest-N limit (a tag that fell out of `newest` is still the rule's, and the Archive keeps it).
+ * Used to report tags upstream deleted and tags the rule no longer selects.
+ */
 export function matchesRulePatterns(rule: SelectableRule, tag: string): boolean {
   if (rule.tags.includes(tag) || tag in rule.pins) return true;
-  if (!needsTagList(rule) || rule.newest !== undefined) return false;
-  return selectFromList(rule, [tag]).length === 1;
+  if (!needsTagList(rule)) return false;
+  return filterListed(rule, [tag]).length === 1;
 }
