@@ -4,8 +4,7 @@
  * layers over an undici dispatcher that callers may inject.
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { Agent as AgentType, Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { authLayer } from '../auth/auth-layer.js';
 import { BearerTokenCache } from '../auth/bearer-token.js';
 import type { CredentialProvider } from '../auth/credential.js';
@@ -18,12 +17,8 @@ import { compose, discard, type HttpRequest, type HttpResponse, type Layer, type
 import { loggingLayer, type Logger } from '../transport/logging.js';
 import { redirectLayer } from '../transport/redirect.js';
 import { DEFAULT_RETRY, retryLayer, type RetryOptions } from '../transport/retry.js';
+import { Agent } from '../transport/undici-parts.js';
 import { RegistryRepository } from './registry-repository.js';
-
-// undici's index loads fetch, WebSocket, cache and more: ~40 ms of start-up on every command.
-// The Agent module alone is what a registry client needs (undici ships no "exports" map, so the
-// path is importable; see transport/dispatch.ts); the types still come from the package root.
-const Agent = createRequire(import.meta.url)('undici/lib/dispatcher/agent.js') as typeof AgentType;
 
 export interface HostOptions {
   /** Explicit scheme (a topology URL's); wins over the loopback and `insecure` defaults. */

@@ -2,20 +2,13 @@
  * The innermost Send: one HTTP exchange on an undici dispatcher. Chooses the dispatcher per origin
  * (so a host with its own CA gets its own pool) and resolves replayable bodies for this attempt.
  */
-import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { flattenHeaders, type HttpRequest, type Send } from './http-types.js';
 import { toNetworkError } from './network-error.js';
+import { undiciRequest } from './undici-parts.js';
 import { redactUrl } from './redact.js';
 
-// undici's index wires `request` onto every dispatcher but also loads fetch, WebSocket and caches
-// (~40 ms of start-up per command, measured). The request API alone works on any Dispatcher,
-// including one a caller injects, when called with that dispatcher as `this`.
-const undiciRequest = createRequire(import.meta.url)('undici/lib/api/api-request.js') as (
-  this: Dispatcher,
-  opts: Dispatcher.RequestOptions,
-) => Promise<Dispatcher.ResponseData>;
 
 export type DispatcherFor = (origin: URL) => Dispatcher;
 

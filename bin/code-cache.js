@@ -1,0 +1,65 @@
+'use strict';
+/**
+ * Runs the CLI bundle (dist/cli/main.bundle.cjs, see scripts/bundle.mjs) with a V8 code cache, so a
+ * command does not parse and compile its modules again on every start (Node 20 has no compile cache;
+ * Node 22's module.enableCompileCache does the same job). The cache is written once per bundle build
+ * and Node version, after the first command that runs without one; V8 itself refuses a cache that
+ * does not match the source or the engine flags, and we then write a fresh one.
+ *
+ * The cache lives in the user's own cache directory (XDG_CACHE_HOME or ~/.cache), created 0700,
+ * like the topology cache: whoever can write there can already change what the user runs.
+ */
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const vm = require('node:vm');
+const { createRequire } = require('node:module');
+
+function cacheDir() {
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'regtopo', 'code-cache');
+}
+
+/**
+ * Loads the bundle and returns its `main` with a `save()` that writes the code cache when there was
+ * none (call it after the command ran, so the functions it compiled are in the cache). Returns
+ * undefined when there is no bundle (a tsc-only build), and the caller imports dist/cli/main.js.
+ */
+exports.loadBundle = function loadBundle(file) {
+  let source;
+  let stat;
+  try {
+    stat = fs.statSync(file);
+    // The bundle is pure ASCII (charset: 'ascii' in the build): latin1 makes it a one-byte string
+    // without a UTF-8 decoding pass (~10 ms on 1.4 MB, measured).
+    source = fs.readFileSync(file, 'latin1');
+  } catch {
+    return undefined;
+  }
+  const dir = cacheDir();
+  const name = `${process.version}-${process.arch}-${stat.size}-${Math.trunc(stat.mtimeMs)}.v8`;
+  let cachedData;
+  try {
+    cachedData = fs.readFileSync(path.join(dir, name));
+  } catch {
+    cachedData = undefined;
+  }
+  // The wrapper stays on the bundle's first line so stack traces keep its line numbers.
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData });
+  const module = { exports: {} };
+  script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));
+  const save = () => {
+    if (cachedData && !script.cachedDataRejected) return;
+    try {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      // Caches of earlier builds or Node versions are never read again.
+      for (const old of fs.readdirSync(dir)) if (old !== name) fs.rmSync(path.join(dir, old), { force: true });
+      const tmp = path.join(dir, `${name}.${process.pid}.tmp`);
+      fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
+      fs.renameSync(tmp, path.join(dir, name));
+    } catch {
+      // A read-only or full cache directory only costs speed.
+    }
+  };
+  return { main: module.exports.main, save };
+};
