@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import semver from 'semver';
 import { isDigest } from '../ref/digest.js';
+import { isHeaderValueSpec } from './header-template.js';
 import { nameSchema, repositoryPathSchema, tagSchema } from './schema-fields.js';
 
 const gateSchema = z
@@ -32,9 +33,12 @@ const approvalSchema = z.discriminatedUnion('type', [
     type: z.literal('webhook'),
     url: z.url({ protocol: /^https?$/, error: 'webhook url must be an http(s) URL' }),
     headers: z
-      .record(z.string().regex(/^[A-Za-z0-9-]+$/), z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/))
+      .record(
+        z.string().regex(/^[A-Za-z0-9-]+$/),
+        z.string().refine(isHeaderValueSpec, { error: 'a header value is an environment variable name (HOOK_TOKEN) or text with ${VAR} references (Bearer ${HOOK_TOKEN})' }),
+      )
       .optional()
-      .describe('HTTP header name → environment variable holding its value (tokens stay out of the file)'),
+      .describe('HTTP header name → environment variable holding its value, or text around ${VAR} references (tokens stay out of the file)'),
     timeout: timeoutSchema,
     retries: z.int().min(0).max(10).optional().describe('extra attempts after a network error, timeout or 5xx (default 2)'),
   }),

@@ -194,7 +194,7 @@ console.error('version '+p.version+' is not on the release train');process.exit(
   });
 
   it('approval by webhook: headers from env, retried after a 5xx, {"approved": true} approves', async () => {
-    const seen: Array<{ auth?: string; body: { planHash: string } }> = [];
+    const seen: Array<{ auth?: string; team?: string | string[]; body: { planHash: string } }> = [];
     let calls = 0;
     const server = createServer((req: IncomingMessage, res) => {
       let body = '';
@@ -204,20 +204,21 @@ console.error('version '+p.version+' is not on the release train');process.exit(
           res.writeHead(503).end('busy');
           return;
         }
-        seen.push({ auth: req.headers.authorization, body: JSON.parse(body) });
+        seen.push({ auth: req.headers.authorization, team: req.headers['x-team'], body: JSON.parse(body) });
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ approved: true, by: 'release-bot' }));
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
       const port = (server.address() as AddressInfo).port;
-      const { repo, ctx } = setup(`{type: webhook, url: 'http://127.0.0.1:${port}/approve', headers: {Authorization: HOOK_TOKEN}, timeout: 5, retries: 2}`);
-      ctx.env = { HOOK_TOKEN: 'Bearer s3cret' };
+      const { repo, ctx } = setup(`{type: webhook, url: 'http://127.0.0.1:${port}/approve', headers: {Authorization: 'Bearer \${HOOK_TOKEN}', X-Team: TEAM}, timeout: 5, retries: 2}`);
+      ctx.env = { HOOK_TOKEN: 's3cret', TEAM: 'release' };
       const a = await readyForProd(ctx, repo, '4.0.0');
       const report = await promote(ctx, { stage: 'prod' });
       expect(report.ok).toBe(true);
       expect(calls).toBe(2);
       expect(seen[0]!.auth).toBe('Bearer s3cret');
+      expect(seen[0]!.team).toBe('release');
       expect(seen[0]!.body.planHash).toBe(report.results[0]!.plan!.planHash);
       expect((await history(ctx, 'app'))[0]!.approvedBy).toEqual(['release-bot']);
       expect((await rawGetManifest(regs.prod.url, repo, '4.0.0')).digest).toBe(a.digest);

@@ -3,6 +3,7 @@ import { evaluateGates } from '../../src/ops/promotion/gates.js';
 import { hashPlan } from '../../src/ops/promotion/plan.js';
 import { isRecordTag, newRecordTag, parseRecordTag, recordTagPrefix } from '../../src/ops/promotion/records.js';
 import { expandTagTemplates } from '../../src/ops/promotion/tag-policy.js';
+import { expandHeaderValue, isHeaderValueSpec } from '../../src/topology/header-template.js';
 
 const D = `sha256:${'ab'.repeat(32)}`;
 
@@ -40,5 +41,21 @@ describe('promotion building blocks', () => {
     expect(hashPlan(D, ['r/a:tested', 'r/a:1'], ['e1', 'e2'])).toBe(h);
     expect(hashPlan(D, ['r/a:tested', 'r/a:2'], ['e1', 'e2'])).not.toBe(h);
     expect(hashPlan(D, ['r/a:tested', 'r/a:1'], ['e1'])).not.toBe(h);
+  });
+});
+
+describe('webhook header values', () => {
+  it('accepts a variable name or text around ${VAR} references, nothing else', () => {
+    for (const ok of ['HOOK_TOKEN', '_T1', 'Bearer ${HOOK_TOKEN}', '${A}:${B}', 'token=${T}; team=x']) expect(isHeaderValueSpec(ok), ok).toBe(true);
+    for (const bad of ['Bearer $TOKEN', 'Bearer secret', '${1X}', '${A', 'a ${A}\r\nX-Evil: 1', '$${A}', '']) expect(isHeaderValueSpec(bad), bad).toBe(false);
+  });
+
+  it('fills variables in from the environment and names what is missing', () => {
+    const env = { HOOK_TOKEN: 's3cret', TEAM: 'release' };
+    expect(expandHeaderValue('Authorization', 'HOOK_TOKEN', env)).toBe('s3cret');
+    expect(expandHeaderValue('Authorization', 'Bearer ${HOOK_TOKEN}', env)).toBe('Bearer s3cret');
+    expect(expandHeaderValue('X-Who', '${TEAM}/${HOOK_TOKEN}', env)).toBe('release/s3cret');
+    expect(() => expandHeaderValue('Authorization', 'Bearer ${NOPE}', env)).toThrow(/header Authorization: environment variable NOPE not set/);
+    expect(() => expandHeaderValue('X-A', 'A', { A: 'x\r\nX-Evil: 1' })).toThrow(/holds a line break/);
   });
 });

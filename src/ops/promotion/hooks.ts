@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { isRetryableStatus, RegtopoError } from '../../errors.js';
 import { backoff, DEFAULT_RETRY } from '../../transport/retry.js';
+import { expandHeaderValue } from '../../topology/header-template.js';
 import type { ApprovalSpec } from '../../topology/schema-flows.js';
 import type { PromotionPlan } from './plan.js';
 
@@ -66,11 +67,7 @@ export async function runWebhookHook(spec: WebhookHook, plan: PromotionPlan, env
   const timeoutMs = (spec.timeout ?? DEFAULT_TIMEOUT_S) * 1000;
   const retries = spec.retries ?? DEFAULT_RETRIES;
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
-  for (const [name, variable] of Object.entries(spec.headers ?? {})) {
-    const value = env[variable];
-    if (value === undefined) throw new RegtopoError('E_CONFIG', `approval webhook header ${name}: environment variable ${variable} not set`);
-    headers[name] = value;
-  }
+  for (const [name, valueSpec] of Object.entries(spec.headers ?? {})) headers[name] = expandHeaderValue(name, valueSpec, env);
   const body = JSON.stringify(plan);
   let lastFailure = '';
   for (let attempt = 0; attempt <= retries; attempt++) {

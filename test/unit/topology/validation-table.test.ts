@@ -43,6 +43,26 @@ const VALID: { name: string; text: string }[] = [
 
 const INVALID: { name: string; text: string; expected: string[] }[] = [
   {
+    name: 'a webhook header value that is neither a variable name nor a ${VAR} template',
+    text: yaml`
+      version: 1
+      registries:
+        ci: { role: ci, url: http://127.0.0.1:5102 }
+        prod: { role: prod, url: http://127.0.0.1:5104 }
+      promotion:
+        images: [{ name: app, repository: app, source: ci }]
+        stages:
+          - name: prod
+            from: ci
+            to: prod
+            tags: [tested]
+            approval: { type: webhook, url: https://hooks.example.com, headers: { Authorization: 'Bearer $TOKEN' } }
+    `,
+    expected: [
+      'registries.yaml:12:92: error [schema] a header value is an environment variable name (HOOK_TOKEN) or text with ${VAR} references (Bearer ${HOOK_TOKEN})',
+    ],
+  },
+  {
     name: 'YAML syntax error with its position',
     text: 'version: 1\nregistries: [a, b\nmirrors: {}\n',
     expected: ['registries.yaml:3:1: error [yaml-syntax] flow sequence in block collection must be sufficiently indented and end with a ]'],
