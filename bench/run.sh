@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # `npm run bench`: the copy benchmark (regtopo vs skopeo vs curl between real loopback registries)
-# plus start-up time. Extra arguments go to copy-bench.sh, e.g. `npm run bench -- --runs 5`.
+# plus start-up floors, the mirror benchmark and the registry's own CPU cost per request. Extra
+# arguments go to copy-bench.sh, e.g. `npm run bench -- --runs 5`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 harness=../shared/bench/copy-bench.sh
 [ -f "$harness" ] || { echo "bench: $harness not found (it ships in the project's shared/ folder)" >&2; exit 2; }
 
-echo "== start-up: regtopo --version (median of 21 runs)"
+echo "== start-up: node alone, regtopo --version and --help (median of 21 runs)"
 node bench/startup.mjs 21
 
 echo "== copy benchmark"
@@ -14,3 +15,6 @@ bash "$harness" --ours 'node bin/regtopo.js' --runs 3 "$@"
 
 echo "== mirror benchmark (50 tags, cold and no-op, against skopeo sync)"
 node bench/mirror-bench.mjs --runs 3
+
+echo "== registry cost per request (CPU of the Distribution process itself; every tool pays it)"
+node bench/registry-cost.mjs --n 200
