@@ -39,8 +39,11 @@ export interface RuleContext {
   copyLimit?: number;
 }
 
-/** An archived tag the run does not mirror (deleted upstream, or no longer selected): kept as is. */
-export async function keepArchived(ctx: RuleContext, tag: string, action: 'kept-deleted-upstream' | 'kept-unselected'): Promise<TagOutcome> {
+/** Why an archived tag is kept without mirroring: upstream deleted it, or the rule no longer selects it. */
+export type KeepAction = 'kept-deleted-upstream' | 'kept-unselected';
+
+/** An archived tag the run does not mirror: kept as is, reported with its digest. */
+export async function keepArchived(ctx: RuleContext, tag: string, action: KeepAction): Promise<TagOutcome> {
   const current = await ctx.archive.headManifest(tag);
   return { action, ...(current && { archiveDigest: current.digest }) };
 }

@@ -28,9 +28,7 @@ import { RateLimitTracker } from './rate-limit.js';
 import { summarise, type MirrorReport, type MirrorTagReport } from './report.js';
 import { matchesRulePatterns, needsTagList, selectTags } from './select-tags.js';
 import { inShard, parseShard, type Shard } from './shard.js';
-import { keepArchived, mirrorTag, type RuleContext, type TagDeps } from './mirror-tag.js';
-
-type KeepAction = 'kept-deleted-upstream' | 'kept-unselected';
+import { keepArchived, mirrorTag, type KeepAction, type RuleContext, type TagDeps } from './mirror-tag.js';
 
 export { SOURCE_DIGEST_ANNOTATION } from './mirror-tag.js';
 /** Pulls left untouched on the upstream unless --reserve says otherwise. */
