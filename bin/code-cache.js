@@ -2,13 +2,15 @@
 /**
  * Runs the CLI bundle (dist/cli/main.bundle.cjs, see scripts/bundle.mjs) with a V8 code cache, so a
  * command does not parse and compile its modules again on every start (Node 20 has no compile cache;
- * Node 22's module.enableCompileCache does the same job). The cache is written once per bundle build
- * and Node version, after the first command that runs without one; V8 itself refuses a cache that
- * does not match the source or the engine flags, and we then write a fresh one.
+ * Node 22's module.enableCompileCache does the same job). The cache is written once per bundle
+ * content and Node version, after the first command that runs without one. V8 refuses a cache made
+ * under other engine flags (we then write a fresh one), but it checks little more than the source's
+ * length, so the file name carries a hash of the bundle itself.
  *
  * The cache lives in the user's own cache directory (XDG_CACHE_HOME or ~/.cache), created 0700,
  * like the topology cache: whoever can write there can already change what the user runs.
  */
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -26,18 +28,20 @@ function cacheDir() {
  * undefined when there is no bundle (a tsc-only build), and the caller imports dist/cli/main.js.
  */
 exports.loadBundle = function loadBundle(file) {
-  let source;
-  let stat;
+  let bytes;
   try {
-    stat = fs.statSync(file);
-    // The bundle is pure ASCII (charset: 'ascii' in the build): latin1 makes it a one-byte string
-    // without a UTF-8 decoding pass (~10 ms on 1.4 MB, measured).
-    source = fs.readFileSync(file, 'latin1');
+    bytes = fs.readFileSync(file);
   } catch {
     return undefined;
   }
+  // Keyed by content: V8's own check on a cache is little more than the source length, and npm gives
+  // every installed file the same mtime, so two builds of equal size must never share a cache.
+  const hash = crypto.createHash('sha256').update(bytes).digest('hex').slice(0, 32);
+  // The bundle is pure ASCII (charset: 'ascii' in the build): latin1 makes it a one-byte string
+  // without a UTF-8 decoding pass (~10 ms on 1.4 MB, measured).
+  const source = bytes.toString('latin1');
   const dir = cacheDir();
-  const name = `${process.version}-${process.arch}-${stat.size}-${Math.trunc(stat.mtimeMs)}.v8`;
+  const name = `${process.version}-${process.arch}-${hash}.v8`;
   let cachedData;
   try {
     cachedData = fs.readFileSync(path.join(dir, name));

@@ -2,7 +2,7 @@
  * The CLI starts from its bundle (scripts/bundle.mjs) with a V8 code cache in the user's cache
  * directory (bin/code-cache.js): written once, reused, replaced when V8 refuses it.
  */
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +29,7 @@ describe('start-up from the bundle', () => {
     expect(first.stdout).toContain('Usage: regtopo tags');
     const files = readdirSync(dir);
     expect(files).toHaveLength(1);
-    expect(files[0]).toMatch(new RegExp(`^${process.version}-${process.arch}-\\d+-\\d+\\.v8$`));
+    expect(files[0]).toMatch(new RegExp(`^${process.version}-${process.arch}-[0-9a-f]{32}\\.v8$`));
     const file = join(dir, files[0]!);
     const written = readFileSync(file);
     expect(written.length).toBeGreaterThan(10_000);
@@ -53,6 +53,36 @@ describe('start-up from the bundle', () => {
     const r = await runCli(['tags', '--help'], { XDG_CACHE_HOME: blocked });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Usage: regtopo tags');
+  });
+
+  it('two bundles of the same length never share a cache', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'regtopo-bundles-'));
+    const cacheHome = mkdtempSync(join(tmpdir(), 'regtopo-codecache-'));
+    const saved = process.env.XDG_CACHE_HOME;
+    process.env.XDG_CACHE_HOME = cacheHome;
+    try {
+      const [a, b] = ['1', '2'].map((n) => {
+        const file = join(dir, `bundle-${n}.cjs`);
+        writeFileSync(file, `exports.main = function main() { return ${n}; };\n`);
+        // Same size and same mtime, as npm leaves every installed file: only the content differs.
+        utimesSync(file, 499162500, 499162500);
+        return file;
+      });
+      const first = loadBundle(a!)!;
+      expect((first.main as () => number)()).toBe(1);
+      first.save();
+      const second = loadBundle(b!)!;
+      expect((second.main as () => number)()).toBe(2);
+      second.save();
+      const files = readdirSync(join(cacheHome, 'regtopo', 'code-cache'));
+      expect(files).toHaveLength(1);
+      const again = loadBundle(b!)!;
+      expect((again.main as () => number)()).toBe(2);
+      expect(readdirSync(join(cacheHome, 'regtopo', 'code-cache'))).toEqual(files);
+    } finally {
+      if (saved === undefined) delete process.env.XDG_CACHE_HOME;
+      else process.env.XDG_CACHE_HOME = saved;
+    }
   });
 
   it('without a bundle, the loader says so and bin falls back to dist/cli/main.js', () => {
