@@ -3,6 +3,7 @@
 // command's time (module resolution, file reads and compilation of ~150 modules: ~40 ms measured),
 // and Node 20 has no compile cache of its own. The library (dist/index.js) is not bundled.
 import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -31,3 +32,9 @@ await build({
   legalComments: 'external',
   logLevel: 'warning',
 });
+
+// bin/code-cache.js runs the bundle as a vm.Script, which has no loader for import() or import.meta:
+// everything must have been bundled or turned into require() by esbuild.
+const out = readFileSync(new URL('../dist/cli/main.bundle.cjs', import.meta.url), 'latin1');
+const left = out.match(/(?<![\w$.])import\s*\(|import\.meta/);
+if (left) throw new Error(`dist/cli/main.bundle.cjs still contains "${left[0]}": vm.Script cannot run it`);
