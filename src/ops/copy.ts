@@ -10,7 +10,6 @@ import { RegtopoError } from '../errors.js';
 import { digestOf } from '../ref/digest.js';
 import { formatLocation, parseLocation, type Location } from '../ref/location.js';
 import { parseManifest, type Descriptor, type RawManifest } from '../registry/descriptor.js';
-import { settleBlobRace } from '../registry/blob-race.js';
 import type { ImageStore } from '../registry/image-store.js';
 import { RegistryClient } from '../registry/registry-client.js';
 import { RegistryRepository } from '../registry/registry-repository.js';
@@ -155,7 +154,7 @@ class CopyRun {
       this.options.progress?.({ type: 'manifest', digest: raw.digest, reference: putAs, how: 'existing' });
       return;
     }
-    await settleBlobRace(() => this.dst.putManifest(putAs, raw));
+    await this.dst.putManifest(putAs, raw);
     this.result.manifests.pushed++;
     this.options.progress?.({ type: 'manifest', digest: raw.digest, reference: putAs, how: 'pushed' });
   }

@@ -4,7 +4,6 @@
  */
 import { RegtopoError } from '../errors.js';
 import { formatLocation, parseLocation, type Location } from '../ref/location.js';
-import { settleBlobRace } from '../registry/blob-race.js';
 import { RegistryClient } from '../registry/registry-client.js';
 import { openStore, referenceOf } from './open-store.js';
 
@@ -43,7 +42,7 @@ export async function tag(source: string | Location, tags: string[], options: Ta
         result.tags.push({ tag: t, action: 'unchanged' });
         continue;
       }
-      await settleBlobRace(() => store.putManifest(t, raw));
+      await store.putManifest(t, raw);
       result.tags.push(current ? { tag: t, action: 'moved', previous: current.digest } : { tag: t, action: 'created' });
     }
     return result;

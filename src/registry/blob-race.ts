@@ -3,9 +3,9 @@
  * of its blobs into the same repository, even after a HEAD has already seen that blob: concurrent
  * promotions, records sharing the empty config, and parallel mirror tags sharing base layers all
  * meet it, and so does a tag PUT of a manifest that is already stored (a retag) while another client
- * re-commits one of its blobs. Such a push succeeds once the other commit settles, so every manifest
- * PUT the operations make goes through here and is retried with a short, growing, jittered wait; any
- * other error, or the last attempt's, is thrown as it is.
+ * re-commits one of its blobs. Such a push succeeds once the other commit settles, so
+ * RegistryRepository.putManifest retries every manifest PUT through here with a short, growing,
+ * jittered wait; any other error, or the last attempt's, is thrown as it is.
  */
 import { RegistryError } from '../errors.js';
 

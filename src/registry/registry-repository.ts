@@ -13,6 +13,7 @@ import { sniffMediaType, type Descriptor, type RawManifest } from './descriptor.
 import type { ImageStore, OpenBlobOptions } from './image-store.js';
 import { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES } from './media-types.js';
 import { responseError } from './response-error.js';
+import { settleBlobRace } from './blob-race.js';
 import { VerifyStream } from './verify-stream.js';
 import { uploadBlob, type UploadOptions } from './blob-upload.js';
 import { listAllTags } from './tag-list.js';
@@ -84,7 +85,12 @@ export class RegistryRepository implements ImageStore {
     return { bytes, mediaType, digest };
   }
 
-  async putManifest(reference: string, manifest: RawManifest): Promise<void> {
+  /** Stores the bytes unchanged; a transient MANIFEST_BLOB_UNKNOWN is retried (see blob-race.ts). */
+  putManifest(reference: string, manifest: RawManifest): Promise<void> {
+    return settleBlobRace(() => this.putManifestOnce(reference, manifest));
+  }
+
+  private async putManifestOnce(reference: string, manifest: RawManifest): Promise<void> {
     const { req, res } = await this.call('PUT', `manifests/${reference}`, {
       headers: { 'content-type': manifest.mediaType },
       body: Buffer.from(manifest.bytes.buffer, manifest.bytes.byteOffset, manifest.bytes.byteLength),

@@ -11,7 +11,6 @@ import type { RegistryClient } from '../../registry/registry-client.js';
 import type { RegistryRepository } from '../../registry/registry-repository.js';
 import type { MirrorRuleSpec } from '../../topology/model.js';
 import { copy, DEFAULT_JOBS } from '../copy.js';
-import { settleBlobRace } from '../../registry/blob-race.js';
 import { historyTag } from './history-tag.js';
 import type { MirrorTagReport } from './report.js';
 
@@ -76,7 +75,7 @@ export async function mirrorTag(ctx: RuleContext, tag: string, deps: TagDeps): P
   if (current && history) {
     // Keep the old digest reachable before the tag moves (Archive-only traffic).
     const raw = await ctx.archive.getManifest(current.digest);
-    await settleBlobRace(() => ctx.archive.putManifest(history, raw));
+    await ctx.archive.putManifest(history, raw);
   }
   const jobs = ctx.copyLimit === undefined ? deps.copyJobs : Math.min(deps.copyJobs ?? DEFAULT_JOBS, ctx.copyLimit);
   const r = await copy(

@@ -15,7 +15,6 @@ import { describeFailedGates } from './gates.js';
 import { runCommandHook, runWebhookHook, type HookDecision } from './hooks.js';
 import { planDetail, type PlanDetail, type PlanOptions, type PromotionPlan } from './plan.js';
 import { writePromotionRecord, type PromotionBody } from './promotion-record.js';
-import { settleBlobRace } from '../../registry/blob-race.js';
 import { listRecords, writeRecord } from './records.js';
 import { syncRecords, type RecordSyncResult } from './record-sync.js';
 
@@ -126,7 +125,7 @@ async function run(ctx: PromotionContext, detail: PlanDetail, item: PromoteItem,
     if (current && !stage.movingTags.includes(target.tag)) {
       throw new RegtopoError('E_POLICY', `immutable tag ${target.ref} already holds ${current}; refusing to move it to ${digest}`);
     }
-    await settleBlobRace(() => dstRepo.putManifest(target.tag, raw));
+    await dstRepo.putManifest(target.tag, raw);
     item.tags.push(current ? { ref: target.ref, action: 'moved', previous: current } : { ref: target.ref, action: 'created' });
   }
   if (!sameRepository) item.records = await syncRecords(ctx.client, sourceRef, targetRef, digest, authorize);

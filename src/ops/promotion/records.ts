@@ -16,7 +16,6 @@ import { parseManifest, type Descriptor } from '../../registry/descriptor.js';
 import { MediaType } from '../../registry/media-types.js';
 import type { RegistryRepository } from '../../registry/registry-repository.js';
 import { listReferrers } from '../../registry/referrers.js';
-import { settleBlobRace } from '../../registry/blob-race.js';
 
 export type RecordKind = 'status' | 'approval' | 'promotion';
 
@@ -108,10 +107,8 @@ export async function writeRecord<T extends object>(
   const bytes = Buffer.from(JSON.stringify(manifest));
   const tag = newRecordTag(kind, subject.digest, options.name, now);
   const raw = { bytes, mediaType: MediaType.OciManifest, digest: digestOf(bytes) };
-  await settleBlobRace(async () => {
-    await Promise.all([pushBlob(repo, EMPTY_DESCRIPTOR, EMPTY_JSON), pushBlob(repo, layer, payload)]);
-    await repo.putManifest(tag, raw);
-  });
+  await Promise.all([pushBlob(repo, EMPTY_DESCRIPTOR, EMPTY_JSON), pushBlob(repo, layer, payload)]);
+  await repo.putManifest(tag, raw);
   return { kind, tag, digest: raw.digest, subject: subject.digest, time: now, body };
 }
 
