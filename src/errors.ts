@@ -28,6 +28,9 @@ export type ErrorCode =
   | 'E_RATE_RESERVE' // mirroring: continuing would cross the configured rate-limit reserve
   | 'E_LOCKED' // another run holds the lock
   | 'E_PARTIAL' // some items of a multi-item run failed; the report says which
+  | 'E_CONFLICT' // another writer won a race for the same tag (immutable tags, claims)
+  | 'E_INTERRUPTED' // cancelled through an AbortSignal (Ctrl-C, SIGTERM)
+  | 'E_REPLICATION_INCOMPLETE' // promoted, but at least one replica did not converge
   | 'E_INTERNAL';
 
 export class RegtopoError extends Error {

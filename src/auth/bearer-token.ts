@@ -4,6 +4,7 @@
  * one fetch per key is in flight, so 64 parallel blob copies cost one token request.
  */
 import { RegtopoError } from '../errors.js';
+import { BODY_LIMITS, readJsonBounded } from '../transport/bounded-body.js';
 import { discard, type Send } from '../transport/http-types.js';
 import { redactUrl } from '../transport/redact.js';
 import type { Credential } from './credential.js';
@@ -87,13 +88,8 @@ export class BearerTokenCache {
       await discard(res);
       throw new RegtopoError(res.status === 429 ? 'E_RATE_LIMITED' : 'E_REGISTRY', `${where}: HTTP ${res.status}`);
     }
-    let doc: { token?: string; access_token?: string; expires_in?: number; issued_at?: string };
-    try {
-      doc = (await res.body.json()) as typeof doc;
-    } catch {
-      throw new RegtopoError('E_REGISTRY', `${where}: response is not JSON`);
-    }
-    const token = doc.token ?? doc.access_token;
+    const doc = await readJsonBounded<{ token?: unknown; access_token?: unknown; expires_in?: unknown }>(res.body, BODY_LIMITS.token, where, { declaredLength: res.headers['content-length'] });
+    const token = typeof doc?.token === 'string' && doc.token ? doc.token : typeof doc?.access_token === 'string' ? doc.access_token : undefined;
     if (!token) throw new RegtopoError('E_REGISTRY', `${where}: response carries no token`);
     const lifetimeMs = (typeof doc.expires_in === 'number' && doc.expires_in > 0 ? doc.expires_in : DEFAULT_LIFETIME_S) * 1000;
     return { token, expiresAt: Date.now() + Math.max(lifetimeMs - REFRESH_MARGIN_MS, lifetimeMs / 2) };

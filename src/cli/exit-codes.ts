@@ -20,6 +20,8 @@ export const ExitCode = {
   ApprovalRejected: 12,
   RateReserve: 13, // mirror stopped cleanly before crossing the rate-limit reserve
   Locked: 14, // another run holds the lock
+  ReplicationIncomplete: 15, // promoted, replication incomplete: rerun regtopo replicate
+  Interrupted: 130, // SIGINT/SIGTERM (128 + SIGINT, as shells report it)
 } as const;
 
 const BY_CODE: Partial<Record<ErrorCode, number>> = {
@@ -45,6 +47,9 @@ const BY_CODE: Partial<Record<ErrorCode, number>> = {
   E_RATE_RESERVE: ExitCode.RateReserve,
   E_LOCKED: ExitCode.Locked,
   E_PARTIAL: ExitCode.Failed,
+  E_CONFLICT: ExitCode.Policy,
+  E_INTERRUPTED: ExitCode.Interrupted,
+  E_REPLICATION_INCOMPLETE: ExitCode.ReplicationIncomplete,
 };
 
 export function exitCodeFor(code: ErrorCode | undefined): number {

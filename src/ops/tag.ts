@@ -6,6 +6,7 @@ import { RegtopoError } from '../errors.js';
 import { formatLocation, parseLocation, type Location } from '../ref/location.js';
 import { RegistryClient } from '../registry/registry-client.js';
 import { openStore, referenceOf } from './open-store.js';
+import { isTag } from '../ref/tag.js';
 
 export interface TagOptions {
   client?: RegistryClient;
@@ -20,12 +21,10 @@ export interface TagResult {
   tags: Array<{ tag: string; action: 'created' | 'moved' | 'unchanged'; previous?: string }>;
 }
 
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-
 export async function tag(source: string | Location, tags: string[], options: TagOptions = {}): Promise<TagResult> {
   const loc = typeof source === 'string' ? parseLocation(source) : source;
   if (tags.length === 0) throw new RegtopoError('E_USAGE', 'tag: at least one new tag is required');
-  for (const t of tags) if (!TAG.test(t)) throw new RegtopoError('E_REF_INVALID', `invalid tag "${t}"`);
+  for (const t of tags) if (!isTag(t)) throw new RegtopoError('E_REF_INVALID', `invalid tag "${t}"`);
   const targets = tags.map((t) => withTag(loc, t));
   for (const t of targets) await options.authorizeWrite?.(t);
 

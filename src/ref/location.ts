@@ -5,6 +5,7 @@
 import { RegtopoError } from '../errors.js';
 import { Reference } from './reference.js';
 import { isDigest } from './digest.js';
+import { isTag } from './tag.js';
 
 export type Location =
   | { kind: 'registry'; ref: Reference }
@@ -37,7 +38,7 @@ function parseOci(input: string, rest: string): Location {
     rest = rest.slice(0, colon);
   }
   if (!rest) throw new RegtopoError('E_REF_INVALID', `invalid OCI layout reference "${input}": missing directory`);
-  if (tag !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) {
+  if (tag !== undefined && !isTag(tag)) {
     throw new RegtopoError('E_REF_INVALID', `invalid OCI layout reference "${input}": invalid tag "${tag}"`);
   }
   return { kind: 'oci', dir: rest, tag, digest };

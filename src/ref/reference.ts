@@ -6,9 +6,9 @@
 import { RegtopoError } from '../errors.js';
 import { assertDigest } from './digest.js';
 import { canonicalHost, DOCKER_HUB } from './registry-host.js';
+import { isTag } from './tag.js';
 
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const HOST = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*)(?::[0-9]{1,5})?$/;
 const MAX_NAME = 255;
 
@@ -39,7 +39,7 @@ export class Reference {
     if (!HOST.test(host)) fail(shown, `invalid registry host "${host}"`);
     const { registry, path } = normalise(host, repository);
     validatePath(path, shown);
-    if (tag !== undefined && !TAG.test(tag)) fail(shown, `invalid tag "${tag}"`);
+    if (tag !== undefined && !isTag(tag)) fail(shown, `invalid tag "${tag}"`);
     if (digest !== undefined) {
       try { assertDigest(digest); } catch { fail(shown, `invalid digest "${digest}"`); }
     }

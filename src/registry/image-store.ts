@@ -10,6 +10,14 @@ export interface OpenBlobOptions {
   onBytes?: (n: number) => void;
 }
 
+export interface ListTagsOptions {
+  /**
+   * Called with each entry of the tag list that is not a valid tag (it is skipped): a registry's tag
+   * list is untrusted input and such an entry would otherwise become a request path.
+   */
+  onInvalidTag?: (raw: string) => void;
+}
+
 export interface ImageStore {
   /** Human-readable location, for messages (never carries credentials). */
   readonly description: string;
@@ -37,7 +45,7 @@ export interface ImageStore {
    */
   putBlob(desc: Descriptor, open: () => Promise<Readable>): Promise<void>;
 
-  listTags(): Promise<string[]>;
+  listTags(options?: ListTagsOptions): Promise<string[]>;
 
   /** True when the store says it has never heard of this repository: blob HEADs can be skipped. */
   isUnknown?(): Promise<boolean>;

@@ -4,6 +4,7 @@
  * clients. Both are read; neither is required to exist.
  */
 import { RegtopoError } from '../errors.js';
+import { BODY_LIMITS, readJsonBounded } from '../transport/bounded-body.js';
 import { discard } from '../transport/http-types.js';
 import { parseManifest, type Descriptor } from './descriptor.js';
 import { MediaType } from './media-types.js';
@@ -24,8 +25,8 @@ export async function listReferrers(repo: RegistryRepository, digest: string, ar
   const query = artifactType ? `?artifactType=${encodeURIComponent(artifactType)}` : '';
   const { req, res } = await repo.call('GET', `referrers/${digest}${query}`, { headers: { accept: MediaType.OciIndex } });
   if (res.status === 200 && (res.headers['content-type'] ?? '').startsWith(MediaType.OciIndex)) {
-    const doc = (await res.body.json()) as { manifests?: Descriptor[] };
-    const all = doc.manifests ?? [];
+    const doc = await readJsonBounded<{ manifests?: unknown }>(res.body, BODY_LIMITS.listPage, `referrers of ${digest} in ${repo.description}`, { declaredLength: res.headers['content-length'] });
+    const all = Array.isArray(doc?.manifests) ? (doc.manifests as Descriptor[]) : [];
     return { referrers: artifactType ? all.filter((d) => d.artifactType === artifactType) : all, source: 'api' };
   }
   if (res.status !== 404 && res.status !== 400 && res.status !== 200) throw await responseError(req, res, `referrers of ${digest} in ${repo.description}`);

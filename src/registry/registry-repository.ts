@@ -7,10 +7,11 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { RegtopoError } from '../errors.js';
 import { digestOf, digestAlgorithm, isDigest } from '../ref/digest.js';
+import { readBounded } from '../transport/bounded-body.js';
 import { discard, type HttpRequest, type HttpResponse } from '../transport/http-types.js';
 import type { RegistryClient } from './registry-client.js';
 import { sniffMediaType, type Descriptor, type RawManifest } from './descriptor.js';
-import type { ImageStore, OpenBlobOptions } from './image-store.js';
+import type { ImageStore, ListTagsOptions, OpenBlobOptions } from './image-store.js';
 import { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES } from './media-types.js';
 import { responseError } from './response-error.js';
 import { settleBlobRace } from './blob-race.js';
@@ -67,12 +68,7 @@ export class RegistryRepository implements ImageStore {
     const { req, res } = await this.call('GET', `manifests/${reference}`, { headers: { accept: MANIFEST_ACCEPT } });
     if (res.status === 404) throw await responseError(req, res, `${what} not found`, 'E_NOT_FOUND');
     if (res.status !== 200) throw await responseError(req, res, what);
-    const declared = Number(res.headers['content-length']);
-    if (declared > MAX_MANIFEST_BYTES) {
-      res.body.destroy();
-      throw new RegtopoError('E_MANIFEST_TOO_LARGE', `${what}: ${declared} bytes exceeds the ${MAX_MANIFEST_BYTES}-byte manifest limit`);
-    }
-    const bytes = await readCapped(res, what);
+    const bytes = await readBounded(res.body, MAX_MANIFEST_BYTES, what, { code: 'E_MANIFEST_TOO_LARGE', declaredLength: res.headers['content-length'] });
     const headerDigest = res.headers['docker-content-digest'];
     const expected = isDigest(reference) ? reference : headerDigest && isDigest(headerDigest) ? headerDigest : undefined;
     const digest = digestOf(bytes, expected ? digestAlgorithm(expected) : 'sha256');
@@ -132,8 +128,8 @@ export class RegistryRepository implements ImageStore {
     return uploadBlob(this, desc, open, options);
   }
 
-  listTags(): Promise<string[]> {
-    return listAllTags(this);
+  listTags(options?: ListTagsOptions): Promise<string[]> {
+    return listAllTags(this, options);
   }
 
   /**
@@ -173,18 +169,4 @@ export class RegistryRepository implements ImageStore {
 
 function baseMediaType(contentType: string | undefined): string | undefined {
   return contentType?.split(';')[0]?.trim() || undefined;
-}
-
-async function readCapped(res: HttpResponse, what: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of res.body) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_MANIFEST_BYTES) {
-      res.body.destroy();
-      throw new RegtopoError('E_MANIFEST_TOO_LARGE', `${what}: exceeds the ${MAX_MANIFEST_BYTES}-byte manifest limit`);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }

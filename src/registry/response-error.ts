@@ -5,22 +5,14 @@
  */
 import { RegistryError, type ErrorCode, type SpecError } from '../errors.js';
 import type { HttpRequest, HttpResponse } from '../transport/http-types.js';
+import { BODY_LIMITS, readBounded } from '../transport/bounded-body.js';
 import { redactUrl } from '../transport/redact.js';
-
-const MAX_ERROR_BODY = 64 * 1024;
 
 export async function responseError(req: HttpRequest, res: HttpResponse, what?: string, code?: ErrorCode): Promise<RegistryError> {
   let specErrors: SpecError[] = [];
   let text = '';
   try {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of res.body) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_ERROR_BODY) break;
-      chunks.push(chunk as Buffer);
-    }
-    text = Buffer.concat(chunks).toString('utf8');
+    text = (await readBounded(res.body, BODY_LIMITS.error, 'error body', { truncate: true })).toString('utf8');
     const doc = JSON.parse(text) as { errors?: Array<{ code?: unknown; message?: unknown }> };
     if (Array.isArray(doc.errors)) {
       specErrors = doc.errors

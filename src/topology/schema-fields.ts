@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import { Reference } from '../ref/reference.js';
+import { TAG_PATTERN } from '../ref/tag.js';
 
 export const INLINE_SECRET_MESSAGE = 'inline secrets are not allowed; reference an env var, credential helper or docker config';
 
@@ -53,7 +54,7 @@ export const repositoryPathSchema = z.string().superRefine((value, ctx) => {
   }
 });
 
-export const tagSchema = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { error: 'invalid tag: letters, digits, "_", "." and "-", at most 128 characters' });
+export const tagSchema = z.string().regex(TAG_PATTERN, { error: 'invalid tag: letters, digits, "_", "." and "-", at most 128 characters' });
 
 const envVarSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
   error: 'must be the name of an environment variable (letters, digits and "_"), not a value',

@@ -21,6 +21,8 @@ export interface HttpRequest {
   authHost?: string;
   /** False for requests whose replay is unsafe (none today); defaults to true. */
   idempotent?: boolean;
+  /** Aborts the exchange (and any retry wait) when it fires; the error then has code E_INTERRUPTED. */
+  signal?: AbortSignal;
 }
 
 export interface HttpResponse {

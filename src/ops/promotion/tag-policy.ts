@@ -8,11 +8,11 @@ import { digestHex } from '../../ref/digest.js';
 import { parseManifest, type RawManifest } from '../../registry/descriptor.js';
 import type { RegistryRepository } from '../../registry/registry-repository.js';
 import type { PromotionStageSpec } from '../../topology/model.js';
+import { isTag } from '../../ref/tag.js';
 
 export const VERSION_LABEL = 'org.opencontainers.image.version';
 
 const PLACEHOLDER = /\{(version|digest12|date)\}/g;
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 export function needsVersion(templates: readonly string[]): boolean {
   return templates.some((t) => t.includes('{version}'));
@@ -36,7 +36,7 @@ export function expandTagTemplates(templates: readonly string[], values: Templat
       }
       return values.version;
     });
-    if (!TAG.test(tag)) throw new RegtopoError('E_REF_INVALID', `tag template "${template}" expands to an invalid tag "${tag}"`);
+    if (!isTag(tag)) throw new RegtopoError('E_REF_INVALID', `tag template "${template}" expands to an invalid tag "${tag}"`);
     return tag;
   });
   return [...new Set(tags)];
