@@ -8,6 +8,16 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
+// The library imports undici's public root; the CLI bundle takes only the pieces it uses (see
+// scripts/undici-lean.cjs). Only the bare specifier is redirected: the stand-in itself requires
+// undici's own files by path.
+const undiciLean = {
+  name: 'undici-lean',
+  setup(b) {
+    b.onResolve({ filter: /^undici$/ }, () => ({ path: fileURLToPath(new URL('./undici-lean.cjs', import.meta.url)) }));
+  },
+};
+
 await build({
   absWorkingDir: root,
   entryPoints: ['dist/cli/main.js'],
@@ -23,6 +33,7 @@ await build({
   // undici's client loads node:http2 at start-up (~14 ms) for connections regtopo never makes: the
   // CLI does not enable allowH2. The stub is what undici itself falls back to without http2.
   alias: { 'node:http2': './scripts/no-http2.cjs' },
+  plugins: [undiciLean],
   // Whitespace and comments out, names kept (readable stack traces): half the bytes to read and
   // parse on every start, and pure ASCII, which V8 reads as a one-byte string (~25 ms faster,
   // measured). Licence comments of the bundled packages go to main.bundle.cjs.LEGAL.txt.

@@ -8,7 +8,7 @@ import { accessSync, constants as fsConstants, mkdirSync, mkdtempSync, readFileS
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve as resolvePath } from 'node:path';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import { stringify } from 'yaml';
 import { RegtopoError } from '../errors.js';
 import { spawnSupervised } from './supervised-process.js';
@@ -189,7 +189,7 @@ async function waitUntilReady(url: string, instanceId: string, opts: ResolvedOpt
       const death = died();
       if (death) throw death;
       try {
-        const res = await request(`${url}/v2/`, { dispatcher, headersTimeout: 2_000, bodyTimeout: 2_000 });
+        const res = await dispatcher.request({ origin: url, path: '/v2/', method: 'GET', headersTimeout: 2_000, bodyTimeout: 2_000 });
         await res.body.dump();
         const ours = res.headers[INSTANCE_HEADER.toLowerCase()] === instanceId;
         if (ours && (res.statusCode === 200 || res.statusCode === 401)) return;

@@ -1,15 +1,14 @@
 /**
- * The two pieces of undici regtopo uses: the keep-alive Agent and the `request` API. undici's index
- * also loads fetch, WebSocket, caches and mock agents (~40 ms of start-up on every command,
- * measured), so these are imported from their own modules. undici ships no "exports" map, so the
- * paths are importable; the types still come from the package root (see undici-parts.d.ts).
- * Static imports (not createRequire) so the CLI bundle (scripts/bundle.mjs) can include them.
+ * The two pieces of undici regtopo uses: the keep-alive Agent and the request API of a Dispatcher,
+ * both from undici's public package root, so a minor release of undici cannot break library users.
+ * The CLI bundle swaps the root for scripts/undici-lean.cjs (only these pieces, without fetch,
+ * WebSocket and caches, ~40 ms of start-up on every command); the library never does.
  */
-import type { Agent as AgentClass, Dispatcher } from 'undici';
-import AgentModule from 'undici/lib/dispatcher/agent.js';
-import requestModule from 'undici/lib/api/api-request.js';
+import { Agent as UndiciAgent, type Dispatcher } from 'undici';
 
-export const Agent: typeof AgentClass = AgentModule;
+export const Agent = UndiciAgent;
 
 /** undici's `request`, callable on any Dispatcher (including an injected one) given as `this`. */
-export const undiciRequest: (this: Dispatcher, opts: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData> = requestModule;
+export function undiciRequest(this: Dispatcher, opts: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData> {
+  return this.request(opts);
+}
