@@ -55,3 +55,24 @@ const BY_CODE: Partial<Record<ErrorCode, number>> = {
 export function exitCodeFor(code: ErrorCode | undefined): number {
   return (code && BY_CODE[code]) ?? ExitCode.Failed;
 }
+
+/** What each exit code means, for `regtopo help exit-codes` and the README's table (kept equal by a test). */
+export const EXIT_CODE_MEANINGS: ReadonlyArray<{ code: number; name: keyof typeof ExitCode; meaning: string }> = [
+  { code: ExitCode.Ok, name: 'Ok', meaning: 'success (and for check: no findings)' },
+  { code: ExitCode.Failed, name: 'Failed', meaning: 'the operation failed: a registry error, or some items of a multi-item run' },
+  { code: ExitCode.Usage, name: 'Usage', meaning: 'bad flags, reference, credentials config or topology file' },
+  { code: ExitCode.Policy, name: 'Policy', meaning: 'the topology forbids this write, or another writer won a tag (conflict)' },
+  { code: ExitCode.NotFound, name: 'NotFound', meaning: 'manifest, blob, tag or repository not found' },
+  { code: ExitCode.Auth, name: 'Auth', meaning: 'credentials missing, refused, or not allowed' },
+  { code: ExitCode.Integrity, name: 'Integrity', meaning: 'content refused: digest or size mismatch, malformed manifest' },
+  { code: ExitCode.Network, name: 'Network', meaning: 'unreachable, TLS failure, dropped connections after retries' },
+  { code: ExitCode.RateLimited, name: 'RateLimited', meaning: 'rate limited (HTTP 429) after backing off' },
+  { code: ExitCode.Findings, name: 'Findings', meaning: 'check found problems' },
+  { code: ExitCode.GateFailed, name: 'GateFailed', meaning: 'a promotion gate is not satisfied' },
+  { code: ExitCode.ApprovalPending, name: 'ApprovalPending', meaning: 'the promotion waits for an approval' },
+  { code: ExitCode.ApprovalRejected, name: 'ApprovalRejected', meaning: 'the promotion was rejected' },
+  { code: ExitCode.RateReserve, name: 'RateReserve', meaning: 'mirror stopped before crossing the rate-limit reserve' },
+  { code: ExitCode.Locked, name: 'Locked', meaning: 'another run holds the lock' },
+  { code: ExitCode.ReplicationIncomplete, name: 'ReplicationIncomplete', meaning: 'promoted, replication incomplete: rerun regtopo replicate' },
+  { code: ExitCode.Interrupted, name: 'Interrupted', meaning: 'interrupted (Ctrl-C, SIGTERM)' },
+];

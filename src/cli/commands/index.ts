@@ -16,6 +16,9 @@ import { registerHistory } from './history.js';
 import { registerInventory } from './inventory.js';
 import { registerCheck } from './check.js';
 import { registerMirror } from './mirror.js';
+import { registerVersion } from './version.js';
+import { registerCompletion } from './completion.js';
+import { registerHelp } from './help-topics.js';
 
 export const COMMANDS: RegisterCommand[] = [
   registerCopy,
@@ -34,4 +37,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerApprove,
   registerHistory,
   registerInventory,
+  registerVersion,
+  registerCompletion,
+  registerHelp,
 ];
