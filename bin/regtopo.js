@@ -3,6 +3,14 @@
 // CommonJS (bin/package.json) and kept tiny, so `regtopo --version` loads neither the ES module
 // loader nor the CLI: ~7 ms less than an ES module entry (measured).
 const args = process.argv.slice(2);
+// `regtopo tags REPO | head -1`: a reader that stops early is not an error of ours. Without this,
+// the next write to the closed pipe dies with an EPIPE stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err && err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   process.stdout.write(`${require('../package.json').version}\n`);
 } else {

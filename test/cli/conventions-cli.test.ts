@@ -1,5 +1,5 @@
 /** CLI conventions: `version`, `help exit-codes` (equal to the README's table), shell completion. */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,5 +61,17 @@ describe('CLI conventions', () => {
     const bad = await runCli(['completion', 'tcsh']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/shell must be one of bash, zsh, fish/);
+  });
+
+  it('a reader that has closed the pipe (| head -1) ends the command quietly with exit 0', async () => {
+    const bin = join(import.meta.dirname, '../../bin/regtopo.js');
+    const child = spawn(process.execPath, [bin, 'completion', 'fish'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    // Closed before the child writes anything: its first write meets a closed pipe, every time.
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).not.toMatch(/EPIPE|Error/);
+    expect(code).toBe(0);
   });
 });
