@@ -4,6 +4,7 @@
  * never shared between registries naming one realm, and tag-list entries that would climb out of the
  * repository never become request paths.
  */
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { staticCredentials } from '../../src/auth/credential.js';
@@ -11,6 +12,7 @@ import { RegtopoError } from '../../src/errors.js';
 import { copy } from '../../src/ops/copy.js';
 import { listTags } from '../../src/ops/list-tags.js';
 import { mirror } from '../../src/ops/mirror/run.js';
+import { listReferrers } from '../../src/registry/referrers.js';
 import { RegistryClient } from '../../src/registry/registry-client.js';
 import { parseTopology, requireValidTopology } from '../../src/topology/load.js';
 import { runCli } from '../cli/run-cli.js';
@@ -234,6 +236,25 @@ describe.skipIf(skip)('credentials never reach another host', () => {
       } finally {
         await archive.stop();
       }
+    });
+
+    it('referrers whose digest is not a digest are skipped and reported', async () => {
+      front.reset();
+      const valid = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: built.digest, size: built.manifest.length, artifactType: 'application/x-test' };
+      const index = { schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [{ ...valid, digest: 'sha256:../../../secret/manifests/latest' }, valid, { digest: 42 }] };
+      front.addRule({ method: 'GET', path: /\/referrers\//, fault: { kind: 'generatedBody', headers: { 'content-type': 'application/vnd.oci.image.index.v1+json' }, body: () => Readable.from([JSON.stringify(index)]) } });
+      const client = new RegistryClient({ credentials: staticCredentials({}) });
+      const invalid: string[] = [];
+      try {
+        const result = await listReferrers(client.repository({ registry: front.host, repository: repo }), built.digest, undefined, { onInvalidReferrer: (raw) => invalid.push(raw) });
+        expect(result).toEqual({ referrers: [valid], source: 'api' });
+        expect(invalid).toEqual([JSON.stringify(index.manifests[0]), '{"digest":42}']);
+        // Reading what was listed only ever asks for valid digests.
+        for (const d of result.referrers) await client.repository({ registry: front.host, repository: repo }).headManifest(d.digest);
+      } finally {
+        await client.close();
+      }
+      noTraversal();
     });
 
     it('a request path with a dot segment is refused before it is sent', async () => {
