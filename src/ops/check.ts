@@ -88,6 +88,12 @@ async function checkOne(r: RegistrySpec, own: RegistryClient, anonymous: Registr
       check.reachable = true;
       check.access = 'refused';
       check.findings.push('configured credentials were refused');
+    } else if (isRegtopoError(err) && err.code === 'E_CONFIG') {
+      // The registry answered; its credentials could not be used (a variable not set, a helper
+      // failing, a token realm regtopo will not send them to).
+      check.reachable = true;
+      check.access = 'refused';
+      check.findings.push(`credentials not usable: ${err.message}`);
     } else {
       check.findings.push(isRegtopoError(err) && (err.code === 'E_TLS' || err.code === 'E_NETWORK') ? err.message : `unreachable: ${(err as Error).message}`);
       return check;

@@ -85,4 +85,17 @@ describe.skipIf(skip)('check fails closed', () => {
     expect(result.findings).toBe(1);
     expect(result.registries[0]!.reachable).toBe(false);
   });
+
+  it('credentials that cannot be used are a finding naming why, not "unreachable"', async () => {
+    prod.reset();
+    prod.addRule({ method: 'GET', path: /^\/v2\/$/, fault: { kind: 'status', status: 401, headers: { 'www-authenticate': 'Basic realm="prod"' } } });
+    const config = requireValidTopology(parseTopology(['version: 1', 'registries:', `  prod: { role: prod, url: "${prod.url}", credentials: { env: { username: PROD_U, password: PROD_P } } }`, ''].join('\n'), 'registries.yaml', { environ: {} }));
+    const result = await checkTopology(config, { env: {} });
+    expect(result.registries[0]).toMatchObject({ reachable: true, access: 'refused' });
+    // The registry behind the proxy is really open to anonymous pushes, which stays a finding too.
+    expect(result.registries[0]!.findings).toEqual([
+      `credentials not usable: credentials for ${prod.host}: environment variable PROD_U, PROD_P not set`,
+      'anonymous can open an upload on prod registry "prod" (write authority not enforced)',
+    ]);
+  });
 });
