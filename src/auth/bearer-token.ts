@@ -1,8 +1,11 @@
 /**
  * Bearer tokens from a registry's token service (distribution token auth spec, token.md and oauth.md).
- * Tokens are cached per (realm, service, scopes, identity) until shortly before they expire, and only
- * one fetch per key is in flight, so 64 parallel blob copies cost one token request.
+ * Tokens are cached per (registry, realm, service, scopes, identity) until shortly before they expire,
+ * and only one fetch per key is in flight, so 64 parallel blob copies cost one token request. The
+ * registry is part of the key: two registries naming one realm never see each other's tokens, not
+ * even anonymous ones.
  */
+import { createHash } from 'node:crypto';
 import { RegtopoError } from '../errors.js';
 import { BODY_LIMITS, readJsonBounded } from '../transport/bounded-body.js';
 import { discard, type Send } from '../transport/http-types.js';
@@ -15,7 +18,7 @@ export interface TokenRequest {
   service?: string;
   scopes: string[];
   credential?: Credential;
-  /** The registry host the token is for, for messages. */
+  /** The registry host (canonical) the token is for: part of the cache key, and named in messages. */
   registry: string;
 }
 
@@ -33,9 +36,15 @@ export class BearerTokenCache {
   private readonly cache = new Map<string, CachedToken>();
   private readonly inFlight = new Map<string, Promise<string>>();
   private readonly send: Send;
+  private readonly sendFor: ((registry: string) => Send) | undefined;
 
-  constructor(send: Send) {
+  /**
+   * `sendFor` picks the transport for one registry's token requests (its TLS settings apply to its
+   * realm); without it every request goes through `send`.
+   */
+  constructor(send: Send, sendFor?: (registry: string) => Send) {
     this.send = send;
+    this.sendFor = sendFor;
   }
 
   async get(req: TokenRequest): Promise<string> {
@@ -65,6 +74,7 @@ export class BearerTokenCache {
     if (cred?.registryToken) return { token: cred.registryToken, expiresAt: Number.MAX_SAFE_INTEGER };
     const where = `token service ${redactUrl(realm.toString())} for ${req.registry}`;
     const headers: Record<string, string> = { accept: 'application/json' };
+    const send = this.sendFor?.(req.registry) ?? this.send;
     let res;
     if (cred?.identityToken) {
       // OAuth2 refresh-token grant (oauth.md): identity tokens are never valid as Basic passwords.
@@ -72,13 +82,13 @@ export class BearerTokenCache {
       if (req.service) form.set('service', req.service);
       if (req.scopes.length) form.set('scope', req.scopes.join(' '));
       headers['content-type'] = 'application/x-www-form-urlencoded';
-      res = await this.send({ method: 'POST', url: realm.toString(), headers, body: form.toString() });
+      res = await send({ method: 'POST', url: realm.toString(), headers, body: form.toString() });
     } else {
       const url = new URL(realm);
       if (req.service) url.searchParams.set('service', req.service);
       for (const s of req.scopes) url.searchParams.append('scope', s);
       if (cred?.username !== undefined && cred.password !== undefined) headers.authorization = basicHeader(cred.username, cred.password);
-      res = await this.send({ method: 'GET', url: url.toString(), headers });
+      res = await send({ method: 'GET', url: url.toString(), headers });
     }
     if (res.status === 401 || res.status === 403) {
       await discard(res);
@@ -97,6 +107,12 @@ export class BearerTokenCache {
 }
 
 function cacheKey(req: TokenRequest): string {
-  const who = req.credential?.username ?? (req.credential?.identityToken ? 'identity' : 'anonymous');
-  return [req.realm, req.service ?? '', [...req.scopes].sort().join(' '), who].join('|');
+  return [req.registry, req.realm, req.service ?? '', [...req.scopes].sort().join(' '), identity(req.credential)].join('|');
+}
+
+/** Who asks, without keeping a secret in a map key: the user name plus a digest of the secrets. */
+function identity(cred: Credential | undefined): string {
+  if (!cred || (!cred.username && !cred.password && !cred.identityToken && !cred.registryToken)) return 'anonymous';
+  const secrets = createHash('sha256').update(JSON.stringify([cred.password ?? null, cred.identityToken ?? null, cred.registryToken ?? null])).digest('hex').slice(0, 16);
+  return `${cred.username ?? ''}#${secrets}`;
 }

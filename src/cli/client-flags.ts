@@ -2,29 +2,29 @@
  * Registry connection flags shared by every command that talks to a registry, turned into one
  * RegistryClient. Defaults live in RegistryClient; flags only override them.
  */
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import type { RegistryClient } from '../registry/registry-client.js';
 import type { Topology } from '../topology/model.js';
 import type { GlobalOptions } from './output.js';
 
 export function addClientFlags(cmd: Command): Command {
   return cmd
-    .option('--insecure', 'use plain http for non-loopback registries', false)
-    .option('--ca-file <file>', 'PEM CA bundle that signed the registries\' certificates')
-    .addOption(new Option('--no-tls-verify', 'accept any TLS certificate (test setups only)'));
+    .option('--plain-http', 'speak plain http to non-loopback registries (loopback ones do already)', false)
+    .option('--insecure', 'https without certificate verification (test setups only)', false)
+    .option('--ca-file <file>', 'PEM CA bundle that signed the registries\' certificates');
 }
 
 export interface ClientFlags {
+  plainHttp?: boolean;
   insecure?: boolean;
   caFile?: string;
-  tlsVerify?: boolean;
   verbose?: boolean;
 }
 
 /** A client for the flags; with a topology, its registries' schemes, CAs and credentials apply too. */
 export async function clientFromFlags(flags: ClientFlags, topology?: Topology): Promise<RegistryClient> {
   const options = {
-    defaults: { insecure: flags.insecure || undefined, caFile: flags.caFile, tlsVerify: flags.tlsVerify === false ? false : undefined },
+    defaults: { plainHttp: flags.plainHttp || undefined, insecure: flags.insecure || undefined, caFile: flags.caFile },
     logger: flags.verbose ? (line: string) => process.stderr.write(`${line}\n`) : undefined,
   };
   if (topology) {

@@ -3,7 +3,9 @@
  * valid, its configured credentials accepted, and write authority real — an identity that must not
  * write (anonymous; for prod, replica and archive also the CI and sandbox credentials) opening an
  * upload session is a finding. Uploads are probed by starting a session and cancelling it; no
- * content is ever pushed.
+ * content is ever pushed. The audit fails closed: a probe that neither succeeds nor is plainly
+ * refused (a 5xx, a dropped connection, a token service that errors) is a finding too, since write
+ * authority it could not verify is not write authority it verified.
  */
 import { staticCredentials, type CredentialProvider } from '../auth/credential.js';
 import { isRegtopoError } from '../errors.js';
@@ -38,6 +40,11 @@ export interface CheckResult {
 
 // Roles whose content only regtopo's own flows may write.
 const PROTECTED = new Set(['prod', 'replica', 'archive']);
+/**
+ * Answers to an upload probe that mean "this identity may not write here": unauthenticated,
+ * forbidden, or pushes unsupported (a pull-through cache answers 405 UNSUPPORTED).
+ */
+const REFUSALS = new Set([401, 403, 405]);
 
 export async function checkTopology(config: Topology, options: CheckOptions = {}): Promise<CheckResult> {
   const env = options.env ?? process.env;
@@ -81,6 +88,12 @@ async function checkOne(r: RegistrySpec, own: RegistryClient, anonymous: Registr
       check.reachable = true;
       check.access = 'refused';
       check.findings.push('configured credentials were refused');
+    } else if (isRegtopoError(err) && err.code === 'E_CONFIG') {
+      // The registry answered; its credentials could not be used (a variable not set, a helper
+      // failing, a token realm regtopo will not send them to).
+      check.reachable = true;
+      check.access = 'refused';
+      check.findings.push(`credentials not usable: ${err.message}`);
     } else {
       check.findings.push(isRegtopoError(err) && (err.code === 'E_TLS' || err.code === 'E_NETWORK') ? err.message : `unreachable: ${(err as Error).message}`);
       return check;
@@ -93,8 +106,11 @@ async function checkOne(r: RegistrySpec, own: RegistryClient, anonymous: Registr
     try {
       const probe = await client.repository(ref).probeUpload();
       if (probe.allowed) check.writableBy.push(who);
-    } catch {
-      // Refused outright (401/403 from a token service) is the expected answer.
+      else if (!REFUSALS.has(probe.status)) check.findings.push(`could not verify write authority as ${who}: upload probe answered HTTP ${probe.status}`);
+    } catch (err) {
+      // Refused outright (401/403 from a token service) is the expected answer; anything else is not.
+      if (isRegtopoError(err) && (err.code === 'E_UNAUTHORIZED' || err.code === 'E_DENIED')) continue;
+      check.findings.push(`could not verify write authority as ${who}: ${(err as Error).message}`);
     }
   }
   const forbidden = r.role === 'sandbox' ? [] : check.writableBy;

@@ -5,6 +5,12 @@ import { openStore } from './open-store.js';
 
 export interface ListTagsOptions {
   client?: RegistryClient;
+  /**
+   * Called with each tag-list entry that is not a valid tag. Such entries are skipped (a registry's
+   * tag list is untrusted and an entry like `x/../../secret` would otherwise become a request path);
+   * this is how a caller reports them.
+   */
+  onInvalidTag?: (raw: string) => void;
 }
 
 export async function listTags(repository: string | Location, options: ListTagsOptions = {}): Promise<string[]> {
@@ -12,7 +18,7 @@ export async function listTags(repository: string | Location, options: ListTagsO
   const client = options.client ?? new RegistryClient();
   try {
     const store = await openStore(loc, client, 'read');
-    return (await store.listTags()).sort();
+    return (await store.listTags({ onInvalidTag: options.onInvalidTag })).sort();
   } finally {
     if (!options.client) await client.close();
   }

@@ -1,6 +1,6 @@
 /**
- * A RegistryClient configured from a topology: each registry's and upstream's scheme, CA and
- * `insecure` flag, and credentials resolved from the references the file names (env vars, a
+ * A RegistryClient configured from a topology: each registry's and upstream's scheme (an `http://`
+ * url is plain http), CA and `insecure` (https without certificate verification), and credentials resolved from the references the file names (env vars, a
  * credential helper, docker config). Secrets are read when a request needs them, never stored in
  * the config.
  */

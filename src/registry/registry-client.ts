@@ -2,8 +2,12 @@
  * The registry API client: one object per process (or per caller) that owns connection pools, the
  * auth state and the token cache for every host it talks to. Requests are composed from transport
  * layers over an undici dispatcher that callers may inject.
+ *
+ * Each registry host gets its own pipeline, so everything a request to it reaches (its token realm,
+ * the storage hosts it redirects to) is spoken to with that registry's TLS settings.
  */
 import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
 import type { Dispatcher } from 'undici';
 import { authLayer } from '../auth/auth-layer.js';
 import { BearerTokenCache } from '../auth/bearer-token.js';
@@ -20,15 +24,19 @@ import { DEFAULT_RETRY, retryLayer, type RetryOptions } from '../transport/retry
 import { Agent } from '../transport/undici-parts.js';
 import { RegistryRepository } from './registry-repository.js';
 
+/**
+ * How one registry is spoken to. The names follow oras and regctl: `plainHttp` is http to a
+ * non-loopback host, `insecure` is https without certificate verification.
+ */
 export interface HostOptions {
-  /** Explicit scheme (a topology URL's); wins over the loopback and `insecure` defaults. */
+  /** Explicit scheme (a topology URL's); wins over the loopback and `plainHttp` defaults. */
   scheme?: 'http' | 'https';
-  /** Plain http for a non-loopback host (loopback hosts default to http already). */
-  insecure?: boolean;
+  /** Speak plain http to this host (loopback hosts do already, unless TLS settings are given). */
+  plainHttp?: boolean;
   /** PEM file of the CA that signed the registry's certificate. */
   caFile?: string;
-  /** false accepts any certificate; for throwaway test setups only. */
-  tlsVerify?: boolean;
+  /** https without certificate verification; for throwaway test setups only. */
+  insecure?: boolean;
 }
 
 export interface RegistryClientOptions {
@@ -68,7 +76,9 @@ export class RegistryClient {
   private readonly ownedAgents: Dispatcher[] = [];
   private readonly defaultDispatcher: Dispatcher;
   private readonly userAgent: string;
-  /** The full pipeline used for registry requests. */
+  private readonly pipelines = new Map<string, Send>();
+  private readonly build: (registry: string | undefined) => Send;
+  /** The full pipeline for registry requests: routed by `authHost` to that registry's pipeline. */
   readonly send: Send;
 
   constructor(options: RegistryClientOptions = {}) {
@@ -77,19 +87,28 @@ export class RegistryClient {
     // Keep-alive pools are what make many small blobs cheap; 16 connections per origin cover the
     // default 8 parallel blob transfers plus manifest and HEAD traffic on the same host.
     this.defaultDispatcher = options.dispatcher ?? this.own(new Agent({ connections: 16, keepAliveTimeout: 10_000 }));
-    for (const [host, hostOptions] of Object.entries(options.hosts ?? {})) this.hosts.set(canonicalHost(host), resolveHost(host, hostOptions, options.defaults));
+    for (const [host, hostOptions] of Object.entries(options.hosts ?? {})) this.hosts.set(canonicalHost(host), resolveHostOptions(host, hostOptions, options.defaults));
     const retry = { ...DEFAULT_RETRY, ...options.retry };
     // undici waits 300 s by default; a minute of silence already means a stuck peer, and a retry
     // is cheaper for a CI step than five minutes of nothing.
     const timeouts = { headersMs: 60_000, bodyMs: 60_000, ...options.timeouts };
-    const base = dispatchSend((origin) => this.dispatcherFor(origin), timeouts);
     const logging = options.logger ? [loggingLayer(options.logger)] : [];
-    // Token requests carry their own credentials and never go through the auth layer.
-    const tokens = new BearerTokenCache(compose(base, retryLayer(retry), redirectLayer(), ...logging));
+    const base = (registry: string | undefined) => dispatchSend((origin) => this.dispatcherFor(registry, origin), timeouts);
+    // Token requests carry their own credentials and never go through the auth layer; they use the
+    // TLS settings of the registry that named the realm.
+    const tokenSend = (registry: string | undefined) => compose(base(registry), retryLayer(retry), redirectLayer(), ...logging);
+    const tokens = new BearerTokenCache(tokenSend(undefined), (registry) => this.pipeline(`token|${registry}`, () => tokenSend(registry)));
     const credentials = options.credentials ?? dockerConfigCredentials();
+    // One auth layer (one challenge table) for all pipelines. It sits inside the redirect layer, so it
+    // sees each hop on its own: a redirect target's 401 is never taken for the registry's challenge,
+    // and a hop to another origin carries no authHost, hence no credentials.
     // Logging sits innermost so -v shows every exchange on the wire: 401 challenges, retries, redirects.
-    const layers = [retryLayer(retry), authLayer({ credentials, tokens }), redirectLayer()];
-    this.send = compose(base, ...layers, ...logging, ...(options.layers ?? []));
+    const auth = authLayer({ credentials, tokens });
+    this.build = (registry) => compose(base(registry), retryLayer(retry), redirectLayer(), auth, ...logging, ...(options.layers ?? []));
+    this.send = (req) => {
+      const registry = req.authHost === undefined ? undefined : canonicalHost(req.authHost);
+      return this.pipeline(registry ?? '', () => this.build(registry))(req);
+    };
   }
 
   /** The ImageStore for one repository. */
@@ -99,6 +118,7 @@ export class RegistryClient {
 
   /** Absolute URL for an API path on a registry host. */
   url(host: string, path: string): string {
+    assertNoDotSegments(host, path);
     return `${this.host(host).scheme}://${apiHost(host)}${path}`;
   }
 
@@ -123,29 +143,50 @@ export class RegistryClient {
     const key = canonicalHost(host);
     let resolved = this.hosts.get(key);
     if (!resolved) {
-      resolved = resolveHost(key, this.options.defaults ?? {}, undefined);
+      resolved = resolveHostOptions(key, this.options.defaults ?? {});
       this.hosts.set(key, resolved);
     }
     return resolved;
   }
 
-  private dispatcherFor(origin: URL): Dispatcher {
-    const cached = this.agents.get(origin.origin);
-    if (cached) return cached;
-    const settings = [...this.hosts.entries()].find(([h]) => apiHost(h) === origin.host)?.[1];
-    let agent = this.defaultDispatcher;
-    if (settings && origin.protocol === 'https:' && (settings.caFile || settings.tlsVerify === false)) {
-      let ca: string | undefined;
-      if (settings.caFile) {
-        try {
-          ca = readFileSync(settings.caFile, 'utf8');
-        } catch (err) {
-          throw new RegtopoError('E_CONFIG', `cannot read CA file ${settings.caFile} for ${origin.host}: ${(err as NodeJS.ErrnoException).code ?? err}`);
-        }
-      }
-      agent = this.own(new Agent({ connections: 16, keepAliveTimeout: 10_000, connect: { ca, rejectUnauthorized: settings.tlsVerify !== false } }));
+  private pipeline(key: string, make: () => Send): Send {
+    let send = this.pipelines.get(key);
+    if (!send) this.pipelines.set(key, (send = make()));
+    return send;
+  }
+
+  /**
+   * The dispatcher for one exchange of a request made on behalf of `registry`. Its own origin uses
+   * its TLS settings as given; other origins it leads to (token realm, redirect targets) inherit them,
+   * with the private CA added to the public roots, since object storage usually has a public
+   * certificate. Requests for no registry use the settings of a configured host with that origin.
+   */
+  private dispatcherFor(registry: string | undefined, origin: URL): Dispatcher {
+    if (origin.protocol !== 'https:') return this.defaultDispatcher;
+    let settings: ResolvedHost | undefined;
+    let own = true;
+    if (registry !== undefined) {
+      settings = this.host(registry);
+      own = apiHost(registry) === origin.host;
+    } else {
+      settings = [...this.hosts.entries()].find(([h]) => apiHost(h) === origin.host)?.[1];
     }
-    this.agents.set(origin.origin, agent);
+    if (!settings || (!settings.caFile && !settings.insecure)) return this.defaultDispatcher;
+    const key = `${settings.caFile ?? ''}|${settings.insecure ? 'insecure' : 'verify'}|${own ? 'own' : 'inherited'}`;
+    const cached = this.agents.get(key);
+    if (cached) return cached;
+    let ca: string | string[] | undefined;
+    if (settings.caFile) {
+      let pem: string;
+      try {
+        pem = readFileSync(settings.caFile, 'utf8');
+      } catch (err) {
+        throw new RegtopoError('E_CONFIG', `cannot read CA file ${settings.caFile} for ${registry ?? origin.host}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+      }
+      ca = own ? pem : [...rootCertificates, pem];
+    }
+    const agent = this.own(new Agent({ connections: 16, keepAliveTimeout: 10_000, connect: { ca, rejectUnauthorized: !settings.insecure } }));
+    this.agents.set(key, agent);
     return agent;
   }
 
@@ -155,9 +196,35 @@ export class RegistryClient {
   }
 }
 
-/** Loopback hosts speak http like Docker; everything else https unless explicitly insecure. */
-function resolveHost(host: string, own: HostOptions, defaults: HostOptions | undefined): ResolvedHost {
-  const merged = { ...defaults, ...own };
-  const scheme = merged.scheme ?? (merged.insecure || (isLoopbackHost(host) && !merged.caFile) ? 'http' : 'https');
+/**
+ * The scheme for a host: an explicit one (a topology URL's) wins; then `plainHttp`; then loopback
+ * hosts speak http like Docker unless TLS settings (a CA, `insecure`) say the registry is https.
+ */
+export function resolveHostOptions(host: string, own: HostOptions, defaults?: HostOptions): HostOptions & { scheme: 'http' | 'https' } {
+  // Keys a host leaves undefined keep the defaults' values (a flag's --ca-file reaches topology hosts).
+  const merged: HostOptions = { ...defaults };
+  for (const [k, v] of Object.entries(own) as Array<[keyof HostOptions, never]>) if (v !== undefined) merged[k] = v;
+  const tlsAsked = Boolean(merged.caFile || merged.insecure);
+  const scheme = merged.scheme ?? (merged.plainHttp || (isLoopbackHost(host) && !tlsAsked) ? 'http' : 'https');
   return { ...merged, scheme };
+}
+
+/**
+ * A path built from registry-supplied names (tags, digests, Locations) must not climb out of the
+ * repository: URL parsing would silently resolve `x/../../secret` to another repository's path, and
+ * send this registry's credentials there. Refused here, the one place API URLs are built.
+ */
+function assertNoDotSegments(host: string, path: string): void {
+  const q = path.indexOf('?');
+  for (const segment of (q === -1 ? path : path.slice(0, q)).split('/')) {
+    let decoded = segment;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      // Not percent-decodable: cannot be a dot segment either.
+    }
+    if (decoded === '.' || decoded === '..') {
+      throw new RegtopoError('E_REF_INVALID', `refusing request path with a "${decoded}" segment on ${host}: ${JSON.stringify(path.slice(0, 200))}`);
+    }
+  }
 }

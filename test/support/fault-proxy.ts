@@ -8,7 +8,7 @@
 import { Agent as HttpAgent, createServer, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { Transform } from 'node:stream';
+import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream';
 import type { Socket } from 'node:net';
 import { corruptByteAt, cutAfter, stallAfter, throttle } from './body-faults.js';
@@ -34,7 +34,14 @@ export type Fault =
   /** Flip one byte (default: the middle one); headers, Content-Length and digest header unchanged. */
   | { kind: 'corruptBody'; offset?: number }
   /** 307 (or the given status) to the storage host, which serves the blob from the registry. */
-  | { kind: 'redirectToStorage'; status?: 301 | 302 | 303 | 307 | 308 };
+  | { kind: 'redirectToStorage'; status?: 301 | 302 | 303 | 307 | 308 }
+  /** The registry's body (any status), read whole and replaced by `rewrite`'s; Content-Length follows. */
+  | { kind: 'rewriteBody'; rewrite: (body: Buffer) => Buffer | string }
+  /**
+   * Answer without asking the registry, with a body made on the fly (e.g. hundreds of MiB or endless,
+   * never held in memory). No Content-Length unless `headers` gives one: the body is chunked.
+   */
+  | { kind: 'generatedBody'; status?: number; headers?: Record<string, string>; body: () => Readable };
 
 export interface FaultRuleInit {
   /** Any method when absent. */
@@ -160,6 +167,12 @@ export async function startFaultProxy(targetUrl: string, options: FaultProxyOpti
         res.end(JSON.stringify({ errors: [{ code: errorCodeFor(fault.status), message: 'injected by fault proxy' }] }));
       });
     }
+    if (fault?.kind === 'generatedBody') {
+      return afterRequestBody(req, () => {
+        respond(fault.status ?? 200, { 'content-type': 'application/json', ...fault.headers });
+        pipeline(fault.body(), res, () => undefined);
+      });
+    }
     if (fault?.kind === 'hang') {
       req.resume();
       return;
@@ -202,6 +215,16 @@ export async function startFaultProxy(targetUrl: string, options: FaultProxyOpti
           delete outHeaders['content-length'];
           respond(200, { ...outHeaders, ...(page.link ? { link: page.link } : {}), 'content-length': String(page.body.length) });
           res.end(page.body);
+        });
+        return;
+      }
+      if (fault?.kind === 'rewriteBody') {
+        const chunks: Buffer[] = [];
+        up.on('data', (c: Buffer) => chunks.push(c));
+        up.on('end', () => {
+          const out = Buffer.from(fault.rewrite(Buffer.concat(chunks)));
+          respond(up.statusCode ?? 502, { ...outHeaders, 'content-length': String(out.length) });
+          res.end(out);
         });
         return;
       }

@@ -46,6 +46,8 @@ export interface MirrorReport {
   tags: MirrorTagReport[];
   /** Failed rules as a whole (upstream tag list unavailable, bad target...). */
   ruleErrors: Array<{ rule: string; code: ErrorCode; message: string }>;
+  /** Tag-list entries that are not valid tags: skipped, never requested. Absent when there were none. */
+  invalidTags?: Array<{ rule: string; source: 'upstream' | 'archive'; entry: string }>;
   summary: Record<MirrorAction, number> & { tags: number; bytes: number; durationMs: number };
   /** Present when the run stopped before finishing: why, and the work not done. */
   stopped?: { reason: 'rate-reserve' | 'rate-limited'; message: string; remaining: Array<{ rule: string; tags?: string[] }> };
@@ -74,6 +76,7 @@ export function formatReport(report: MirrorReport): string[] {
     lines.push(`${t.dryRun ? '[dry-run] ' : ''}${t.rule} ${t.tag}: ${what}${digest ? ` ${short(digest)}` : ''}${t.bytes ? ` ${t.bytes} B` : ''} ${t.ms} ms${extra}`);
   }
   for (const r of report.ruleErrors) lines.push(`${r.rule}: rule failed - ${r.message}`);
+  for (const t of report.invalidTags ?? []) lines.push(`${t.rule}: skipped ${t.source} tag-list entry that is not a valid tag: ${JSON.stringify(t.entry.slice(0, 300))}`);
   const s = report.summary;
   const counts = ACTIONS.filter((a) => s[a] > 0).map((a) => `${s[a]} ${a}`);
   lines.push(`mirror ${report.outcome}: ${s.tags} tag${s.tags === 1 ? '' : 's'}${counts.length ? ` (${counts.join(', ')})` : ''}, ${s.bytes} bytes, ${s.durationMs} ms${report.dryRun ? ' [dry run]' : ''}`);

@@ -95,6 +95,7 @@ class MirrorRun {
   private readonly started = performance.now();
   private readonly tags: MirrorTagReport[] = [];
   private readonly ruleErrors: MirrorReport['ruleErrors'] = [];
+  private readonly invalidTags: NonNullable<MirrorReport['invalidTags']> = [];
   private stop?: { reason: 'rate-reserve' | 'rate-limited'; message: string };
   private readonly remaining: Array<{ rule: string; tags?: string[] }> = [];
 
@@ -131,6 +132,7 @@ class MirrorRun {
       reserve: this.options.reserve,
       tags: this.tags,
       ruleErrors: this.ruleErrors,
+      ...(this.invalidTags.length > 0 && { invalidTags: this.invalidTags }),
       summary: summarise(this.tags, Math.round(performance.now() - this.started)),
       ...(this.stop && { stopped: { ...this.stop, remaining: this.remaining } }),
       rateLimits: this.tracker.all(),
@@ -155,11 +157,13 @@ class MirrorRun {
     // Archived tags this run keeps without mirroring: gone upstream, or no longer selected.
     let kept: Array<[string, KeepAction]> = [];
     if (needsTagList(rule)) {
-      const listed = await ctx.up.listTags();
+      // Tag-list entries that are not tags never become request paths; the report names them.
+      const invalid = (source: 'upstream' | 'archive') => (entry: string) => this.invalidTags.push({ rule: rule.name, source, entry });
+      const listed = await ctx.up.listTags({ onInvalidTag: invalid('upstream') });
       tags = selectTags(rule, listed);
       // Tags the Archive holds under this rule's patterns that upstream no longer lists.
       const present = new Set(listed);
-      const archived = await ctx.archive.listTags().catch((err: unknown) => {
+      const archived = await ctx.archive.listTags({ onInvalidTag: invalid('archive') }).catch((err: unknown) => {
         if (isRegtopoError(err) && err.code === 'E_NOT_FOUND') return [] as string[];
         throw err;
       });
