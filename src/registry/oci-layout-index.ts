@@ -3,12 +3,12 @@
  * validated before it can become a path, and rewritten read-modify-write one writer at a time per
  * layout, replaced atomically by rename so readers never see half a file.
  */
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { RegtopoError } from '../errors.js';
 import { parseDescriptor, type Descriptor } from './descriptor.js';
 import { MediaType } from './media-types.js';
+import { isMissing, removeQuietly, tempPathFor } from './layout-temp.js';
 
 export const INDEX_FILE = 'index.json';
 
@@ -54,7 +54,7 @@ export async function updateLayoutIndex(dir: string, change: (manifests: Descrip
     const { doc, manifests } = await readLayoutIndex(dir);
     const text = JSON.stringify({ ...doc, manifests: change(manifests) });
     const path = join(dir, INDEX_FILE);
-    const tmp = `${path}.${randomBytes(8).toString('hex')}.tmp`;
+    const tmp = tempPathFor(path);
     try {
       await writeFile(tmp, text, { flag: 'wx' });
       await rename(tmp, path);
@@ -69,13 +69,4 @@ export async function updateLayoutIndex(dir: string, change: (manifests: Descrip
   } finally {
     if (indexLocks.get(key) === run) indexLocks.delete(key);
   }
-}
-
-export async function removeQuietly(path: string): Promise<void> {
-  await unlink(path).catch(() => {});
-}
-
-export function isMissing(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException).code;
-  return code === 'ENOENT' || code === 'ENOTDIR';
 }

@@ -67,7 +67,10 @@ export class RegistryClient {
   private readonly agents = new Map<string, Dispatcher>();
   private readonly ownedAgents: Dispatcher[] = [];
   private readonly defaultDispatcher: Dispatcher;
-  private readonly userAgent: string;
+  /** Sent with every request, upload sessions included. */
+  readonly userAgent: string;
+  /** The attempt budget of every operation through this client (retry layer and self-retrying uploads). */
+  readonly retry: RetryOptions;
   /** The full pipeline used for registry requests. */
   readonly send: Send;
 
@@ -79,6 +82,7 @@ export class RegistryClient {
     this.defaultDispatcher = options.dispatcher ?? this.own(new Agent({ connections: 16, keepAliveTimeout: 10_000 }));
     for (const [host, hostOptions] of Object.entries(options.hosts ?? {})) this.hosts.set(canonicalHost(host), resolveHost(host, hostOptions, options.defaults));
     const retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.retry = retry;
     // undici waits 300 s by default; a minute of silence already means a stuck peer, and a retry
     // is cheaper for a CI step than five minutes of nothing.
     const timeouts = { headersMs: 60_000, bodyMs: 60_000, ...options.timeouts };
@@ -92,9 +96,9 @@ export class RegistryClient {
     this.send = compose(base, ...layers, ...logging, ...(options.layers ?? []));
   }
 
-  /** The ImageStore for one repository. */
-  repository(ref: Reference | { registry: string; repository: string }): RegistryRepository {
-    return new RegistryRepository(this, canonicalHost(ref.registry), ref.repository);
+  /** The ImageStore for one repository; with `signal`, each of its operations stops when it fires. */
+  repository(ref: Reference | { registry: string; repository: string }, options: { signal?: AbortSignal } = {}): RegistryRepository {
+    return new RegistryRepository(this, canonicalHost(ref.registry), ref.repository, options);
   }
 
   /** Absolute URL for an API path on a registry host. */
