@@ -10,7 +10,7 @@ export function registerTags(program: Command, ctx: CliContext): void {
       const opts = ctx.options(self);
       const { listTags } = await import('../../ops/list-tags.js');
       return withClient(opts, async (client) => {
-        const tags = await listTags(repository, { client });
+        const tags = await listTags(repository, { client, signal: ctx.signal });
         return { data: { repository, tags }, text: tags };
       });
     });
