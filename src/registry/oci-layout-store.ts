@@ -105,7 +105,7 @@ export class OciLayoutStore implements ImageStore {
     await updateLayoutIndex(this.dir, (manifests) => [
       ...manifests.filter((d) => d.annotations?.[REF_NAME] !== reference),
       { mediaType: manifest.mediaType, digest, size: manifest.bytes.length, annotations: { [REF_NAME]: reference } },
-    ]);
+    ], { signal: this.signal });
   }
 
   async hasBlob(desc: Descriptor): Promise<boolean> {
