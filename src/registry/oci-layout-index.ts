@@ -15,8 +15,9 @@ import { acquireFileLock } from '../lock/file-lock.js';
 export const INDEX_FILE = 'index.json';
 const LOCK_FILE = 'index.json.lock';
 
-// A rewrite holds the lock for milliseconds; a holder that died is taken over after STALE_MS, and a
-// writer gives up (E_LOCKED) only if the layout stays locked for WAIT_MS, i.e. something is wrong.
+// A rewrite holds the lock for milliseconds: a holder that died is taken over after 10 s, polling
+// every 10 ms keeps contention cheap, and a writer gives up (E_LOCKED) only if the layout stays
+// locked for 30 s, which means something is wrong.
 const LOCK = { staleMs: 10_000, wait: { timeoutMs: 30_000, pollMs: 10 } } as const;
 
 /** index.json as read: unknown top-level fields are kept so a rewrite loses nothing another tool wrote. */
