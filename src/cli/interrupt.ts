@@ -10,7 +10,7 @@ import { clearProgressLine } from './progress-display.js';
 
 // Cleanup is one round trip per open upload session and an unlink per temp file: well under this
 // on any reachable registry, and short enough that Ctrl-C still feels immediate.
-const GRACE_MS = 2_000;
+const GRACE_MS = 1_000;
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 export interface InterruptHandle {

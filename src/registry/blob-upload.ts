@@ -27,7 +27,7 @@ export interface UploadOptions {
 
 // Cancelling is a courtesy (registries purge abandoned sessions): after an interruption it must not
 // hold up the exit for long.
-const CANCEL_TIMEOUT_MS = 2_000;
+const CANCEL_TIMEOUT_MS = 1_000;
 
 const STALE_SESSION_CODES = ['BLOB_UPLOAD_UNKNOWN', 'BLOB_UPLOAD_INVALID'];
 

@@ -33,8 +33,11 @@ interface Interrupted {
   exitMs: number;
 }
 
-/** Starts `regtopo args`, waits for `ready()`, sends `signal`, and reports how the process ended. */
-function interruptCli(args: string[], ready: () => boolean, signal: NodeJS.Signals): Promise<Interrupted> {
+/**
+ * Starts `regtopo args`, waits for `ready()`, sends `signal` (and `again` that many ms later), and
+ * reports how the process ended; `exitMs` counts from the last signal sent.
+ */
+function interruptCli(args: string[], ready: () => boolean, signal: NodeJS.Signals, again?: { signal: NodeJS.Signals; afterMs: number }): Promise<Interrupted> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env: ENV, cwd: CWD, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -44,6 +47,12 @@ function interruptCli(args: string[], ready: () => boolean, signal: NodeJS.Signa
       if (sentAt === 0 && ready()) {
         sentAt = performance.now();
         child.kill(signal);
+        if (again) {
+          setTimeout(() => {
+            sentAt = performance.now();
+            child.kill(again.signal);
+          }, again.afterMs);
+        }
       }
     }, 20);
     const deadline = setTimeout(() => {
@@ -140,6 +149,24 @@ describe.skipIf(!findRegistryBinary())('CLI: interrupting a copy', () => {
     expect(r.stderr).toBe('regtopo: interrupted\n');
     expect(r.exitMs).toBeLessThan(3_000);
     expect(await tempFilesIn(dir)).toEqual([]);
+  });
+
+  it('cleanup that hangs does not hold the exit: a second Ctrl-C exits at once, and without one the grace period ends it', async () => {
+    dstProxy.addRule({ method: 'DELETE', path: UPLOADS, fault: { kind: 'hang' } });
+    const twice = await interruptCli(['copy', `${srcProxy.host}/${repo}:v1`, `${dstProxy.host}/${repo}-twice:v1`], uploadsFlowing(), 'SIGINT', { signal: 'SIGINT', afterMs: 300 });
+    measured['second SIGINT'] = twice.exitMs;
+    expect(twice.code).toBe(130);
+    expect(twice.stderr).toBe('regtopo: interrupted\n');
+    expect(twice.exitMs).toBeLessThan(1_000);
+    dstProxy.reset();
+    srcProxy.reset();
+    srcProxy.addRule({ method: 'GET', path: BLOB_GET_PATH, fault: { kind: 'slowBody', bytesPerSecond: 256 << 10 } });
+    dstProxy.addRule({ method: 'DELETE', path: UPLOADS, fault: { kind: 'hang' } });
+    const once = await interruptCli(['copy', `${srcProxy.host}/${repo}:v1`, `${dstProxy.host}/${repo}-once:v1`], uploadsFlowing(), 'SIGINT');
+    measured['SIGINT, cleanup hanging'] = once.exitMs;
+    expect(once.code).toBe(130);
+    expect(once.stderr).toBe('regtopo: interrupted\n');
+    expect(once.exitMs).toBeLessThan(3_000);
   });
 
   it('a run killed outright leaves temp files; the next run into the layout removes them and completes', async () => {
