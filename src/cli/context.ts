@@ -10,6 +10,8 @@ export interface CliContext {
   options(cmd: Command): GlobalOptions & Record<string, unknown>;
   /** Runs the command body; errors become one-line messages and exit codes. */
   run(cmd: Command, body: () => Promise<CommandResult>): Promise<void>;
+  /** Fires on SIGINT/SIGTERM: pass it as the library call's `signal` so the command stops cleanly. */
+  signal: AbortSignal;
 }
 
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;

@@ -8,6 +8,7 @@ import type { CliContext, RegisterCommand } from './context.js';
 import { ExitCode } from './exit-codes.js';
 import { printError, printResult, type GlobalOptions, type OutputFormat } from './output.js';
 import { COMMANDS } from './commands/index.js';
+import { handleInterrupts } from './interrupt.js';
 
 export async function main(argv: string[]): Promise<number> {
   const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -25,7 +26,9 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
+  const interrupts = handleInterrupts();
   const ctx: CliContext = {
+    signal: interrupts.signal,
     options: (cmd) => cmd.optsWithGlobals() as GlobalOptions & Record<string, unknown>,
     run: async (cmd, body) => {
       const format = (cmd.optsWithGlobals().output ?? 'text') as OutputFormat;
@@ -48,6 +51,8 @@ export async function main(argv: string[]): Promise<number> {
       return ExitCode.Usage;
     }
     return printError(err, 'text');
+  } finally {
+    interrupts.dispose();
   }
   return exitCode;
 }

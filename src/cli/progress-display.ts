@@ -36,6 +36,11 @@ export function progressDisplay(verbose: boolean): { onEvent: CopyProgress; done
   };
 }
 
+/** Erases a progress line a display may have left on a terminal (before an interrupted exit). */
+export function clearProgressLine(): void {
+  if (process.stderr.isTTY === true) process.stderr.write('\r\x1b[2K');
+}
+
 export function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let v = n;

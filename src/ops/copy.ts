@@ -16,6 +16,7 @@ import { RegistryRepository } from '../registry/registry-repository.js';
 import type { CopyProgress } from './copy-progress.js';
 import { openStore, referenceOf, tagOf } from './open-store.js';
 import { matchesPlatform, parsePlatform } from './platform-filter.js';
+import { abortedOr, throwIfAborted } from '../transport/abort.js';
 
 export interface CopyOptions {
   /** Shared client (connection pools, tokens); default: a new one closed when the copy ends. */
@@ -29,6 +30,11 @@ export interface CopyOptions {
   authorizeWrite?: (target: Location) => void | Promise<void>;
   /** Annotations added to a reduced index (mirroring records the upstream digest this way). */
   reducedIndexAnnotations?: Record<string, string>;
+  /**
+   * Stops the copy when it fires: open upload sessions are cancelled and temp files in OCI layouts
+   * removed before the copy rejects with E_INTERRUPTED.
+   */
+  signal?: AbortSignal;
 }
 
 // Eight streams saturate a loopback or LAN registry without starving a 2-core machine, and stay
@@ -59,12 +65,23 @@ export async function copy(source: string | Location, target: string | Location,
     throw new RegtopoError('E_USAGE', `jobs must be a positive integer, got ${options.jobs}`);
   }
   const selectors = options.platforms?.map(parsePlatform);
+  const signal = options.signal;
+  throwIfAborted(signal);
   await options.authorizeWrite?.(dstLoc);
   const client = options.client ?? new RegistryClient();
+  const stores: ImageStore[] = [];
   try {
-    const src = await openStore(srcLoc, client, 'read');
-    const dst = await openStore(dstLoc, client, 'write');
+    const src = await openStore(srcLoc, client, 'read', { signal });
+    stores.push(src);
+    const dst = await openStore(dstLoc, client, 'write', { signal });
+    stores.push(dst);
     return await new CopyRun(src, dst, srcLoc, dstLoc, options, selectors).run();
+  } catch (err) {
+    if (!signal?.aborted) throw err;
+    // The first aborted transfer ends the run while its siblings are still unwinding: let them
+    // cancel their sessions and remove their temp files before the caller (or its client) moves on.
+    await Promise.all(stores.map((s) => s.settled?.()));
+    throw abortedOr(err, signal);
   } finally {
     if (!options.client) await client.close();
   }

@@ -12,11 +12,14 @@ import { listReferrers } from '../registry/referrers.js';
 import { RegistryClient } from '../registry/registry-client.js';
 import { RegistryRepository } from '../registry/registry-repository.js';
 import { openStore, referenceOf } from './open-store.js';
+import { abortedOr, throwIfAborted } from '../transport/abort.js';
 
 export interface InspectOptions {
   client?: RegistryClient;
   /** Skip the referrers lookup (one or two extra requests). */
   referrers?: boolean;
+  /** Stops the lookup when it fires (E_INTERRUPTED). */
+  signal?: AbortSignal;
 }
 
 export interface ConfigSummary {
@@ -48,9 +51,10 @@ const IMAGE_CONFIG_TYPES = new Set<string>([MediaType.OciConfig, MediaType.Docke
 
 export async function inspect(reference: string | Location, options: InspectOptions = {}): Promise<InspectResult> {
   const loc = typeof reference === 'string' ? parseLocation(reference) : reference;
+  throwIfAborted(options.signal);
   const client = options.client ?? new RegistryClient();
   try {
-    const store = await openStore(loc, client, 'read');
+    const store = await openStore(loc, client, 'read', { signal: options.signal });
     const raw = await store.getManifest(referenceOf(loc));
     const parsed = parseManifest(raw, formatLocation(loc));
     const result: InspectResult = {
@@ -67,6 +71,8 @@ export async function inspect(reference: string | Location, options: InspectOpti
       result.referrers = (await listReferrers(store, raw.digest)).referrers;
     }
     return result;
+  } catch (err) {
+    throw abortedOr(err, options.signal);
   } finally {
     if (!options.client) await client.close();
   }

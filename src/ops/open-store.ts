@@ -7,9 +7,10 @@ import type { ImageStore } from '../registry/image-store.js';
 import { OciLayoutStore } from '../registry/oci-layout-store.js';
 import type { RegistryClient } from '../registry/registry-client.js';
 
-export async function openStore(loc: Location, client: RegistryClient, mode: 'read' | 'write'): Promise<ImageStore> {
-  if (loc.kind === 'registry') return client.repository(loc.ref);
-  return OciLayoutStore.open(loc.dir, { create: mode === 'write' });
+/** `signal` is bound to the store: every one of its operations ends with E_INTERRUPTED when it fires. */
+export async function openStore(loc: Location, client: RegistryClient, mode: 'read' | 'write', options: { signal?: AbortSignal } = {}): Promise<ImageStore> {
+  if (loc.kind === 'registry') return client.repository(loc.ref, { signal: options.signal });
+  return OciLayoutStore.open(loc.dir, { create: mode === 'write', signal: options.signal });
 }
 
 /** The tag or digest a location asks for; `latest` when it names neither, as Docker does. */

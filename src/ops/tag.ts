@@ -7,11 +7,14 @@ import { formatLocation, parseLocation, type Location } from '../ref/location.js
 import { RegistryClient } from '../registry/registry-client.js';
 import { openStore, referenceOf } from './open-store.js';
 import { isTag } from '../ref/tag.js';
+import { abortedOr, throwIfAborted } from '../transport/abort.js';
 
 export interface TagOptions {
   client?: RegistryClient;
   /** Called per new tag before anything is written; throw to refuse. */
   authorizeWrite?: (target: Location) => void | Promise<void>;
+  /** Stops the retag when it fires (E_INTERRUPTED); tags already moved stay moved. */
+  signal?: AbortSignal;
 }
 
 export interface TagResult {
@@ -27,10 +30,11 @@ export async function tag(source: string | Location, tags: string[], options: Ta
   for (const t of tags) if (!isTag(t)) throw new RegtopoError('E_REF_INVALID', `invalid tag "${t}"`);
   const targets = tags.map((t) => withTag(loc, t));
   for (const t of targets) await options.authorizeWrite?.(t);
+  throwIfAborted(options.signal);
 
   const client = options.client ?? new RegistryClient();
   try {
-    const store = await openStore(loc, client, 'write');
+    const store = await openStore(loc, client, 'write', { signal: options.signal });
     const head = await store.headManifest(referenceOf(loc));
     if (!head) throw new RegtopoError('E_NOT_FOUND', `${formatLocation(loc)}: manifest not found`);
     const raw = await store.getManifest(head.digest);
@@ -45,6 +49,8 @@ export async function tag(source: string | Location, tags: string[], options: Ta
       result.tags.push(current ? { tag: t, action: 'moved', previous: current.digest } : { tag: t, action: 'created' });
     }
     return result;
+  } catch (err) {
+    throw abortedOr(err, options.signal);
   } finally {
     if (!options.client) await client.close();
   }

@@ -4,19 +4,15 @@
  * promotions, records sharing the empty config, and parallel mirror tags sharing base layers all
  * meet it, and so does a tag PUT of a manifest that is already stored (a retag) while another client
  * re-commits one of its blobs. Such a push succeeds once the other commit settles, so
- * RegistryRepository.putManifest retries every manifest PUT through here with a short, growing,
- * jittered wait; any other error, or the last attempt's, is thrown as it is.
+ * RegistryRepository.putManifest treats it as one more transient failure of the manifest PUT, within
+ * the same attempt budget as a 503, waiting at least a short, growing time for the commit to land.
  */
 import { RegistryError } from '../errors.js';
+import type { RetryDecision } from '../transport/retry.js';
 
-export async function settleBlobRace<T>(push: () => Promise<T>, attempts = 6): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await push();
-    } catch (err) {
-      const blobUnknown = err instanceof RegistryError && err.hasSpecCode('MANIFEST_BLOB_UNKNOWN');
-      if (!blobUnknown || attempt >= attempts) throw err;
-      await new Promise((r) => setTimeout(r, 50 * attempt + Math.random() * 100));
-    }
-  }
+export function blobRaceDecision(err: unknown, attempt: number): RetryDecision | undefined {
+  if (!(err instanceof RegistryError) || !err.hasSpecCode('MANIFEST_BLOB_UNKNOWN')) return undefined;
+  // A commit takes milliseconds; the floor keeps a fast-retry client (tests, impatient callers)
+  // from spending its whole budget before the other writer is done.
+  return { reason: 'MANIFEST_BLOB_UNKNOWN (a blob commit in progress)', minDelayMs: 100 * attempt + Math.random() * 100 };
 }

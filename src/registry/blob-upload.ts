@@ -1,12 +1,19 @@
 /**
  * Blob push (distribution-spec "pushing blobs"): cross-repository mount when the source is on the
  * same registry, otherwise POST for an upload session and one monolithic streamed PUT with the digest.
- * A failed attempt cancels its session and starts over with a freshly opened source stream.
+ *
+ * The upload is one operation with one attempt budget (the client's retry options): a failed try
+ * cancels its session and the next one starts a new session with a freshly opened source. Its
+ * requests are marked `callerRetries` so the retry layer does not retry them a second time. A
+ * session the registry no longer knows (404 BLOB_UPLOAD_UNKNOWN / BLOB_UPLOAD_INVALID: a restarted
+ * registry, a load balancer without shared upload state) is retried at once in a new session. An
+ * aborted upload cancels its session (DELETE) before the error surfaces.
  */
 import type { Readable } from 'node:stream';
-import { RegtopoError } from '../errors.js';
+import { RegistryError, RegtopoError } from '../errors.js';
+import { abortedOr } from '../transport/abort.js';
 import { discard, type HttpRequest, type HttpResponse } from '../transport/http-types.js';
-import { backoff, DEFAULT_RETRY } from '../transport/retry.js';
+import { withRetry, withRetryAfter, type RetryDecision } from '../transport/retry.js';
 import type { Descriptor } from './descriptor.js';
 import type { RegistryRepository } from './registry-repository.js';
 import { responseError } from './response-error.js';
@@ -18,77 +25,123 @@ export interface UploadOptions {
   onDone?: (how: 'mounted' | 'uploaded') => void;
 }
 
-export async function uploadBlob(repo: RegistryRepository, desc: Descriptor, open: () => Promise<Readable>, options: UploadOptions): Promise<void> {
-  let session: string | undefined;
-  if (options.mountFrom && options.mountFrom !== repo.repository) {
-    const query = `?mount=${encodeURIComponent(desc.digest)}&from=${encodeURIComponent(options.mountFrom)}`;
-    // The mount needs pull on the source too; without it the registry answers 401 and we upload.
-    const { res } = await repo.call('POST', `blobs/uploads/${query}`, { scopes: [repo.pushScope(), `repository:${options.mountFrom}:pull`] });
-    await discard(res);
-    if (res.status === 201) {
-      options.onDone?.('mounted');
-      return;
-    }
-    if (res.status === 202 && res.headers.location) session = res.headers.location;
-  }
+// Cancelling is a courtesy (registries purge abandoned sessions): after an interruption it must not
+// hold up the exit for long.
+const CANCEL_TIMEOUT_MS = 1_000;
 
-  const attempts = DEFAULT_RETRY.attempts;
-  for (let attempt = 1; ; attempt++) {
+const STALE_SESSION_CODES = ['BLOB_UPLOAD_UNKNOWN', 'BLOB_UPLOAD_INVALID'];
+
+export async function uploadBlob(repo: RegistryRepository, desc: Descriptor, open: () => Promise<Readable>, options: UploadOptions): Promise<void> {
+  let session = options.mountFrom && options.mountFrom !== repo.repository ? await tryMount(repo, desc, options.mountFrom) : undefined;
+  if (session === 'mounted') {
+    options.onDone?.('mounted');
+    return;
+  }
+  await withRetry(repo.client.retry, async () => {
+    const reused = session;
+    session = undefined;
+    let location: string | undefined;
     try {
       // Open the source while the target creates its session: one round trip less per blob,
       // which is most of the cost when blobs are small.
-      const [started, opened] = await Promise.allSettled([session ?? startSession(repo), open()]);
-      if (started.status === 'fulfilled') session = started.value;
+      const [started, opened] = await Promise.allSettled([reused ?? startSession(repo), open()]);
+      if (started.status === 'fulfilled') location = started.value;
       if (started.status === 'rejected' || opened.status === 'rejected') {
         if (opened.status === 'fulfilled') opened.value.destroy();
         throw started.status === 'rejected' ? started.reason : (opened as PromiseRejectedResult).reason;
       }
-      await putContent(repo, session!, desc, opened.value);
-      options.onDone?.('uploaded');
-      return;
+      await putContent(repo, location!, desc, opened.value, open);
     } catch (err) {
-      if (session) await cancelSession(repo, session);
-      session = undefined;
-      const retryable = (err as { retryable?: boolean }).retryable === true;
-      if (!retryable || attempt >= attempts) throw err;
-      await new Promise((r) => setTimeout(r, backoff(DEFAULT_RETRY, attempt)));
+      if (location && !isStaleSession(err)) await cancelSession(repo, location);
+      throw abortedOr(err, repo.signal);
     }
+  }, { signal: repo.signal, retryError: staleSessionDecision });
+  options.onDone?.('uploaded');
+}
+
+/** 'mounted', the session a refused mount opened (202), or undefined (upload from scratch). */
+async function tryMount(repo: RegistryRepository, desc: Descriptor, from: string): Promise<'mounted' | string | undefined> {
+  const query = `?mount=${encodeURIComponent(desc.digest)}&from=${encodeURIComponent(from)}`;
+  let res: HttpResponse;
+  try {
+    // The mount needs pull on the source too; without it the registry answers 401 and we upload.
+    // One try: any failure falls back to the upload, which has the retry budget.
+    ({ res } = await repo.call('POST', `blobs/uploads/${query}`, { scopes: [repo.pushScope(), `repository:${from}:pull`], callerRetries: true }));
+  } catch (err) {
+    if ((err as { retryable?: boolean }).retryable === true && !repo.signal?.aborted) return undefined;
+    throw err;
   }
+  await discard(res);
+  if (res.status === 201) return 'mounted';
+  return res.status === 202 && res.headers.location ? res.headers.location : undefined;
+}
+
+function isStaleSession(err: unknown): boolean {
+  return err instanceof RegistryError && err.status === 404 && STALE_SESSION_CODES.some((c) => err.hasSpecCode(c));
+}
+
+function staleSessionDecision(err: unknown): RetryDecision | undefined {
+  // Nothing to wait for: the registry forgot the session, a new one works at once.
+  return isStaleSession(err) ? { reason: 'upload session unknown to the registry', delayMs: 0 } : undefined;
 }
 
 async function startSession(repo: RegistryRepository): Promise<string> {
-  const { req, res } = await repo.call('POST', 'blobs/uploads/');
-  if (res.status !== 202) throw await responseError(req, res, `start upload to ${repo.description}`);
+  const { req, res } = await repo.call('POST', 'blobs/uploads/', { callerRetries: true });
+  if (res.status !== 202) throw withRetryAfter(await responseError(req, res, `start upload to ${repo.description}`), res);
   await discard(res);
   const location = res.headers.location;
   if (!location) throw new RegtopoError('E_REGISTRY', `start upload to ${repo.description}: 202 without a Location header`);
   return location;
 }
 
-async function putContent(repo: RegistryRepository, location: string, desc: Descriptor, stream: Readable): Promise<void> {
+async function putContent(repo: RegistryRepository, location: string, desc: Descriptor, first: Readable, reopen: () => Promise<Readable>): Promise<void> {
   const req = sessionRequest(repo, location, 'PUT', `digest=${encodeURIComponent(desc.digest)}`);
   req.headers = { ...req.headers, 'content-type': 'application/octet-stream', 'content-length': String(desc.size) };
-  req.body = () => stream;
+  const body = freshBody(first, reopen);
+  req.body = body.open;
   req.idempotent = false;
   let res: HttpResponse;
   try {
     res = await repo.client.send(req);
   } catch (err) {
-    stream.destroy();
+    body.destroy();
     throw err;
   }
   if (res.status !== 201) {
     // The source download must not stay open; on success it was read to the end, and destroying
     // it then would cost its keep-alive connection.
-    stream.destroy();
-    throw await responseError(req, res, `upload ${desc.digest} to ${repo.description}`);
+    body.destroy();
+    throw withRetryAfter(await responseError(req, res, `upload ${desc.digest} to ${repo.description}`), res);
   }
   await discard(res);
 }
 
+/**
+ * The PUT's body factory. The first call gets the stream opened alongside the session; any later
+ * call (the auth layer re-sending after a 401 for an expired token) re-opens the source, because the
+ * first stream has been consumed, at least in part, by the refused request.
+ */
+function freshBody(first: Readable, reopen: () => Promise<Readable>): { open: () => Promise<Readable>; destroy(): void } {
+  let current: Readable | undefined;
+  return {
+    open: async () => {
+      if (current === undefined) {
+        current = first;
+        return first;
+      }
+      current.destroy();
+      current = await reopen();
+      return current;
+    },
+    destroy: () => (current ?? first).destroy(),
+  };
+}
+
 async function cancelSession(repo: RegistryRepository, location: string): Promise<void> {
   try {
-    await discard(await repo.client.send(sessionRequest(repo, location, 'DELETE')));
+    // Not the operation's signal: after an interruption, cancelling is exactly what is left to do.
+    const req = { ...sessionRequest(repo, location, 'DELETE'), callerRetries: true, signal: AbortSignal.timeout(CANCEL_TIMEOUT_MS) };
+    await discard(await repo.client.send(req));
   } catch {
     // Best effort: registries purge abandoned sessions themselves.
   }
@@ -104,8 +157,10 @@ function sessionRequest(repo: RegistryRepository, location: string, method: Http
   return {
     method,
     url,
-    headers: { 'user-agent': 'regtopo' },
+    headers: { 'user-agent': repo.client.userAgent },
     scopes: [repo.pushScope()],
     authHost: sameOrigin ? repo.registry : undefined,
+    signal: repo.signal,
+    callerRetries: true,
   };
 }

@@ -49,4 +49,11 @@ export interface ImageStore {
 
   /** True when the store says it has never heard of this repository: blob HEADs can be skipped. */
   isUnknown?(): Promise<boolean>;
+
+  /**
+   * Resolves once every write started on this store has finished, its cleanup included (upload
+   * sessions cancelled, temp files removed). Never rejects. An interrupted caller awaits it before
+   * it returns, so nothing is left behind by transfers still unwinding.
+   */
+  settled?(): Promise<void>;
 }

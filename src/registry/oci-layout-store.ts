@@ -5,7 +5,6 @@
  * written to a temp file and renamed into place only once verified, so a digest-named file always
  * holds the content its name promises.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdir, open as openFile, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline as pipelineCb, type Readable } from 'node:stream';
@@ -16,7 +15,10 @@ import { sniffMediaType, type Descriptor, type RawManifest } from './descriptor.
 import type { ImageStore, OpenBlobOptions } from './image-store.js';
 import { MAX_MANIFEST_BYTES, MediaType } from './media-types.js';
 import { VerifyStream } from './verify-stream.js';
-import { INDEX_FILE, isMissing, readLayoutIndex, removeQuietly, updateLayoutIndex } from './oci-layout-index.js';
+import { INDEX_FILE, readLayoutIndex, updateLayoutIndex } from './oci-layout-index.js';
+import { isMissing, removeQuietly, removeStaleTemps, tempPathFor } from './layout-temp.js';
+import { InFlight } from './in-flight.js';
+import { manyListenerSignal, abortedOr, throwIfAborted } from '../transport/abort.js';
 
 const LAYOUT_FILE = 'oci-layout';
 const REF_NAME = 'org.opencontainers.image.ref.name';
@@ -24,14 +26,22 @@ const REF_NAME = 'org.opencontainers.image.ref.name';
 export class OciLayoutStore implements ImageStore {
   readonly description: string;
   private readonly dir: string;
+  private readonly signal: AbortSignal | undefined;
+  private readonly writes = new InFlight();
 
-  private constructor(dir: string) {
+  private constructor(dir: string, signal: AbortSignal | undefined) {
     this.dir = dir;
     this.description = `oci:${dir}`;
+    this.signal = manyListenerSignal(signal);
   }
 
-  /** Opens a layout; with `create`, makes the directory, `oci-layout` and an empty index as needed. */
-  static async open(dir: string, options: { create: boolean }): Promise<OciLayoutStore> {
+  /**
+   * Opens a layout; with `create` (opening to write), makes the directory, `oci-layout` and an empty
+   * index as needed, and removes temp files that writers killed earlier left behind. With `signal`,
+   * each operation stops when it fires (E_INTERRUPTED), removing its temp file first.
+   */
+  static async open(dir: string, options: { create: boolean; signal?: AbortSignal }): Promise<OciLayoutStore> {
+    throwIfAborted(options.signal);
     const layoutPath = join(dir, LAYOUT_FILE);
     let text: string | undefined;
     try {
@@ -49,7 +59,8 @@ export class OciLayoutStore implements ImageStore {
     } else {
       checkLayoutVersion(text, dir);
     }
-    return new OciLayoutStore(dir);
+    if (options.create) await removeStaleTemps(dir);
+    return new OciLayoutStore(dir, options.signal);
   }
 
   async headManifest(reference: string): Promise<Descriptor | undefined> {
@@ -73,7 +84,12 @@ export class OciLayoutStore implements ImageStore {
     return { bytes, digest, mediaType: entry?.mediaType ?? this.mediaTypeOf(bytes, digest) };
   }
 
-  async putManifest(reference: string, manifest: RawManifest): Promise<void> {
+  putManifest(reference: string, manifest: RawManifest): Promise<void> {
+    return this.writes.track(this.putManifestNow(reference, manifest));
+  }
+
+  private async putManifestNow(reference: string, manifest: RawManifest): Promise<void> {
+    throwIfAborted(this.signal);
     const digest = assertDigest(manifest.digest, 'manifest digest');
     verifyBytes(manifest.bytes, digest, `${this.description}: manifest ${reference}`);
     const byDigest = isDigest(reference);
@@ -89,7 +105,7 @@ export class OciLayoutStore implements ImageStore {
     await updateLayoutIndex(this.dir, (manifests) => [
       ...manifests.filter((d) => d.annotations?.[REF_NAME] !== reference),
       { mediaType: manifest.mediaType, digest, size: manifest.bytes.length, annotations: { [REF_NAME]: reference } },
-    ]);
+    ], { signal: this.signal });
   }
 
   async hasBlob(desc: Descriptor): Promise<boolean> {
@@ -97,6 +113,7 @@ export class OciLayoutStore implements ImageStore {
   }
 
   async openBlob(desc: Descriptor, options: OpenBlobOptions = {}): Promise<Readable> {
+    throwIfAborted(this.signal);
     const path = this.blobPath(desc.digest);
     let handle;
     try {
@@ -112,7 +129,16 @@ export class OciLayoutStore implements ImageStore {
     return verify;
   }
 
-  async putBlob(desc: Descriptor, open: () => Promise<Readable>): Promise<void> {
+  putBlob(desc: Descriptor, open: () => Promise<Readable>): Promise<void> {
+    return this.writes.track(this.putBlobNow(desc, open));
+  }
+
+  settled(): Promise<void> {
+    return this.writes.settled();
+  }
+
+  private async putBlobNow(desc: Descriptor, open: () => Promise<Readable>): Promise<void> {
+    throwIfAborted(this.signal);
     const digest = assertDigest(desc.digest);
     if (await this.hasFile(digest, desc.size)) return;
     await this.commitBlob(digest, async (tmp) => {
@@ -121,7 +147,10 @@ export class OciLayoutStore implements ImageStore {
       const file = await openFile(tmp, 'wx');
       try {
         const source = await open();
-        await pipeline(source, new VerifyStream(desc, `${this.description}: blob ${digest}`), file.createWriteStream());
+        const signal = this.signal ? { signal: this.signal } : {};
+        await pipeline(source, new VerifyStream(desc, `${this.description}: blob ${digest}`), file.createWriteStream(), signal);
+      } catch (err) {
+        throw abortedOr(err, this.signal);
       } finally {
         await file.close().catch(() => {});
       }
@@ -140,6 +169,7 @@ export class OciLayoutStore implements ImageStore {
 
   /** The digest a reference names and, when index.json lists it, the entry that carries its media type. */
   private async resolve(reference: string): Promise<{ digest?: string; entry?: Descriptor }> {
+    throwIfAborted(this.signal);
     const { manifests } = await readLayoutIndex(this.dir);
     if (isDigest(reference)) return { digest: reference, entry: manifests.find((d) => d.digest === reference) };
     // ref.name should be unique; if another tool left duplicates, the later entry is the newer write.
@@ -169,7 +199,7 @@ export class OciLayoutStore implements ImageStore {
   private async commitBlob(digest: string, write: (tmp: string) => Promise<void>): Promise<void> {
     const path = this.blobPath(digest);
     await mkdir(join(this.dir, 'blobs', digestAlgorithm(digest)), { recursive: true });
-    const tmp = `${path}.${randomBytes(8).toString('hex')}.tmp`;
+    const tmp = tempPathFor(path);
     try {
       await write(tmp);
       await rename(tmp, path);

@@ -75,7 +75,10 @@ export class RegistryClient {
   private readonly agents = new Map<string, Dispatcher>();
   private readonly ownedAgents: Dispatcher[] = [];
   private readonly defaultDispatcher: Dispatcher;
-  private readonly userAgent: string;
+  /** Sent with every request, upload sessions included. */
+  readonly userAgent: string;
+  /** The attempt budget of every operation through this client (retry layer and self-retrying uploads). */
+  readonly retry: RetryOptions;
   private readonly pipelines = new Map<string, Send>();
   private readonly build: (registry: string | undefined) => Send;
   /** The full pipeline for registry requests: routed by `authHost` to that registry's pipeline. */
@@ -89,6 +92,7 @@ export class RegistryClient {
     this.defaultDispatcher = options.dispatcher ?? this.own(new Agent({ connections: 16, keepAliveTimeout: 10_000 }));
     for (const [host, hostOptions] of Object.entries(options.hosts ?? {})) this.hosts.set(canonicalHost(host), resolveHostOptions(host, hostOptions, options.defaults));
     const retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.retry = retry;
     // undici waits 300 s by default; a minute of silence already means a stuck peer, and a retry
     // is cheaper for a CI step than five minutes of nothing.
     const timeouts = { headersMs: 60_000, bodyMs: 60_000, ...options.timeouts };
@@ -111,9 +115,9 @@ export class RegistryClient {
     };
   }
 
-  /** The ImageStore for one repository. */
-  repository(ref: Reference | { registry: string; repository: string }): RegistryRepository {
-    return new RegistryRepository(this, canonicalHost(ref.registry), ref.repository);
+  /** The ImageStore for one repository; with `signal`, each of its operations stops when it fires. */
+  repository(ref: Reference | { registry: string; repository: string }, options: { signal?: AbortSignal } = {}): RegistryRepository {
+    return new RegistryRepository(this, canonicalHost(ref.registry), ref.repository, options);
   }
 
   /** Absolute URL for an API path on a registry host. */

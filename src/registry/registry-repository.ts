@@ -14,22 +14,29 @@ import { sniffMediaType, type Descriptor, type RawManifest } from './descriptor.
 import type { ImageStore, ListTagsOptions, OpenBlobOptions } from './image-store.js';
 import { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES } from './media-types.js';
 import { responseError } from './response-error.js';
-import { settleBlobRace } from './blob-race.js';
+import { blobRaceDecision } from './blob-race.js';
 import { VerifyStream } from './verify-stream.js';
 import { uploadBlob, type UploadOptions } from './blob-upload.js';
 import { listAllTags } from './tag-list.js';
+import { manyListenerSignal, throwIfAborted } from '../transport/abort.js';
+import { withRetry, withRetryAfter } from '../transport/retry.js';
+import { InFlight } from './in-flight.js';
 
 export class RegistryRepository implements ImageStore {
   readonly client: RegistryClient;
   readonly registry: string;
   readonly repository: string;
   readonly description: string;
+  /** Every request of this store carries it; when it fires, operations end with E_INTERRUPTED. */
+  readonly signal: AbortSignal | undefined;
+  private readonly writes = new InFlight();
 
-  constructor(client: RegistryClient, registry: string, repository: string) {
+  constructor(client: RegistryClient, registry: string, repository: string, options: { signal?: AbortSignal } = {}) {
     this.client = client;
     this.registry = registry;
     this.repository = repository;
     this.description = `${registry}/${repository}`;
+    this.signal = manyListenerSignal(options.signal);
   }
 
   pullScope(): string {
@@ -44,7 +51,8 @@ export class RegistryRepository implements ImageStore {
   async call(method: HttpRequest['method'], suffix: string, init: Partial<HttpRequest> = {}): Promise<{ req: HttpRequest; res: HttpResponse }> {
     const write = method === 'PUT' || method === 'POST' || method === 'PATCH' || method === 'DELETE';
     const path = suffix.startsWith('/') ? suffix : `/v2/${this.repository}/${suffix}`;
-    const req = { method, path, scopes: [write ? this.pushScope() : this.pullScope()], ...init } as HttpRequest & { path: string };
+    throwIfAborted(this.signal);
+    const req = { method, path, scopes: [write ? this.pushScope() : this.pullScope()], signal: this.signal, ...init } as HttpRequest & { path: string };
     const res = await this.client.request(this.registry, req);
     return { req: { ...req, url: this.client.url(this.registry, path) }, res };
   }
@@ -81,17 +89,21 @@ export class RegistryRepository implements ImageStore {
     return { bytes, mediaType, digest };
   }
 
-  /** Stores the bytes unchanged; a transient MANIFEST_BLOB_UNKNOWN is retried (see blob-race.ts). */
+  /**
+   * Stores the bytes unchanged. One attempt budget covers transient failures and a transient
+   * MANIFEST_BLOB_UNKNOWN (see blob-race.ts), so the retry layer is told to stay out.
+   */
   putManifest(reference: string, manifest: RawManifest): Promise<void> {
-    return settleBlobRace(() => this.putManifestOnce(reference, manifest));
+    return this.writes.track(withRetry(this.client.retry, () => this.putManifestOnce(reference, manifest), { signal: this.signal, retryError: blobRaceDecision }));
   }
 
   private async putManifestOnce(reference: string, manifest: RawManifest): Promise<void> {
     const { req, res } = await this.call('PUT', `manifests/${reference}`, {
       headers: { 'content-type': manifest.mediaType },
       body: Buffer.from(manifest.bytes.buffer, manifest.bytes.byteOffset, manifest.bytes.byteLength),
+      callerRetries: true,
     });
-    if (res.status !== 201 && res.status !== 200) throw await responseError(req, res, `push manifest ${reference} to ${this.description}`);
+    if (res.status !== 201 && res.status !== 200) throw withRetryAfter(await responseError(req, res, `push manifest ${reference} to ${this.description}`), res);
     await discard(res);
     const stored = res.headers['docker-content-digest'];
     if (stored && isDigest(stored) && digestAlgorithm(stored) === digestAlgorithm(manifest.digest) && stored !== manifest.digest) {
@@ -125,7 +137,11 @@ export class RegistryRepository implements ImageStore {
   }
 
   putBlob(desc: Descriptor, open: () => Promise<Readable>, options: UploadOptions = {}): Promise<void> {
-    return uploadBlob(this, desc, open, options);
+    return this.writes.track(uploadBlob(this, desc, open, options));
+  }
+
+  settled(): Promise<void> {
+    return this.writes.settled();
   }
 
   listTags(options?: ListTagsOptions): Promise<string[]> {

@@ -8,12 +8,13 @@ import { flattenHeaders, type HttpRequest, type Send } from './http-types.js';
 import { toNetworkError } from './network-error.js';
 import { undiciRequest } from './undici-parts.js';
 import { redactUrl } from './redact.js';
-
+import { interruptedError, throwIfAborted } from './abort.js';
 
 export type DispatcherFor = (origin: URL) => Dispatcher;
 
 export function dispatchSend(dispatcherFor: DispatcherFor, timeouts: { headersMs: number; bodyMs: number }): Send {
   return async (req: HttpRequest) => {
+    throwIfAborted(req.signal);
     const url = new URL(req.url);
     let body: Buffer | Uint8Array | string | Readable | undefined;
     if (typeof req.body === 'function') body = await req.body();
@@ -30,10 +31,13 @@ export function dispatchSend(dispatcherFor: DispatcherFor, timeouts: { headersMs
         reset: false,
         headersTimeout: timeouts.headersMs,
         bodyTimeout: timeouts.bodyMs,
+        // Also tears down the response body if the signal fires while it streams.
+        signal: req.signal,
       });
       return { status: res.statusCode, headers: flattenHeaders(res.headers), body: res.body, url: req.url };
     } catch (err) {
       if (body && typeof body === 'object' && 'destroy' in body) (body as Readable).destroy();
+      if (req.signal?.aborted) throw interruptedError(err);
       // A body stream that failed its own verification is the real error, not the socket it broke.
       const bodyError = (err as { cause?: unknown }).cause;
       if (bodyError && (bodyError as { code?: string }).code?.startsWith?.('E_')) throw bodyError;

@@ -6,7 +6,11 @@
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 
-/** A body that can be sent more than once: bytes, or a factory that re-opens its source per attempt. */
+/**
+ * A body that can be sent more than once: bytes, or a factory that re-opens its source each time it
+ * is called. Layers may send one request more than once (auth answers a 401 and sends it again), so
+ * a factory must never hand out a stream it handed out before.
+ */
 export type ReplayableBody = Buffer | Uint8Array | string | (() => Readable | Promise<Readable>);
 
 export interface HttpRequest {
@@ -21,6 +25,11 @@ export interface HttpRequest {
   authHost?: string;
   /** False for requests whose replay is unsafe (none today); defaults to true. */
   idempotent?: boolean;
+  /**
+   * The sender runs its own retry loop for this request (a blob upload must re-open its source and
+   * its session first), so the retry layer sends it once: nested retries would multiply the budgets.
+   */
+  callerRetries?: boolean;
   /** Aborts the exchange (and any retry wait) when it fires; the error then has code E_INTERRUPTED. */
   signal?: AbortSignal;
 }

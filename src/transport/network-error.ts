@@ -43,7 +43,7 @@ export function toNetworkError(err: unknown, where: string): RegtopoError {
     return new NetworkError(`${where}: TLS certificate not trusted (${code}); pass --ca-file with the registry's CA`, false, err, true);
   }
   if (code === 'EPROTO' || /wrong version number|packet length too long/i.test(detail)) {
-    return new NetworkError(`${where}: TLS handshake failed (${code}); if the registry serves plain http, mark it --insecure or use an http:// URL`, false, err, true);
+    return new NetworkError(`${where}: TLS handshake failed (${code}); if the registry serves plain http, pass --plain-http or use an http:// URL`, false, err, true);
   }
   if (code === 'ENOTFOUND') return new NetworkError(`${where}: host not found`, false, err);
   return new NetworkError(`${where}: ${code === 'UNKNOWN' ? detail : `${code} ${detail}`}`, RETRYABLE_CODES.has(code) || code === 'UNKNOWN', err);

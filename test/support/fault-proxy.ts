@@ -16,7 +16,9 @@ import { startRedirectStorage, type RedirectStorage } from './redirect-storage.j
 
 export type Fault =
   /** Answer without asking the registry; `retryAfter` in seconds, or a Date sent as an HTTP-date. */
-  | { kind: 'status'; status: number; retryAfter?: number | Date; headers?: Record<string, string> }
+  | { kind: 'status'; status: number; retryAfter?: number | Date; headers?: Record<string, string>; code?: string }
+  /** Forward to the registry only after `ms` milliseconds, or once `until` settles (e.g. a restart). */
+  | { kind: 'delay'; ms?: number; until?: Promise<unknown> }
   /** Read the request and never answer (the client, or the test, has to give up). */
   | { kind: 'hang' }
   /** Destroy the socket without a response. `afterUpstream`: only once the registry has acted on it. */
@@ -65,6 +67,8 @@ export interface ProxiedRequest {
   /** What the client got; 0 when the connection was dropped before a response. */
   status: number;
   hadAuthorization: boolean;
+  /** The User-Agent header the client sent, if any. */
+  userAgent?: string;
   /** The client's source port: equal ports on successive requests mean a reused connection. */
   clientPort: number | undefined;
   fault?: Fault['kind'];
@@ -140,6 +144,7 @@ export async function startFaultProxy(targetUrl: string, options: FaultProxyOpti
       query: q === -1 ? '' : raw.slice(q + 1),
       status: 0,
       hadAuthorization: req.headers.authorization !== undefined,
+      userAgent: req.headers['user-agent'],
       clientPort: req.socket.remotePort,
       startedAt: performance.now(),
     };
@@ -164,7 +169,7 @@ export async function startFaultProxy(targetUrl: string, options: FaultProxyOpti
           headers['retry-after'] = fault.retryAfter instanceof Date ? fault.retryAfter.toUTCString() : String(fault.retryAfter);
         }
         respond(fault.status, headers);
-        res.end(JSON.stringify({ errors: [{ code: errorCodeFor(fault.status), message: 'injected by fault proxy' }] }));
+        res.end(JSON.stringify({ errors: [{ code: fault.code ?? errorCodeFor(fault.status), message: 'injected by fault proxy' }] }));
       });
     }
     if (fault?.kind === 'generatedBody') {
@@ -188,6 +193,18 @@ export async function startFaultProxy(targetUrl: string, options: FaultProxyOpti
       });
     }
 
+    if (fault?.kind === 'delay') {
+      const waited = fault.until ?? new Promise((resolve) => setTimeout(resolve, fault.ms ?? 0));
+      waited.then(() => forward(req, res, raw, path, record, undefined, respond), () => forward(req, res, raw, path, record, undefined, respond));
+      return;
+    }
+    forward(req, res, raw, path, record, fault, respond);
+  }
+
+  function forward(
+    req: IncomingMessage, res: ServerResponse, raw: string, path: string, record: ProxiedRequest, fault: Fault | undefined,
+    respond: (status: number, headers: OutgoingHttpHeaders) => void,
+  ): void {
     const headers: OutgoingHttpHeaders = {};
     for (const [k, v] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(k) && v !== undefined) headers[k] = v;
     // The registry builds Location URLs from Host and X-Forwarded-Proto: keep the client on the proxy.

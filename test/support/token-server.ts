@@ -34,6 +34,13 @@ export interface TokenServerOptions {
   anonymous?: TokenGrant[];
   /** Token lifetime; default 300 s. */
   ttlSeconds?: number;
+  /**
+   * Added to the `exp` claim only, not to `expires_in`: a negative value issues tokens the registry
+   * stops accepting long before the client expects (as a token revoked or expired early would be).
+   * Distribution allows 60 s of leeway, so -(ttl + 58) gives tokens that die about 2 s after issue.
+   * Default 0.
+   */
+  expiryOffsetSeconds?: number;
 }
 
 export interface TokenRequestRecord {
@@ -61,6 +68,8 @@ export interface TokenServer {
   readonly requests: TokenRequestRecord[];
   /** Mutable, so a test can start issuing short-lived tokens mid-run. */
   ttlSeconds: number;
+  /** Mutable, see TokenServerOptions.expiryOffsetSeconds. */
+  expiryOffsetSeconds: number;
   reset(): void;
   stop(): Promise<void>;
 }
@@ -69,7 +78,7 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
   const key = createPrivateKey(options.signingKeyPem);
   const x5c = [pemToDerBase64(options.signingCertPem)];
   const requests: TokenRequestRecord[] = [];
-  const state = { ttlSeconds: options.ttlSeconds ?? 300 };
+  const state = { ttlSeconds: options.ttlSeconds ?? 300, expiryOffsetSeconds: options.expiryOffsetSeconds ?? 0 };
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err) => {
@@ -110,7 +119,7 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
       sub: who?.name ?? '',
       // Distribution rejects an array here: it must be the bare service string.
       aud: record.service ?? options.service,
-      exp: now + state.ttlSeconds,
+      exp: now + state.ttlSeconds + state.expiryOffsetSeconds,
       nbf: now - 1,
       iat: now,
       jti: randomUUID(),
@@ -131,6 +140,12 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
     },
     set ttlSeconds(v: number) {
       state.ttlSeconds = v;
+    },
+    get expiryOffsetSeconds() {
+      return state.expiryOffsetSeconds;
+    },
+    set expiryOffsetSeconds(v: number) {
+      state.expiryOffsetSeconds = v;
     },
     reset: () => void requests.splice(0),
     stop: () => new Promise<void>((resolve) => {

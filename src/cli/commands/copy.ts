@@ -27,6 +27,7 @@ export function registerCopy(program: Command, ctx: CliContext): void {
             jobs: await jobsFor(opts.jobs as number | undefined, topology, source, target),
             progress: progress.onEvent,
             authorizeWrite: await writeGuard(topology, 'copy'),
+            signal: ctx.signal,
           });
           const text = r.upToDate
             ? [`${r.target}: already at ${r.digest}, nothing copied`]

@@ -12,7 +12,7 @@ export function registerInspect(program: Command, ctx: CliContext): void {
       const opts = ctx.options(self);
       const { inspect } = await import('../../ops/inspect.js');
       return withClient(opts, async (client) => {
-        const r = await inspect(reference, { client });
+        const r = await inspect(reference, { client, signal: ctx.signal });
         return { data: r, text: describe(r) };
       });
     });

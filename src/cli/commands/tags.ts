@@ -22,7 +22,7 @@ Entries of the registry's tag list that are not valid tags are skipped and named
       const { listTags } = await import('../../ops/list-tags.js');
       return withClient(opts, async (client) => {
         const skipped: string[] = [];
-        const tags = await listTags(repository, { client, onInvalidTag: (raw) => skipped.push(raw) });
+        const tags = await listTags(repository, { client, signal: ctx.signal, onInvalidTag: (raw) => skipped.push(raw) });
         if (opts.output !== 'json') {
           for (const raw of skipped) process.stderr.write(`regtopo: warning: skipped tag-list entry that is not a valid tag: ${JSON.stringify(raw.slice(0, 300))}\n`);
         }
