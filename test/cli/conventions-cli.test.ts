@@ -45,7 +45,7 @@ describe('CLI conventions', () => {
       execFileSync('bash', ['-c', `source ${script}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _regtopo; printf '%s\\n' "\${COMPREPLY[@]}"`], { encoding: 'utf8' })
         .split('\n').filter(Boolean);
     expect(complete('regtopo', 'co')).toEqual(['copy', 'completion']);
-    expect(complete('regtopo', 'copy', '--pl')).toEqual(['--platform']);
+    expect(complete('regtopo', 'copy', '--plat')).toEqual(['--platform']);
     expect(complete('regtopo', 'copy', '--out')).toEqual(['--output']);
   });
 
