@@ -37,7 +37,9 @@ const BY_CODE: Partial<Record<ErrorCode, number>> = {
   E_SIZE_MISMATCH: ExitCode.Integrity,
   E_MANIFEST_UNSUPPORTED: ExitCode.Failed,
   E_MANIFEST_TOO_LARGE: ExitCode.Integrity,
-  E_MANIFEST_INVALID: ExitCode.Failed,
+  // Malformed content is the content's fault, not the command line's: never exit 2 for it.
+  E_MANIFEST_INVALID: ExitCode.Integrity,
+  E_CONTENT_INVALID: ExitCode.Integrity,
   E_TLS: ExitCode.Network,
   E_NETWORK: ExitCode.Network,
   E_RATE_LIMITED: ExitCode.RateLimited,

@@ -54,7 +54,7 @@ export async function inspect(reference: string | Location, options: InspectOpti
     const raw = await store.getManifest(referenceOf(loc));
     const parsed = parseManifest(raw, formatLocation(loc));
     const result: InspectResult = {
-      reference: formatLocation(loc), digest: raw.digest, mediaType: raw.mediaType, size: raw.bytes.length,
+      reference: formatLocation(loc), digest: raw.digest, mediaType: parsed.mediaType, size: raw.bytes.length,
       kind: parsed.kind, artifactType: parsed.artifactType, subject: parsed.subject, annotations: parsed.annotations, referrers: [],
     };
     if (parsed.kind === 'index') {
@@ -74,13 +74,13 @@ export async function inspect(reference: string | Location, options: InspectOpti
 
 async function readConfig(store: ImageStore, manifest: ImageManifest): Promise<ConfigSummary> {
   const desc = manifest.config;
-  if (desc.size > MAX_CONFIG_BYTES) throw new RegtopoError('E_MANIFEST_INVALID', `config ${desc.digest} is ${desc.size} bytes, over the ${MAX_CONFIG_BYTES}-byte limit`);
+  if (desc.size > MAX_CONFIG_BYTES) throw new RegtopoError('E_CONTENT_INVALID', `config ${desc.digest} is ${desc.size} bytes, over the ${MAX_CONFIG_BYTES}-byte limit`);
   const bytes = await readAll(await store.openBlob(desc));
   let doc: { os?: string; architecture?: string; variant?: string; created?: string; config?: { Labels?: Record<string, string> | null } };
   try {
     doc = JSON.parse(bytes.toString('utf8')) as typeof doc;
   } catch {
-    throw new RegtopoError('E_MANIFEST_INVALID', `config ${desc.digest} is not valid JSON`);
+    throw new RegtopoError('E_CONTENT_INVALID', `config ${desc.digest} is not valid JSON`);
   }
   return { digest: desc.digest, os: doc.os, architecture: doc.architecture, variant: doc.variant, created: doc.created, labels: doc.config?.Labels ?? {} };
 }

@@ -1,0 +1,91 @@
+/**
+ * The first half of a copy: read and validate the whole manifest tree before any blob moves
+ * (manifests are small, blobs are not), so a malformed or lying child costs no upload, and the copy
+ * knows its blob count and bytes up front. A manifest the target already holds is not descended
+ * into: a registry accepts a manifest only once it has everything below it.
+ */
+import { RegtopoError } from '../errors.js';
+import { parseManifest, pushable, type Descriptor, type RawManifest } from '../registry/descriptor.js';
+import type { ImageStore } from '../registry/image-store.js';
+import { schema1Unsupported } from '../registry/manifest-validation.js';
+import { isNonDistributableType, isSchema1Type } from '../registry/media-types.js';
+
+export interface PlannedManifest {
+  /** The bytes as read, under the media type they are pushed with. */
+  manifest: RawManifest;
+  /** Tag or digest it is written under. */
+  putAs: string;
+  /** The target already holds this digest, so nothing below it moves. */
+  present: boolean;
+  children: PlannedManifest[];
+}
+
+export interface CopyPlan {
+  root: PlannedManifest;
+  /** Every blob to copy (or find present), once each. */
+  blobs: Descriptor[];
+  /** Sum of the blobs' sizes. */
+  bytes: number;
+  /** Non-distributable layers left behind: clients fetch them from their `urls`. */
+  foreign: Descriptor[];
+}
+
+export interface PlanOptions {
+  /** Copy non-distributable layers the source holds instead of leaving them behind. */
+  includeForeign: boolean;
+  /** How the source is named in messages. */
+  where: string;
+}
+
+export async function planCopy(src: ImageStore, dst: ImageStore, root: RawManifest, pointer: Descriptor | undefined, putAs: string, options: PlanOptions): Promise<CopyPlan> {
+  const blobs = new Map<string, Descriptor>();
+  const foreign = new Map<string, Descriptor>();
+  const reads = new Map<string, Promise<RawManifest>>();
+  const read = (digest: string): Promise<RawManifest> => {
+    let r = reads.get(digest);
+    if (!r) reads.set(digest, (r = src.getManifest(digest)));
+    return r;
+  };
+
+  const addBlob = (d: Descriptor, where: string): void => {
+    const seen = blobs.get(d.digest) ?? foreign.get(d.digest);
+    // One digest is one content: two sizes for it mean one descriptor lies.
+    if (seen && seen.size !== d.size) {
+      throw new RegtopoError('E_SIZE_MISMATCH', `${where}: blob ${d.digest} is declared as ${d.size} bytes here and ${seen.size} bytes elsewhere in the image`);
+    }
+    foreign.delete(d.digest);
+    blobs.set(d.digest, d);
+  };
+
+  const layer = async (d: Descriptor, where: string): Promise<void> => {
+    // A non-distributable layer without urls is fetchable only from the registry: it moves like any other.
+    const leaveBehind = isNonDistributableType(d.mediaType) && (d.urls?.length ?? 0) > 0;
+    if (leaveBehind && !(options.includeForeign && (await src.hasBlob(d)))) {
+      if (!blobs.has(d.digest)) foreign.set(d.digest, d);
+      return;
+    }
+    addBlob(d, where);
+  };
+
+  const visit = async (raw: RawManifest, ptr: Descriptor | undefined, as: string, where: string): Promise<PlannedManifest> => {
+    const parsed = parseManifest(raw, where, ptr);
+    const manifest = pushable(raw, parsed);
+    if (await dst.headManifest(raw.digest)) return { manifest, putAs: as, present: true, children: [] };
+    if (parsed.kind === 'index') {
+      const children = await Promise.all(parsed.manifests.map(async (d) => {
+        const childWhere = `${options.where}@${d.digest}`;
+        // Refused before the GET: a registry re-signs schema 1 on every read, so its bytes never verify.
+        if (isSchema1Type(d.mediaType)) throw schema1Unsupported(childWhere);
+        return visit(await read(d.digest), d, d.digest, childWhere);
+      }));
+      return { manifest, putAs: as, present: false, children };
+    }
+    addBlob(parsed.config, `${where} config`);
+    for (const [i, d] of parsed.layers.entries()) await layer(d, `${where} layers[${i}]`);
+    return { manifest, putAs: as, present: false, children: [] };
+  };
+
+  const tree = await visit(root, pointer, putAs, options.where);
+  const list = [...blobs.values()];
+  return { root: tree, blobs: list, bytes: list.reduce((n, d) => n + d.size, 0), foreign: [...foreign.values()] };
+}
