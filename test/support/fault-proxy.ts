@@ -34,7 +34,13 @@ export type Fault =
   /** Flip one byte (default: the middle one); headers, Content-Length and digest header unchanged. */
   | { kind: 'corruptBody'; offset?: number }
   /** 307 (or the given status) to the storage host, which serves the blob from the registry. */
-  | { kind: 'redirectToStorage'; status?: 301 | 302 | 303 | 307 | 308 };
+  | { kind: 'redirectToStorage'; status?: 301 | 302 | 303 | 307 | 308 }
+  /**
+   * Answer with this content instead of the registry's (a hostile or ancient registry: schema 1, a
+   * Content-Type that contradicts the document). `body` is called per request when a function; HEAD
+   * gets the headers and Content-Length only.
+   */
+  | { kind: 'serve'; status?: number; headers: Record<string, string>; body: Buffer | (() => Buffer) };
 
 export interface FaultRuleInit {
   /** Any method when absent. */
@@ -167,6 +173,13 @@ export async function startFaultProxy(targetUrl: string, options: FaultProxyOpti
     if (fault?.kind === 'drop' && !fault.afterUpstream) {
       req.socket.destroy();
       return;
+    }
+    if (fault?.kind === 'serve') {
+      return afterRequestBody(req, () => {
+        const body = typeof fault.body === 'function' ? fault.body() : fault.body;
+        respond(fault.status ?? 200, { ...fault.headers, 'content-length': String(body.length) });
+        res.end(record.method === 'HEAD' ? undefined : body);
+      });
     }
     if (fault?.kind === 'redirectToStorage') {
       return afterRequestBody(req, () => {
