@@ -81,5 +81,7 @@ export function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';
   if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
-  return String(value);
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'not a finite number';
+  if (typeof value === 'boolean') return String(value);
+  return `a ${typeof value}`;
 }
