@@ -2,7 +2,8 @@
  * The first half of a copy: read and validate the whole manifest tree before any blob moves
  * (manifests are small, blobs are not), so a malformed or lying child costs no upload, and the copy
  * knows its blob count and bytes up front. A manifest the target already holds is not descended
- * into: a registry accepts a manifest only once it has everything below it.
+ * into (a registry accepts a manifest only once it has everything below it), unless foreign layers
+ * are wanted: those a registry accepts without.
  */
 import { RegtopoError } from '../errors.js';
 import { parseManifest, pushable, type Descriptor, type RawManifest } from '../registry/descriptor.js';
@@ -70,7 +71,9 @@ export async function planCopy(src: ImageStore, dst: ImageStore, root: RawManife
   const visit = async (raw: RawManifest, ptr: Descriptor | undefined, as: string, where: string): Promise<PlannedManifest> => {
     const parsed = parseManifest(raw, where, ptr);
     const manifest = pushable(raw, parsed);
-    if (await dst.headManifest(raw.digest)) return { manifest, putAs: as, present: true, children: [] };
+    const present = (await dst.headManifest(raw.digest)) !== undefined;
+    // A tree copied earlier without its foreign layers is present but not whole: look inside.
+    if (present && !options.includeForeign) return { manifest, putAs: as, present, children: [] };
     if (parsed.kind === 'index') {
       const children = await Promise.all(parsed.manifests.map(async (d) => {
         const childWhere = `${options.where}@${d.digest}`;
@@ -78,11 +81,11 @@ export async function planCopy(src: ImageStore, dst: ImageStore, root: RawManife
         if (isSchema1Type(d.mediaType)) throw schema1Unsupported(childWhere);
         return visit(await read(d.digest), d, d.digest, childWhere);
       }));
-      return { manifest, putAs: as, present: false, children };
+      return { manifest, putAs: as, present, children };
     }
     addBlob(parsed.config, `${where} config`);
     for (const [i, d] of parsed.layers.entries()) await layer(d, `${where} layers[${i}]`);
-    return { manifest, putAs: as, present: false, children: [] };
+    return { manifest, putAs: as, present, children: [] };
   };
 
   const tree = await visit(root, pointer, putAs, options.where);

@@ -35,7 +35,8 @@ export interface CopyOptions {
   /**
    * Also copy non-distributable layers (OCI `…nondistributable…`, Docker foreign layers) that carry
    * `urls`, when the source holds them. Default false: they stay behind and the manifest is copied
-   * byte-exact, as the image spec and skopeo do; clients fetch them from their urls.
+   * byte-exact, as the image spec and skopeo do; clients fetch them from their urls. With it, a
+   * target that already holds the digest is still looked through, for layers an earlier copy left.
    */
   includeForeign?: boolean;
 }
@@ -120,7 +121,8 @@ class CopyRun {
     if (!head) throw new RegtopoError('E_NOT_FOUND', `${this.result.source}: manifest not found`);
     // Before the GET: a registry re-signs schema 1 on every read, so its bytes never match a digest.
     if (isSchema1Type(head.mediaType)) throw schema1Unsupported(this.result.source);
-    if (existing && existing.digest === head.digest) {
+    // With includeForeign, an earlier copy may have left foreign layers behind under the same digest.
+    if (existing && existing.digest === head.digest && !this.options.includeForeign) {
       Object.assign(this.result, { sourceDigest: head.digest, digest: head.digest, mediaType: head.mediaType, upToDate: true });
       return this.finish();
     }
