@@ -19,6 +19,8 @@ export interface PlannedManifest {
   /** The target already holds this digest, so nothing below it moves. */
   present: boolean;
   children: PlannedManifest[];
+  /** Layers of this image left behind as non-distributable (the target must accept their urls). */
+  foreignLayers: number;
 }
 
 export interface CopyPlan {
@@ -58,14 +60,16 @@ export async function planCopy(src: ImageStore, dst: ImageStore, root: RawManife
     blobs.set(d.digest, d);
   };
 
-  const layer = async (d: Descriptor, where: string): Promise<void> => {
+  /** True when the layer is left behind. */
+  const layer = async (d: Descriptor, where: string): Promise<boolean> => {
     // A non-distributable layer without urls is fetchable only from the registry: it moves like any other.
     const leaveBehind = isNonDistributableType(d.mediaType) && (d.urls?.length ?? 0) > 0;
     if (leaveBehind && !(options.includeForeign && (await src.hasBlob(d)))) {
       if (!blobs.has(d.digest)) foreign.set(d.digest, d);
-      return;
+      return true;
     }
     addBlob(d, where);
+    return false;
   };
 
   const visit = async (raw: RawManifest, ptr: Descriptor | undefined, as: string, where: string): Promise<PlannedManifest> => {
@@ -73,7 +77,7 @@ export async function planCopy(src: ImageStore, dst: ImageStore, root: RawManife
     const manifest = pushable(raw, parsed);
     const present = (await dst.headManifest(raw.digest)) !== undefined;
     // A tree copied earlier without its foreign layers is present but not whole: look inside.
-    if (present && !options.includeForeign) return { manifest, putAs: as, present, children: [] };
+    if (present && !options.includeForeign) return { manifest, putAs: as, present, children: [], foreignLayers: 0 };
     if (parsed.kind === 'index') {
       const children = await Promise.all(parsed.manifests.map(async (d) => {
         const childWhere = `${options.where}@${d.digest}`;
@@ -81,11 +85,12 @@ export async function planCopy(src: ImageStore, dst: ImageStore, root: RawManife
         if (isSchema1Type(d.mediaType)) throw schema1Unsupported(childWhere);
         return visit(await read(d.digest), d, d.digest, childWhere);
       }));
-      return { manifest, putAs: as, present, children };
+      return { manifest, putAs: as, present, children, foreignLayers: 0 };
     }
     addBlob(parsed.config, `${where} config`);
-    for (const [i, d] of parsed.layers.entries()) await layer(d, `${where} layers[${i}]`);
-    return { manifest, putAs: as, present, children: [] };
+    let foreignLayers = 0;
+    for (const [i, d] of parsed.layers.entries()) if (await layer(d, `${where} layers[${i}]`)) foreignLayers++;
+    return { manifest, putAs: as, present, children: [], foreignLayers };
   };
 
   const tree = await visit(root, pointer, putAs, options.where);

@@ -174,13 +174,20 @@ class CopyRun {
     return task;
   }
 
-  private async pushManifest({ manifest, putAs, present }: PlannedManifest): Promise<void> {
+  private async pushManifest({ manifest, putAs, present, foreignLayers }: PlannedManifest): Promise<void> {
     if (present && putAs === manifest.digest) {
       this.result.manifests.existing++;
       this.options.progress?.({ type: 'manifest', digest: manifest.digest, reference: putAs, how: 'existing' });
       return;
     }
-    await this.dst.putManifest(putAs, manifest);
+    try {
+      await this.dst.putManifest(putAs, manifest);
+    } catch (err) {
+      // Distribution answers a bare 500 for layer urls it was not configured to allow.
+      if (foreignLayers === 0 || !(err instanceof RegtopoError)) throw err;
+      const hint = `the manifest lists ${foreignLayers} non-distributable layer(s) with urls, which the target must accept (Distribution refuses them unless validation.manifests.urls.allow matches)`;
+      throw new RegtopoError(err.code, `${err.message} (${hint})`, { cause: err });
+    }
     this.result.manifests.pushed++;
     this.options.progress?.({ type: 'manifest', digest: manifest.digest, reference: putAs, how: 'pushed' });
   }

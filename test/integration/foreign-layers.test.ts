@@ -94,6 +94,14 @@ describe.skipIf(skip)('non-distributable layers', () => {
     expect(await blobStatus(dst.url, `${repo}-skopeo`, docker.foreign.digest)).toBe(404);
   });
 
+  it('a target that refuses layer urls fails with a message that says why', async () => {
+    const repo = uniqueRepo('refused');
+    const { image } = imageWithForeignLayer(buildImage({ layers: [1000], mediaTypeFlavour: 'docker' }), 'docker');
+    await pushImage(src.url, repo, 'v1', image);
+    const err = await copy(`${src.host}/${repo}:v1`, `${strict.host}/${repo}:v1`, { client }).then(() => undefined, (e: Error) => e);
+    expect(err?.message).toMatch(/lists 1 non-distributable layer\(s\) with urls, .*validation\.manifests\.urls\.allow/);
+  });
+
   it('with includeForeign are copied when the source holds them, and left behind when it does not', async () => {
     const repo = uniqueRepo('include');
     const { docker, oci } = foreignIndex();
