@@ -11,7 +11,7 @@ import { digestOf } from '../ref/digest.js';
 import { formatLocation, parseLocation, type Location } from '../ref/location.js';
 import { formatPlatform, parseManifest, type Descriptor, type RawManifest } from '../registry/descriptor.js';
 import type { ImageStore } from '../registry/image-store.js';
-import { schema1Unsupported } from '../registry/manifest-validation.js';
+import { describeValue, schema1Unsupported } from '../registry/manifest-validation.js';
 import { isSchema1Type } from '../registry/media-types.js';
 import { RegistryClient } from '../registry/registry-client.js';
 import { RegistryRepository } from '../registry/registry-repository.js';
@@ -70,7 +70,7 @@ export async function copy(source: string | Location, target: string | Location,
   const srcLoc = typeof source === 'string' ? parseLocation(source) : source;
   const dstLoc = typeof target === 'string' ? parseLocation(target) : target;
   if (options.jobs !== undefined && (!Number.isInteger(options.jobs) || options.jobs < 1)) {
-    throw new RegtopoError('E_USAGE', `jobs must be a positive integer, got ${options.jobs}`);
+    throw new RegtopoError('E_USAGE', `jobs must be a positive integer, got ${describeValue(options.jobs)}`);
   }
   const selectors = options.platforms?.map(parsePlatform);
   await options.authorizeWrite?.(dstLoc);

@@ -129,11 +129,18 @@ export function parseDescriptor(value: unknown, where: string): Descriptor {
   if (d.urls !== undefined && (!Array.isArray(d.urls) || d.urls.some((u) => typeof u !== 'string'))) {
     throw invalid(where, `descriptor urls is ${describeValue(d.urls)}, expected an array of strings`);
   }
-  if (d.platform !== undefined && (d.platform === null || typeof d.platform !== 'object' || Array.isArray(d.platform))) {
-    throw invalid(where, `descriptor platform is ${describeValue(d.platform)}, expected an object`);
-  }
+  if (d.platform !== undefined) checkPlatform(d.platform, where);
   if (d.annotations !== undefined) parseAnnotations(d.annotations, where);
   return d as unknown as Descriptor;
+}
+
+function checkPlatform(p: unknown, where: string): void {
+  if (p === null || typeof p !== 'object' || Array.isArray(p)) throw invalid(where, `descriptor platform is ${describeValue(p)}, expected an object`);
+  const fields = p as Record<string, unknown>;
+  for (const key of ['os', 'architecture']) {
+    if (typeof fields[key] !== 'string') throw invalid(where, `platform ${key} is ${describeValue(fields[key])}, expected a string`);
+  }
+  if (fields.variant !== undefined && typeof fields.variant !== 'string') throw invalid(where, `platform variant is ${describeValue(fields.variant)}, expected a string`);
 }
 
 function parseAnnotations(value: unknown, where: string): Record<string, string> | undefined {
@@ -151,5 +158,5 @@ function optionalString(value: unknown, where: string, field: string): string | 
 
 export function formatPlatform(p: Platform | undefined): string {
   if (!p) return 'unknown';
-  return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
+  return [p.os, p.architecture, p.variant].filter(Boolean).join('/') || 'unknown';
 }

@@ -80,6 +80,7 @@ describe('descriptor messages never show a JavaScript value', () => {
     [{ mediaType: 'x', size: 1 }], [{ mediaType: 'x', size: 1, digest: {} }], [{ mediaType: 'x', size: 1, digest: 'sha256:zz' }],
     [{ mediaType: 'x', size: 1, digest: D, urls: 'http://x' }], [{ mediaType: 'x', size: 1, digest: D, annotations: { a: 1 } }],
     [{ mediaType: 'x', size: 1, digest: D, platform: 'linux' }], [{ mediaType: 'x', size: Number.NaN, digest: D }],
+    [{ mediaType: 'x', size: 1, digest: D, platform: { os: 'linux' } }], [{ mediaType: 'x', size: 1, digest: D, platform: { os: 'linux', architecture: 'arm', variant: 7 } }],
   ])('%j', (value) => {
     let err: RegtopoError | undefined;
     try {
