@@ -33,6 +33,9 @@ export interface CopyPlan {
   foreign: Descriptor[];
 }
 
+/** Real images nest an index in an index at most once or twice; a deeper tree is an attack on our memory. */
+export const MAX_INDEX_DEPTH = 8;
+
 export interface PlanOptions {
   /** Copy non-distributable layers the source holds instead of leaving them behind. */
   includeForeign: boolean;
@@ -43,12 +46,8 @@ export interface PlanOptions {
 export async function planCopy(src: ImageStore, dst: ImageStore, root: RawManifest, pointer: Descriptor | undefined, putAs: string, options: PlanOptions): Promise<CopyPlan> {
   const blobs = new Map<string, Descriptor>();
   const foreign = new Map<string, Descriptor>();
-  const reads = new Map<string, Promise<RawManifest>>();
-  const read = (digest: string): Promise<RawManifest> => {
-    let r = reads.get(digest);
-    if (!r) reads.set(digest, (r = src.getManifest(digest)));
-    return r;
-  };
+  // By digest: an index may list one child many times; it is read, checked and HEADed once.
+  const visits = new Map<string, Promise<PlannedManifest>>();
 
   const addBlob = (d: Descriptor, where: string): void => {
     const seen = blobs.get(d.digest) ?? foreign.get(d.digest);
@@ -72,19 +71,31 @@ export async function planCopy(src: ImageStore, dst: ImageStore, root: RawManife
     return false;
   };
 
-  const visit = async (raw: RawManifest, ptr: Descriptor | undefined, as: string, where: string): Promise<PlannedManifest> => {
+  const child = async (d: Descriptor, depth: number): Promise<PlannedManifest> => {
+    const where = `${options.where}@${d.digest}`;
+    // Refused before the GET: a registry re-signs schema 1 on every read, so its bytes never verify.
+    if (isSchema1Type(d.mediaType)) throw schema1Unsupported(where);
+    if (depth > MAX_INDEX_DEPTH) throw new RegtopoError('E_CONTENT_INVALID', `${where}: indexes nested more than ${MAX_INDEX_DEPTH} deep`);
+    let node = visits.get(d.digest);
+    if (!node) {
+      node = src.getManifest(d.digest).then((raw) => visit(raw, d, d.digest, where, depth));
+      visits.set(d.digest, node);
+      return node;
+    }
+    // A repeated entry still has to tell the truth about the child it names.
+    const seen = await node;
+    parseManifest(seen.manifest, where, d);
+    return seen;
+  };
+
+  const visit = async (raw: RawManifest, ptr: Descriptor | undefined, as: string, where: string, depth: number): Promise<PlannedManifest> => {
     const parsed = parseManifest(raw, where, ptr);
     const manifest = pushable(raw, parsed);
     const present = (await dst.headManifest(raw.digest)) !== undefined;
     // A tree copied earlier without its foreign layers is present but not whole: look inside.
     if (present && !options.includeForeign) return { manifest, putAs: as, present, children: [], foreignLayers: 0 };
     if (parsed.kind === 'index') {
-      const children = await Promise.all(parsed.manifests.map(async (d) => {
-        const childWhere = `${options.where}@${d.digest}`;
-        // Refused before the GET: a registry re-signs schema 1 on every read, so its bytes never verify.
-        if (isSchema1Type(d.mediaType)) throw schema1Unsupported(childWhere);
-        return visit(await read(d.digest), d, d.digest, childWhere);
-      }));
+      const children = await Promise.all(parsed.manifests.map((d) => child(d, depth + 1)));
       return { manifest, putAs: as, present, children, foreignLayers: 0 };
     }
     addBlob(parsed.config, `${where} config`);
@@ -93,7 +104,7 @@ export async function planCopy(src: ImageStore, dst: ImageStore, root: RawManife
     return { manifest, putAs: as, present, children: [], foreignLayers };
   };
 
-  const tree = await visit(root, pointer, putAs, options.where);
+  const tree = await visit(root, pointer, putAs, options.where, 0);
   const list = [...blobs.values()];
   return { root: tree, blobs: list, bytes: list.reduce((n, d) => n + d.size, 0), foreign: [...foreign.values()] };
 }

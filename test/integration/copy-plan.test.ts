@@ -98,6 +98,36 @@ describe.skipIf(skip)('the manifest tree is read and validated before any blob m
     expect(events.filter((e) => e.type === 'bytes').reduce((n, e) => n + (e.type === 'bytes' ? e.n : 0), 0)).toBe(bytes);
   });
 
+  it('an index listing one child many times reads, checks, HEADs and pushes it once', async () => {
+    const repo = uniqueRepo('repeated');
+    const child = buildImage({ layers: [2000], platform: amd64 });
+    const index = rewrite(buildIndex([child], 'oci'), (doc) => { doc.manifests = Array.from({ length: 50 }, () => doc.manifests[0]); });
+    await pushImage(src.url, repo, 'v1', index);
+    dstProxy.reset();
+    const r = await copy(`${src.host}/${repo}:v1`, `${dstProxy.host}/${repo}:v1`, { client });
+    expect(r.digest).toBe(index.digest);
+    expect(dstProxy.count('HEAD', new RegExp(`/manifests/${child.digest}$`))).toBe(1);
+    expect(dstProxy.count('PUT', new RegExp(`/manifests/${child.digest}$`))).toBe(1);
+    expect((await rawGetManifest(dst.url, repo, 'v1')).bytes.equals(index.manifest)).toBe(true);
+  });
+
+  it('indexes nested deeper than any real image are refused before any upload', async () => {
+    const layout = await rawLayout();
+    const image = buildImage({ layers: [1000] });
+    await layout.addBuilt(image);
+    let top: { mediaType: string; digest: string; size: number } = { mediaType: MT.ociManifest, digest: image.digest, size: image.size };
+    for (let i = 0; i < 10; i++) {
+      const d = await layout.addDocument({ schemaVersion: 2, mediaType: MT.ociIndex, manifests: [top] });
+      top = { mediaType: MT.ociIndex, digest: d.digest, size: d.size };
+    }
+    await layout.writeIndex([entryFor(top, MT.ociIndex, 'deep')]);
+    dstProxy.reset();
+    const err = await refusal(copy(`oci:${layout.dir}:deep`, `${dstProxy.host}/${uniqueRepo('deep')}:v1`, { client }));
+    expect(err.code).toBe('E_CONTENT_INVALID');
+    expect(err.message).toContain('indexes nested more than 8 deep');
+    expect(blobUploadsSeen(dstProxy)).toBe(0);
+  });
+
   it('an index entry whose size is not its child manifest\'s byte length is refused before any upload', async () => {
     const repo = uniqueRepo('entry-size');
     const child = buildImage({ layers: [50_000], platform: amd64 });
