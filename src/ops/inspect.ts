@@ -5,9 +5,10 @@
 import type { Readable } from 'node:stream';
 import { RegtopoError } from '../errors.js';
 import { formatLocation, parseLocation, type Location } from '../ref/location.js';
-import { formatPlatform, parseManifest, type Descriptor, type ImageManifest } from '../registry/descriptor.js';
+import { formatPlatform, parseManifest, type Descriptor, type ImageManifest, type RawManifest } from '../registry/descriptor.js';
 import type { ImageStore } from '../registry/image-store.js';
-import { MediaType } from '../registry/media-types.js';
+import { schema1Unsupported } from '../registry/manifest-validation.js';
+import { isSchema1Type, MediaType } from '../registry/media-types.js';
 import { listReferrers } from '../registry/referrers.js';
 import { RegistryClient } from '../registry/registry-client.js';
 import { RegistryRepository } from '../registry/registry-repository.js';
@@ -51,7 +52,7 @@ export async function inspect(reference: string | Location, options: InspectOpti
   const client = options.client ?? new RegistryClient();
   try {
     const store = await openStore(loc, client, 'read');
-    const raw = await store.getManifest(referenceOf(loc));
+    const raw = await getManifest(store, referenceOf(loc), formatLocation(loc));
     const parsed = parseManifest(raw, formatLocation(loc));
     const result: InspectResult = {
       reference: formatLocation(loc), digest: raw.digest, mediaType: parsed.mediaType, size: raw.bytes.length,
@@ -69,6 +70,21 @@ export async function inspect(reference: string | Location, options: InspectOpti
     return result;
   } finally {
     if (!options.client) await client.close();
+  }
+}
+
+/**
+ * A registry re-signs a schema 1 manifest on every read, so it never matches its digest: when the
+ * read fails so, the HEAD says whether that is why, and the message says what it really is.
+ */
+async function getManifest(store: ImageStore, reference: string, where: string): Promise<RawManifest> {
+  try {
+    return await store.getManifest(reference);
+  } catch (err) {
+    if (!(err instanceof RegtopoError) || err.code !== 'E_DIGEST_MISMATCH') throw err;
+    const head = await store.headManifest(reference).catch(() => undefined);
+    if (head && isSchema1Type(head.mediaType)) throw schema1Unsupported(where);
+    throw err;
   }
 }
 

@@ -44,6 +44,10 @@ describe.skipIf(!findRegistryBinary())('CLI: copy refuses hostile content with t
     const r = await runCli(['copy', `${proxy.host}/${repo}:old`, `${reg.host}/${repo}:old`]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('schema 1 manifests are not supported');
+    // inspect GETs first; the digest that never matches is recognised for what it is.
+    const info = await runCli(['inspect', `${proxy.host}/${repo}:old`]);
+    expect(info.code).toBe(1);
+    expect(info.stderr).toContain('schema 1 manifests are not supported');
   });
 
   it('--include-foreign copies a non-distributable layer the source holds, also into a copy that left it behind', async () => {
