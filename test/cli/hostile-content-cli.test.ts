@@ -38,8 +38,9 @@ describe.skipIf(!findRegistryBinary())('CLI: copy refuses hostile content with t
 
   it('exit 1 with "schema 1 manifests are not supported" for a registry serving schema 1', async () => {
     const repo = uniqueRepo('cli-schema1');
-    proxy.addRule({ path: /\/manifests\/old$/, fault: {
-      kind: 'serve', headers: { 'content-type': 'application/vnd.docker.distribution.manifest.v1+prettyjws', 'docker-content-digest': sha256(Buffer.from('p')) }, body: schema1Body(repo, 'old'),
+    const payloadDigest = sha256(Buffer.from('p'));
+    proxy.addRule({ path: new RegExp(`/manifests/(old|${payloadDigest})$`), fault: {
+      kind: 'serve', headers: { 'content-type': 'application/vnd.docker.distribution.manifest.v1+prettyjws', 'docker-content-digest': payloadDigest }, body: schema1Body(repo, 'old'),
     } });
     const r = await runCli(['copy', `${proxy.host}/${repo}:old`, `${reg.host}/${repo}:old`]);
     expect(r.code).toBe(1);

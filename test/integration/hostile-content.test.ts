@@ -129,8 +129,10 @@ describe.skipIf(skip)('hostile or broken content is refused before anything is w
   it('a schema 1 manifest is refused as unsupported, the same way every run, not as an integrity error', async () => {
     const repo = uniqueRepo('schema1');
     srcProxy.reset();
-    srcProxy.addRule({ path: /\/manifests\/old$/, fault: {
-      kind: 'serve', headers: { 'content-type': 'application/vnd.docker.distribution.manifest.v1+prettyjws', 'docker-content-digest': sha256(Buffer.from('payload')) }, body: schema1Body(repo, 'old'),
+    // As Distribution does: by tag and by digest, freshly signed each time, the digest of the unsigned payload.
+    const payloadDigest = sha256(Buffer.from('payload'));
+    srcProxy.addRule({ path: new RegExp(`/manifests/(old|${payloadDigest})$`), fault: {
+      kind: 'serve', headers: { 'content-type': 'application/vnd.docker.distribution.manifest.v1+prettyjws', 'docker-content-digest': payloadDigest }, body: schema1Body(repo, 'old'),
     } });
     dstProxy.reset();
     const messages: string[] = [];
