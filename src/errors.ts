@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'E_MANIFEST_UNSUPPORTED' // schema1 or an unknown media type
   | 'E_MANIFEST_TOO_LARGE'
   | 'E_MANIFEST_INVALID'
+  | 'E_CONTENT_INVALID' // a manifest, index or descriptor read from a source is malformed or self-contradictory
   | 'E_TLS' // certificate not trusted / wrong host
   | 'E_NETWORK' // connection refused, reset, timeout after retries
   | 'E_RATE_LIMITED' // 429 after retries

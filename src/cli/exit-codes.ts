@@ -37,7 +37,9 @@ const BY_CODE: Partial<Record<ErrorCode, number>> = {
   E_SIZE_MISMATCH: ExitCode.Integrity,
   E_MANIFEST_UNSUPPORTED: ExitCode.Failed,
   E_MANIFEST_TOO_LARGE: ExitCode.Integrity,
-  E_MANIFEST_INVALID: ExitCode.Failed,
+  // Malformed content is the content's fault, not the command line's: never exit 2 for it.
+  E_MANIFEST_INVALID: ExitCode.Integrity,
+  E_CONTENT_INVALID: ExitCode.Integrity,
   E_TLS: ExitCode.Network,
   E_NETWORK: ExitCode.Network,
   E_RATE_LIMITED: ExitCode.RateLimited,
@@ -59,12 +61,12 @@ export function exitCodeFor(code: ErrorCode | undefined): number {
 /** What each exit code means, for `regtopo help exit-codes` and the README's table (kept equal by a test). */
 export const EXIT_CODE_MEANINGS: ReadonlyArray<{ code: number; name: keyof typeof ExitCode; meaning: string }> = [
   { code: ExitCode.Ok, name: 'Ok', meaning: 'success (and for check: no findings)' },
-  { code: ExitCode.Failed, name: 'Failed', meaning: 'the operation failed: a registry error, or some items of a multi-item run' },
+  { code: ExitCode.Failed, name: 'Failed', meaning: 'the operation failed: a registry error, an unsupported manifest (Docker schema 1), or some items of a multi-item run' },
   { code: ExitCode.Usage, name: 'Usage', meaning: 'bad flags, reference, credentials config or topology file' },
   { code: ExitCode.Policy, name: 'Policy', meaning: 'the topology forbids this write, or another writer won a tag (conflict)' },
   { code: ExitCode.NotFound, name: 'NotFound', meaning: 'manifest, blob, tag or repository not found' },
   { code: ExitCode.Auth, name: 'Auth', meaning: 'credentials missing, refused, or not allowed' },
-  { code: ExitCode.Integrity, name: 'Integrity', meaning: 'content refused: digest or size mismatch, malformed manifest' },
+  { code: ExitCode.Integrity, name: 'Integrity', meaning: 'content refused: a malformed or self-contradictory manifest, index or descriptor, or a digest or size mismatch; nothing was committed' },
   { code: ExitCode.Network, name: 'Network', meaning: 'unreachable, TLS failure, dropped connections after retries' },
   { code: ExitCode.RateLimited, name: 'RateLimited', meaning: 'rate limited (HTTP 429) after backing off' },
   { code: ExitCode.Findings, name: 'Findings', meaning: 'check found problems' },

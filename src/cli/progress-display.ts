@@ -1,32 +1,40 @@
 /**
- * Copy progress on stderr: a single self-rewriting line when stderr is a terminal, one line per blob
- * and manifest with -v, and nothing otherwise (so CI logs and pipes stay clean).
+ * Copy progress on stderr: a single self-rewriting line when stderr is a terminal (blobs and bytes
+ * done of the planned total, percent, rate, ETA), one line per blob and manifest with -v, and nothing
+ * otherwise (so CI logs and pipes stay clean).
  */
 import type { CopyEvent, CopyProgress } from '../ops/copy-progress.js';
 import { gcNudge } from './gc-nudge.js';
+
+/** What the line shows; `total` is unknown until the copy has read its manifest tree. */
+export interface ProgressState {
+  total?: { blobs: number; bytes: number };
+  blobsDone: number;
+  /** Bytes accounted for: streamed, plus the sizes of blobs found present or mounted. */
+  bytesDone: number;
+  /** Bytes actually streamed: the rate is made of these alone. */
+  bytesMoved: number;
+}
 
 export function progressDisplay(verbose: boolean): { onEvent: CopyProgress; done(): void } {
   const tty = process.stderr.isTTY === true;
   const nudge = gcNudge();
   if (!tty && !verbose) return { onEvent: (e) => { if (e.type === 'bytes') nudge(e.n); }, done: () => undefined };
-  let blobs = 0;
-  let bytes = 0;
+  const started = Date.now();
+  const state: ProgressState = { blobsDone: 0, bytesDone: 0, bytesMoved: 0 };
   let lastDraw = 0;
   const draw = (force = false) => {
     const now = Date.now();
     if (!force && now - lastDraw < 100) return;
     lastDraw = now;
-    process.stderr.write(`\r\x1b[2Kblobs ${blobs}  ${formatBytes(bytes)}`);
+    process.stderr.write(`\r\x1b[2K${formatProgressLine(state, now - started)}`);
   };
   const onEvent = (e: CopyEvent) => {
-    if (e.type === 'bytes') {
-      bytes += e.n;
-      nudge(e.n);
-    }
-    if (e.type === 'blob') blobs++;
+    applyEvent(state, e);
+    if (e.type === 'bytes') nudge(e.n);
     if (verbose && e.type === 'blob') process.stderr.write(`${tty ? '\r\x1b[2K' : ''}blob ${e.digest} ${formatBytes(e.size)} ${e.how}\n`);
     if (verbose && e.type === 'manifest') process.stderr.write(`${tty ? '\r\x1b[2K' : ''}manifest ${e.digest} → ${e.reference} ${e.how}\n`);
-    if (tty) draw();
+    if (tty) draw(e.type === 'plan');
   };
   return {
     onEvent,
@@ -41,6 +49,47 @@ export function clearProgressLine(): void {
   if (process.stderr.isTTY === true) process.stderr.write('\r\x1b[2K');
 }
 
+export function applyEvent(state: ProgressState, e: CopyEvent): void {
+  if (e.type === 'plan') state.total = { blobs: e.blobs, bytes: e.bytes };
+  if (e.type === 'bytes') {
+    state.bytesDone += e.n;
+    state.bytesMoved += e.n;
+  }
+  if (e.type === 'blob') {
+    state.blobsDone++;
+    if (e.how !== 'copied') state.bytesDone += e.size;
+  }
+}
+
+/** `blobs 3/12  45.2 MiB/190.8 MiB  23%  21.9 MiB/s  ETA 7 s` (only what is known so far). */
+export function formatProgressLine(state: ProgressState, elapsedMs: number): string {
+  const total = state.total;
+  if (!total) return 'reading manifests…';
+  // A retried blob streams some bytes twice: never show more than the whole.
+  const done = Math.min(state.bytesDone, total.bytes);
+  const parts = [`blobs ${state.blobsDone}/${total.blobs}`, `${formatBytes(done)}/${formatBytes(total.bytes)}`];
+  parts.push(`${total.bytes === 0 ? 100 : Math.floor((done / total.bytes) * 100)}%`);
+  const rate = elapsedMs > 0 ? state.bytesMoved / (elapsedMs / 1000) : 0;
+  if (rate > 0) {
+    parts.push(`${formatBytes(rate)}/s`);
+    parts.push(`ETA ${formatDuration(((total.bytes - done) / rate) * 1000)}`);
+  }
+  return parts.join('  ');
+}
+
+/** The final summary's transfer: `190.8 MiB in 8.7 s, 21.9 MiB/s`. */
+export function formatTransfer(bytes: number, durationMs: number): string {
+  const text = `${formatBytes(bytes)} in ${(durationMs / 1000).toFixed(1)} s`;
+  return bytes > 0 && durationMs > 0 ? `${text}, ${formatBytes(bytes / (durationMs / 1000))}/s` : text;
+}
+
+export function formatDuration(ms: number): string {
+  const s = Math.ceil(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  return m < 60 ? `${m} min ${s % 60} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
 export function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let v = n;
@@ -49,5 +98,5 @@ export function formatBytes(n: number): string {
     v /= 1024;
     u++;
   }
-  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
+  return `${u === 0 ? Math.round(v) : v.toFixed(1)} ${units[u]}`;
 }

@@ -33,6 +33,11 @@ export interface LocalRegistryOptions {
   deleteEnabled?: boolean;
   storage?: 'filesystem' | 'inmemory';
   readyTimeoutMs?: number;
+  /**
+   * `validation.manifests.urls.allow`: Distribution refuses every manifest whose layers carry `urls`
+   * (foreign / non-distributable layers) unless they match one of these patterns.
+   */
+  manifestUrlsAllow?: string[];
 }
 
 export interface LocalRegistry {
@@ -59,6 +64,7 @@ interface ResolvedOptions {
   deleteEnabled: boolean;
   storage: 'filesystem' | 'inmemory';
   readyTimeoutMs: number;
+  manifestUrlsAllow: string[] | undefined;
 }
 
 const BINARY_NAMES = ['docker-registry', 'registry'];
@@ -123,6 +129,7 @@ function resolveOptions(o: LocalRegistryOptions): ResolvedOptions {
     deleteEnabled: o.deleteEnabled ?? true,
     storage,
     readyTimeoutMs: o.readyTimeoutMs ?? 10_000,
+    manifestUrlsAllow: o.manifestUrlsAllow,
   };
 }
 
@@ -153,6 +160,7 @@ function registryConfig(opts: ResolvedOptions, port: number, instanceId: string)
     config.auth = { token: { realm: t.realm, service: t.service, issuer: t.issuer, rootcertbundle: t.rootCertBundle } };
   }
   if (opts.proxyRemoteUrl) config.proxy = { remoteurl: opts.proxyRemoteUrl };
+  if (opts.manifestUrlsAllow) config.validation = { manifests: { urls: { allow: opts.manifestUrlsAllow } } };
   return config;
 }
 

@@ -1,4 +1,9 @@
-/** Progress events the copy engine emits; the CLI renders them, libraries may log or ignore them. */
+/**
+ * Progress events the copy engine emits; the CLI renders them, libraries may log or ignore them.
+ * `plan` comes once, after the manifest tree is read and validated and before any blob moves: the
+ * blobs and bytes the copy will account for (each then ends in one `blob` event). Non-distributable
+ * layers left behind are not counted.
+ */
 
 export type CopyEvent =
   | { type: 'plan'; blobs: number; bytes: number }

@@ -1,18 +1,21 @@
 /**
- * Digest-exact copy between registries and OCI layouts. Walks index → manifests → config and layers,
- * moves each blob once (mounting within a registry), pushes blobs before their manifest and children
- * before their index, and writes every manifest with its original bytes. A target tag that already
- * holds the source digest costs two HEADs and nothing else; into a repository the registry does not
- * know yet, blobs are uploaded without existence checks (one tag-list probe instead of a HEAD per blob).
+ * Digest-exact copy between registries and OCI layouts. First reads and validates the whole tree
+ * (copy-plan.ts), then moves each blob once (mounting within a registry), then pushes manifests,
+ * children before their index, each with its original bytes. A target tag that already holds the
+ * source digest costs two HEADs and nothing else; into a repository the registry does not know yet,
+ * blobs are uploaded without existence checks (one tag-list probe instead of a HEAD per blob).
  */
 import pLimit from 'p-limit';
 import { RegtopoError } from '../errors.js';
 import { digestOf } from '../ref/digest.js';
 import { formatLocation, parseLocation, type Location } from '../ref/location.js';
-import { parseManifest, type Descriptor, type RawManifest } from '../registry/descriptor.js';
+import { formatPlatform, parseManifest, type Descriptor, type RawManifest } from '../registry/descriptor.js';
 import type { ImageStore } from '../registry/image-store.js';
+import { describeValue, schema1Unsupported } from '../registry/manifest-validation.js';
+import { isSchema1Type } from '../registry/media-types.js';
 import { RegistryClient } from '../registry/registry-client.js';
 import { RegistryRepository } from '../registry/registry-repository.js';
+import { planCopy, type PlannedManifest } from './copy-plan.js';
 import type { CopyProgress } from './copy-progress.js';
 import { openStore, referenceOf, tagOf } from './open-store.js';
 import { matchesPlatform, parsePlatform } from './platform-filter.js';
@@ -35,6 +38,13 @@ export interface CopyOptions {
    * removed before the copy rejects with E_INTERRUPTED.
    */
   signal?: AbortSignal;
+  /**
+   * Also copy non-distributable layers (OCI `…nondistributable…`, Docker foreign layers) that carry
+   * `urls`, when the source holds them. Default false: they stay behind and the manifest is copied
+   * byte-exact, as the image spec and skopeo do; clients fetch them from their urls. With it, a
+   * target that already holds the digest is still looked through, for layers an earlier copy left.
+   */
+  includeForeign?: boolean;
 }
 
 // Eight streams saturate a loopback or LAN registry without starving a 2-core machine, and stay
@@ -56,13 +66,17 @@ export interface CopyResult {
   /** Blob bytes moved (mounted and existing blobs excluded). */
   bytes: number;
   durationMs: number;
+  /** Blobs and bytes the validated tree needs, known before the first blob moved. */
+  planned: { blobs: number; bytes: number };
+  /** Non-distributable layers left behind (see `includeForeign`). */
+  foreignSkipped: number;
 }
 
 export async function copy(source: string | Location, target: string | Location, options: CopyOptions = {}): Promise<CopyResult> {
   const srcLoc = typeof source === 'string' ? parseLocation(source) : source;
   const dstLoc = typeof target === 'string' ? parseLocation(target) : target;
   if (options.jobs !== undefined && (!Number.isInteger(options.jobs) || options.jobs < 1)) {
-    throw new RegtopoError('E_USAGE', `jobs must be a positive integer, got ${options.jobs}`);
+    throw new RegtopoError('E_USAGE', `jobs must be a positive integer, got ${describeValue(options.jobs)}`);
   }
   const selectors = options.platforms?.map(parsePlatform);
   const signal = options.signal;
@@ -113,7 +127,7 @@ class CopyRun {
     this.result = {
       source: formatLocation(srcLoc), target: formatLocation(dstLoc), sourceDigest: '', digest: '', mediaType: '',
       upToDate: false, platformSubset: false, manifests: { pushed: 0, existing: 0 },
-      blobs: { copied: 0, mounted: 0, existing: 0 }, bytes: 0, durationMs: 0,
+      blobs: { copied: 0, mounted: 0, existing: 0 }, bytes: 0, durationMs: 0, planned: { blobs: 0, bytes: 0 }, foreignSkipped: 0,
     };
   }
 
@@ -122,7 +136,10 @@ class CopyRun {
     const putAs = this.targetReference();
     const [head, existing] = await Promise.all([this.src.headManifest(srcRef), this.selectors ? undefined : this.dst.headManifest(putAs)]);
     if (!head) throw new RegtopoError('E_NOT_FOUND', `${this.result.source}: manifest not found`);
-    if (existing && existing.digest === head.digest) {
+    // Before the GET: a registry re-signs schema 1 on every read, so its bytes never match a digest.
+    if (isSchema1Type(head.mediaType)) throw schema1Unsupported(this.result.source);
+    // With includeForeign, an earlier copy may have left foreign layers behind under the same digest.
+    if (existing && existing.digest === head.digest && !this.options.includeForeign) {
       Object.assign(this.result, { sourceDigest: head.digest, digest: head.digest, mediaType: head.mediaType, upToDate: true });
       return this.finish();
     }
@@ -134,13 +151,22 @@ class CopyRun {
     ]);
     this.targetUnknown = unknown;
     this.result.sourceDigest = root.digest;
-    this.result.mediaType = root.mediaType;
-    const written = this.selectors ? this.reduce(root) : root;
+    const written = this.selectors ? this.reduce(root, head) : root;
     this.result.digest = written.digest;
     if (this.dstLoc.kind === 'registry' && this.dstLoc.ref.digest && this.dstLoc.ref.digest !== written.digest) {
       throw new RegtopoError('E_DIGEST_MISMATCH', `${this.result.target}: target digest differs from the copied manifest ${written.digest}`);
     }
-    await this.copyTree(written, putAs);
+    const plan = await planCopy(this.src, this.dst, written, written === root ? head : undefined, putAs, {
+      includeForeign: this.options.includeForeign ?? false,
+      where: this.result.source,
+    });
+    this.result.mediaType = plan.root.manifest.mediaType;
+    this.result.planned = { blobs: plan.blobs.length, bytes: plan.bytes };
+    this.result.foreignSkipped = plan.foreign.length;
+    this.options.progress?.({ type: 'plan', blobs: plan.blobs.length, bytes: plan.bytes });
+    // Every blob before any manifest: a failed blob leaves no manifest behind that needs it.
+    await Promise.all(plan.blobs.map((d) => this.copyBlobOnce(d)));
+    await this.pushTree(plan.root, new Map());
     return this.finish();
   }
 
@@ -151,29 +177,36 @@ class CopyRun {
     return tagOf(this.dstLoc) ?? dstDigest ?? (srcIsDigestOnly ? referenceOf(this.srcLoc) : tagOf(this.srcLoc) ?? 'latest');
   }
 
-  private async copyTree(raw: RawManifest, putAs: string): Promise<void> {
-    const present = await this.dst.headManifest(raw.digest);
-    // A registry only accepts a manifest whose blobs and children it has, so a present manifest
-    // means its whole tree is present.
-    if (!present) {
-      const parsed = parseManifest(raw, `${this.result.source} ${raw.digest}`);
-      if (parsed.kind === 'index') {
-        await Promise.all(parsed.manifests.map(async (child) => {
-          const bytes = await this.src.getManifest(child.digest);
-          await this.copyTree(bytes, child.digest);
-        }));
-      } else {
-        await Promise.all([parsed.config, ...parsed.layers].map((d) => this.copyBlobOnce(d)));
-      }
+  /** Children before their index; a manifest listed twice is pushed once. */
+  private pushTree(node: PlannedManifest, pushed: Map<string, Promise<void>>): Promise<void> {
+    const key = `${node.putAs} ${node.manifest.digest}`;
+    let task = pushed.get(key);
+    if (!task) {
+      task = (async () => {
+        await Promise.all(node.children.map((c) => this.pushTree(c, pushed)));
+        await this.pushManifest(node);
+      })();
+      pushed.set(key, task);
     }
-    if (present && putAs === raw.digest) {
+    return task;
+  }
+
+  private async pushManifest({ manifest, putAs, present, foreignLayers }: PlannedManifest): Promise<void> {
+    if (present && putAs === manifest.digest) {
       this.result.manifests.existing++;
-      this.options.progress?.({ type: 'manifest', digest: raw.digest, reference: putAs, how: 'existing' });
+      this.options.progress?.({ type: 'manifest', digest: manifest.digest, reference: putAs, how: 'existing' });
       return;
     }
-    await this.dst.putManifest(putAs, raw);
+    try {
+      await this.dst.putManifest(putAs, manifest);
+    } catch (err) {
+      // Distribution answers a bare 500 for layer urls it was not configured to allow.
+      if (foreignLayers === 0 || !(err instanceof RegtopoError)) throw err;
+      const hint = `the manifest lists ${foreignLayers} non-distributable layer(s) with urls, which the target must accept (Distribution refuses them unless validation.manifests.urls.allow matches)`;
+      throw new RegtopoError(err.code, `${err.message} (${hint})`, { cause: err });
+    }
     this.result.manifests.pushed++;
-    this.options.progress?.({ type: 'manifest', digest: raw.digest, reference: putAs, how: 'pushed' });
+    this.options.progress?.({ type: 'manifest', digest: manifest.digest, reference: putAs, how: 'pushed' });
   }
 
   private copyBlobOnce(desc: Descriptor): Promise<void> {
@@ -207,25 +240,27 @@ class CopyRun {
       await this.dst.putBlob(desc, open);
     }
     const how = outcome.how;
+    // A mount is by digest alone: the size the descriptor declares is checked here, as a HEAD would.
+    if (how === 'mounted') await this.dst.hasBlob(desc);
     if (how === 'mounted') this.result.blobs.mounted++;
     else this.result.blobs.copied++;
     progress?.({ type: 'blob', digest: desc.digest, size: desc.size, how });
   }
 
   /** A new index holding only the selected platforms; everything else in the document is kept. */
-  private reduce(root: RawManifest): RawManifest {
-    const parsed = parseManifest(root, this.result.source);
+  private reduce(root: RawManifest, head: Descriptor): RawManifest {
+    const parsed = parseManifest(root, this.result.source, head);
     if (parsed.kind !== 'index') return root;
     const doc = JSON.parse(Buffer.from(root.bytes).toString('utf8')) as { manifests: Descriptor[]; annotations?: Record<string, string> };
     doc.manifests = doc.manifests.filter((d) => matchesPlatform(d, this.selectors!));
     if (doc.manifests.length === 0) {
-      const offered = parsed.manifests.map((d) => d.platform ? `${d.platform.os}/${d.platform.architecture}${d.platform.variant ? `/${d.platform.variant}` : ''}` : 'unknown');
+      const offered = parsed.manifests.map((d) => formatPlatform(d.platform));
       throw new RegtopoError('E_USAGE', `${this.result.source}: no manifest matches --platform ${this.options.platforms!.join(',')} (offered: ${offered.join(', ')})`);
     }
     if (this.options.reducedIndexAnnotations) doc.annotations = { ...doc.annotations, ...this.options.reducedIndexAnnotations };
     const bytes = Buffer.from(`${JSON.stringify(doc, null, 2)}\n`);
     this.result.platformSubset = true;
-    return { bytes, mediaType: root.mediaType, digest: digestOf(bytes) };
+    return { bytes, mediaType: parsed.mediaType, digest: digestOf(bytes) };
   }
 
   private finish(): CopyResult {

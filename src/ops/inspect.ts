@@ -5,9 +5,10 @@
 import type { Readable } from 'node:stream';
 import { RegtopoError } from '../errors.js';
 import { formatLocation, parseLocation, type Location } from '../ref/location.js';
-import { formatPlatform, parseManifest, type Descriptor, type ImageManifest } from '../registry/descriptor.js';
+import { formatPlatform, parseManifest, type Descriptor, type ImageManifest, type RawManifest } from '../registry/descriptor.js';
 import type { ImageStore } from '../registry/image-store.js';
-import { MediaType } from '../registry/media-types.js';
+import { schema1Unsupported } from '../registry/manifest-validation.js';
+import { isSchema1Type, MediaType } from '../registry/media-types.js';
 import { listReferrers } from '../registry/referrers.js';
 import { RegistryClient } from '../registry/registry-client.js';
 import { RegistryRepository } from '../registry/registry-repository.js';
@@ -55,10 +56,10 @@ export async function inspect(reference: string | Location, options: InspectOpti
   const client = options.client ?? new RegistryClient();
   try {
     const store = await openStore(loc, client, 'read', { signal: options.signal });
-    const raw = await store.getManifest(referenceOf(loc));
+    const raw = await getManifest(store, referenceOf(loc), formatLocation(loc));
     const parsed = parseManifest(raw, formatLocation(loc));
     const result: InspectResult = {
-      reference: formatLocation(loc), digest: raw.digest, mediaType: raw.mediaType, size: raw.bytes.length,
+      reference: formatLocation(loc), digest: raw.digest, mediaType: parsed.mediaType, size: raw.bytes.length,
       kind: parsed.kind, artifactType: parsed.artifactType, subject: parsed.subject, annotations: parsed.annotations, referrers: [],
     };
     if (parsed.kind === 'index') {
@@ -78,15 +79,30 @@ export async function inspect(reference: string | Location, options: InspectOpti
   }
 }
 
+/**
+ * A registry re-signs a schema 1 manifest on every read, so it never matches its digest: when the
+ * read fails so, the HEAD says whether that is why, and the message says what it really is.
+ */
+async function getManifest(store: ImageStore, reference: string, where: string): Promise<RawManifest> {
+  try {
+    return await store.getManifest(reference);
+  } catch (err) {
+    if (!(err instanceof RegtopoError) || err.code !== 'E_DIGEST_MISMATCH') throw err;
+    const head = await store.headManifest(reference).catch(() => undefined);
+    if (head && isSchema1Type(head.mediaType)) throw schema1Unsupported(where);
+    throw err;
+  }
+}
+
 async function readConfig(store: ImageStore, manifest: ImageManifest): Promise<ConfigSummary> {
   const desc = manifest.config;
-  if (desc.size > MAX_CONFIG_BYTES) throw new RegtopoError('E_MANIFEST_INVALID', `config ${desc.digest} is ${desc.size} bytes, over the ${MAX_CONFIG_BYTES}-byte limit`);
+  if (desc.size > MAX_CONFIG_BYTES) throw new RegtopoError('E_CONTENT_INVALID', `config ${desc.digest} is ${desc.size} bytes, over the ${MAX_CONFIG_BYTES}-byte limit`);
   const bytes = await readAll(await store.openBlob(desc));
   let doc: { os?: string; architecture?: string; variant?: string; created?: string; config?: { Labels?: Record<string, string> | null } };
   try {
     doc = JSON.parse(bytes.toString('utf8')) as typeof doc;
   } catch {
-    throw new RegtopoError('E_MANIFEST_INVALID', `config ${desc.digest} is not valid JSON`);
+    throw new RegtopoError('E_CONTENT_INVALID', `config ${desc.digest} is not valid JSON`);
   }
   return { digest: desc.digest, os: doc.os, architecture: doc.architecture, variant: doc.variant, created: doc.created, labels: doc.config?.Labels ?? {} };
 }

@@ -31,6 +31,10 @@ export interface ImageStore {
   /** Stores the bytes unchanged under a tag or under their digest. */
   putManifest(reference: string, manifest: RawManifest): Promise<void>;
 
+  /**
+   * True when the store holds the blob. Throws E_SIZE_MISMATCH when it holds the digest with another
+   * length than `desc.size`: the descriptor lies, and must not be published as if it were true.
+   */
   hasBlob(desc: Descriptor): Promise<boolean>;
 
   /**

@@ -108,8 +108,12 @@ export class OciLayoutStore implements ImageStore {
     ], { signal: this.signal });
   }
 
+  /** A file of another length under the digest means the descriptor lies (files are verified on write). */
   async hasBlob(desc: Descriptor): Promise<boolean> {
-    return this.hasFile(assertDigest(desc.digest), desc.size);
+    const size = await this.fileSize(assertDigest(desc.digest));
+    if (size === undefined) return false;
+    if (size !== desc.size) throw new RegtopoError('E_SIZE_MISMATCH', `${this.description}: blob ${desc.digest} is ${size} bytes, its descriptor says ${desc.size}`);
+    return true;
   }
 
   async openBlob(desc: Descriptor, options: OpenBlobOptions = {}): Promise<Readable> {

@@ -117,12 +117,20 @@ export class RegistryRepository implements ImageStore {
     await discard(res);
   }
 
+  /**
+   * A present blob's length is checked against the descriptor: the digest fixes the content, so a
+   * different Content-Length means the descriptor lies, and publishing it would break every pull.
+   */
   async hasBlob(desc: Descriptor): Promise<boolean> {
     const { req, res } = await this.call('HEAD', `blobs/${desc.digest}`);
     await discard(res);
-    if (res.status === 200) return true;
     if (res.status === 404) return false;
-    throw await responseError(req, res, `blob ${desc.digest} of ${this.description}`);
+    if (res.status !== 200) throw await responseError(req, res, `blob ${desc.digest} of ${this.description}`);
+    const length = res.headers['content-length'];
+    if (length !== undefined && /^\d+$/.test(length) && Number(length) !== desc.size) {
+      throw new RegtopoError('E_SIZE_MISMATCH', `blob ${desc.digest} of ${this.description} is ${length} bytes, its descriptor says ${desc.size}`);
+    }
+    return true;
   }
 
   async openBlob(desc: Descriptor, options: OpenBlobOptions = {}): Promise<Readable> {

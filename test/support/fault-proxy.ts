@@ -43,7 +43,13 @@ export type Fault =
    * Answer without asking the registry, with a body made on the fly (e.g. hundreds of MiB or endless,
    * never held in memory). No Content-Length unless `headers` gives one: the body is chunked.
    */
-  | { kind: 'generatedBody'; status?: number; headers?: Record<string, string>; body: () => Readable };
+  | { kind: 'generatedBody'; status?: number; headers?: Record<string, string>; body: () => Readable }
+  /**
+   * Answer with this content instead of the registry's (a hostile or ancient registry: schema 1, a
+   * Content-Type that contradicts the document). `body` is called per request when a function; HEAD
+   * gets the headers and Content-Length only.
+   */
+  | { kind: 'serve'; status?: number; headers: Record<string, string>; body: Buffer | (() => Buffer) };
 
 export interface FaultRuleInit {
   /** Any method when absent. */
@@ -185,6 +191,13 @@ export async function startFaultProxy(targetUrl: string, options: FaultProxyOpti
     if (fault?.kind === 'drop' && !fault.afterUpstream) {
       req.socket.destroy();
       return;
+    }
+    if (fault?.kind === 'serve') {
+      return afterRequestBody(req, () => {
+        const body = typeof fault.body === 'function' ? fault.body() : fault.body;
+        respond(fault.status ?? 200, { ...fault.headers, 'content-length': String(body.length) });
+        res.end(record.method === 'HEAD' ? undefined : body);
+      });
     }
     if (fault?.kind === 'redirectToStorage') {
       return afterRequestBody(req, () => {

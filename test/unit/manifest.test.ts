@@ -5,7 +5,7 @@ import { MediaType } from '../../src/registry/media-types.js';
 import { matchesPlatform, parsePlatform } from '../../src/ops/platform-filter.js';
 
 const raw = (doc: unknown, mediaType: string) => {
-  const bytes = Buffer.from(JSON.stringify(doc));
+  const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, ...(doc as object) }));
   return { bytes, mediaType, digest: digestOf(bytes) };
 };
 const D = `sha256:${'b'.repeat(64)}`;

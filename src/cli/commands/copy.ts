@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { Topology } from '../../topology/model.js';
 import { addClientFlags, withClient } from '../client-flags.js';
 import { collectList, parsePositiveInt, type CliContext } from '../context.js';
-import { formatBytes, progressDisplay } from '../progress-display.js';
+import { formatTransfer, progressDisplay } from '../progress-display.js';
 import { writeGuard } from '../write-guard.js';
 
 export function registerCopy(program: Command, ctx: CliContext): void {
@@ -13,7 +13,13 @@ export function registerCopy(program: Command, ctx: CliContext): void {
     .argument('<source>', 'source: host/repo[:tag][@digest] or oci:DIR[:tag]')
     .argument('<target>', 'target: host/repo[:tag] or oci:DIR[:tag]')
     .option('--platform <list>', 'copy only these platforms (os/arch[/variant], comma-separated); writes a reduced index', collectList)
-    .option('-j, --jobs <n>', 'parallel blob transfers (default 8)', parsePositiveInt('--jobs'));
+    .option('-j, --jobs <n>', 'parallel blob transfers (default 8)', parsePositiveInt('--jobs'))
+    .option('--include-foreign', 'also copy non-distributable (foreign) layers the source holds; by default they stay behind, fetched from their urls')
+    .addHelpText('after', `
+Examples:
+  regtopo copy ci.example.com/app:1.4.2 prod.example.com/app:1.4.2
+  regtopo copy ci.example.com/app:latest oci:./backup:latest --platform linux/amd64,linux/arm64
+  regtopo copy mcr.microsoft.com/windows/servercore:ltsc2022 oci:./win --include-foreign`);
   addClientFlags(cmd).action(async (source: string, target: string, _o: unknown, self: Command) => {
     await ctx.run(self, async () => {
       const opts = ctx.options(self);
@@ -28,13 +34,15 @@ export function registerCopy(program: Command, ctx: CliContext): void {
             progress: progress.onEvent,
             authorizeWrite: await writeGuard(topology, 'copy'),
             signal: ctx.signal,
+            includeForeign: opts.includeForeign === true,
           });
           const text = r.upToDate
             ? [`${r.target}: already at ${r.digest}, nothing copied`]
             : [
                 `copied ${r.source} → ${r.target}`,
                 `digest ${r.digest}${r.platformSubset ? ` (platform subset: differs from source ${r.sourceDigest})` : ''}`,
-                `blobs: ${r.blobs.copied} copied, ${r.blobs.mounted} mounted, ${r.blobs.existing} already present; ${formatBytes(r.bytes)} in ${r.durationMs} ms`,
+                `blobs: ${r.blobs.copied} copied, ${r.blobs.mounted} mounted, ${r.blobs.existing} already present; ${formatTransfer(r.bytes, r.durationMs)}`,
+                ...(r.foreignSkipped > 0 ? [`${r.foreignSkipped} non-distributable layer(s) left behind (clients fetch them from their urls; --include-foreign copies them)`] : []),
               ];
           return { data: r, text };
         } finally {
