@@ -16,6 +16,9 @@ import { registerHistory } from './history.js';
 import { registerInventory } from './inventory.js';
 import { registerCheck } from './check.js';
 import { registerMirror } from './mirror.js';
+import { registerReplicate } from './replicate.js';
+import { registerBackup } from './backup.js';
+import { registerRestore } from './restore.js';
 
 export const COMMANDS: RegisterCommand[] = [
   registerCopy,
@@ -34,4 +37,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerApprove,
   registerHistory,
   registerInventory,
+  registerReplicate,
+  registerBackup,
+  registerRestore,
 ];
