@@ -21,13 +21,15 @@ export interface CatalogOptions {
   /** Called with each entry that is not a repository name (it is skipped). */
   onInvalidName?: (raw: string) => void;
   signal?: AbortSignal;
+  /** Entries asked per page (`n`); default 1000. */
+  pageSize?: number;
 }
 
 export async function listCatalog(client: RegistryClient, registry: string, options: CatalogOptions = {}): Promise<string[]> {
   const names: string[] = [];
   const what = `catalog of ${registry}`;
   const origin = new URL(client.url(registry, '/')).origin;
-  let path = `/v2/_catalog?n=${PAGE_SIZE}`;
+  let path = `/v2/_catalog?n=${options.pageSize ?? PAGE_SIZE}`;
   for (let page = 0; page < MAX_PAGES; page++) {
     options.signal?.throwIfAborted();
     const req = { method: 'GET' as const, path, scopes: [CATALOG_SCOPE] };

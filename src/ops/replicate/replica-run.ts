@@ -100,14 +100,18 @@ export class ReplicaRun {
   }
 
   private async copyTag(src: RegistryRepository, dst: RegistryRepository, tag: string, digest: string): Promise<void> {
-    const { client, topology, jobs, signal } = this.options;
-    await this.ledger.premount(src, dst, digest, signal);
+    const { jobs, signal } = this.options;
+    if (!(await this.ledger.pushWithMounts(src, dst, digest, tag, jobs, signal))) await this.copyWithEngine(src, dst, tag, digest);
+    await this.copyReferrers(src, dst, digest);
+  }
+
+  private async copyWithEngine(src: RegistryRepository, dst: RegistryRepository, tag: string, digest: string): Promise<void> {
+    const { client, topology, jobs } = this.options;
     const from = Reference.of(src.registry, src.repository, undefined, digest);
     const to = Reference.of(dst.registry, dst.repository, tag);
     await copy({ kind: 'registry', ref: from }, { kind: 'registry', ref: to }, {
       client, jobs, progress: this.ledger.observe(dst.repository), authorizeWrite: writeGuard(topology, 'replicate'),
     });
-    await this.copyReferrers(src, dst, digest);
   }
 
   /**
