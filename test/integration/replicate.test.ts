@@ -10,7 +10,8 @@ import type { ReplicateReport } from '../../src/ops/replicate/index.js';
 import { listCatalog } from '../../src/registry/catalog.js';
 import { Reference } from '../../src/ref/reference.js';
 import { assertWriteAllowed, writeGuard } from '../../src/topology/write-authority.js';
-import { buildImage, buildIndex, pushImage, rawGetManifest, uniqueRepo } from '../support/images.js';
+import { buildArtifact, buildImage, buildIndex, pushImage, rawGetManifest, uniqueRepo } from '../support/images.js';
+import { listReferrers } from '../../src/registry/referrers.js';
 import { pushVersioned } from '../support/promotion-topology.js';
 import { registrySkipReason } from '../support/registry.js';
 import { replicationFixture, startReplicationRegistries, type ReplicationFixture, type ReplicationRegistries } from '../support/replication-topology.js';
@@ -127,6 +128,20 @@ describe.skipIf(skip)('replicate: prod → prod-eu, prod-us against real registr
     const gates = evaluateGates([{ status: 'scan', in: ['clean'] }, { status: 'tests', equals: 'passed' }], current);
     expect(gates.passed).toBe(true);
     expect(current.map((s) => `${s.name}=${s.value}`).sort()).toEqual(['scan=clean', 'tests=passed']);
+  });
+
+  it('other referrers travel: an artifact listed under the OCI fallback tag of the digest reaches the replica', async () => {
+    const { repo, topology, client } = setup();
+    const image = buildImage();
+    await pushImage(regs.prod.url, repo, '1.0.0', image);
+    const signature = buildArtifact({ subject: image.descriptor, artifactType: 'application/vnd.dev.cosign.artifact.sig.v1+json' });
+    await pushImage(regs.prod.url, repo, undefined, signature);
+    await pushImage(regs.prod.url, repo, image.digest.replace(':', '-'), buildIndex([signature]));
+    const report = await replicate({ topology, client, replicas: ['prod-eu'] });
+    expect(report.ok).toBe(true);
+    const found = await listReferrers(client.repository({ registry: regs.proxies.eu.host, repository: repo }), image.digest);
+    expect(found.referrers.map((d) => d.digest)).toEqual([signature.digest]);
+    expect((await rawGetManifest(regs.eu.url, repo, signature.digest)).bytes.equals(signature.manifest)).toBe(true);
   });
 
   it('reads a blob from prod once per replica per run, mounting it into the other repositories of the replica', async () => {

@@ -27,6 +27,11 @@ export interface ReplicaRunOptions {
   jobs: number;
   limit: <T>(fn: () => Promise<T>) => Promise<T>;
   signal?: AbortSignal;
+  /**
+   * Shared by the replicas of one prod: false once prod answered that it has no referrers API.
+   * Then its referrers can only be fallback tags, which travel as tags, and no more probes are sent.
+   */
+  referrersApi: { available?: boolean };
 }
 
 export class ReplicaRun {
@@ -119,8 +124,10 @@ export class ReplicaRun {
    * tag), carried by digest. regtopo's own records have tags and travel as tags already.
    */
   private async copyReferrers(src: RegistryRepository, dst: RegistryRepository, digest: string): Promise<void> {
-    const { client, topology, jobs, signal } = this.options;
-    const { referrers } = await listReferrers(src, digest);
+    const { client, topology, jobs, signal, referrersApi } = this.options;
+    if (referrersApi.available === false) return;
+    const { referrers, source } = await listReferrers(src, digest);
+    if (source !== 'api') referrersApi.available = false;
     for (const d of referrers) {
       signal?.throwIfAborted();
       const key = `${dst.repository}@${d.digest}`;

@@ -46,8 +46,9 @@ export async function replicate(options: ReplicateOptions): Promise<ReplicateRep
       const addresses = [group.prod, ...group.replicas].map((r) => ({ registry: r.host, repository: r.namespace ?? '' }));
       const jobs = Math.min(options.jobs ?? DEFAULT_JOBS, concurrencyLimit(topology, ...addresses) ?? Infinity);
       const limit = pLimit(jobs);
+      const referrersApi = {};
       const groupRuns = group.replicas.map((replica) => new ReplicaRun(group.prod, replica, {
-        topology, client, dryRun: options.dryRun ?? false, prune: options.prune ?? false, jobs, limit, signal,
+        topology, client, dryRun: options.dryRun ?? false, prune: options.prune ?? false, jobs, limit, signal, referrersApi,
       }));
       runs.push(...groupRuns);
       let repos: string[];
