@@ -31,8 +31,7 @@ export async function listCatalog(client: RegistryClient, registry: string, opti
   const origin = new URL(client.url(registry, '/')).origin;
   let path = `/v2/_catalog?n=${options.pageSize ?? PAGE_SIZE}`;
   for (let page = 0; page < MAX_PAGES; page++) {
-    options.signal?.throwIfAborted();
-    const req = { method: 'GET' as const, path, scopes: [CATALOG_SCOPE] };
+    const req = { method: 'GET' as const, path, scopes: [CATALOG_SCOPE], ...(options.signal ? { signal: options.signal } : {}) };
     const res = await client.request(registry, req);
     if (res.status !== 200) throw await responseError({ ...req, url: client.url(registry, path) }, res, what);
     const doc = await readJsonBounded<{ repositories?: unknown }>(res.body, BODY_LIMITS.listPage, what, { declaredLength: res.headers['content-length'] });

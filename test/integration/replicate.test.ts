@@ -211,6 +211,28 @@ describe.skipIf(skip)('replicate: prod → prod-eu, prod-us against real registr
     expect((await rawGetManifest(regs.eu.url, down.repo, '3.2.0')).status).toBe(200);
   });
 
+  it('an aborted signal stops the run with E_INTERRUPTED between steps, writing nothing more', async () => {
+    const { repo, topology, client } = setup();
+    await pushImage(regs.prod.url, repo, '1.0.0', buildImage());
+    await pushImage(regs.prod.url, repo, '2.0.0', buildImage());
+    const controller = new AbortController();
+    regs.proxies.eu.reset();
+    // Abort once the first manifest lands in prod-eu, mid-run.
+    const onPut = setInterval(() => {
+      if (regs.proxies.eu.requests.some((r) => r.method === 'PUT' && r.path.includes('/manifests/'))) controller.abort();
+    }, 1);
+    try {
+      await expect(replicate({ topology, client, replicas: ['prod-eu'], signal: controller.signal })).rejects.toMatchObject({ code: 'E_INTERRUPTED' });
+    } finally {
+      clearInterval(onPut);
+    }
+    const aborted = new AbortController();
+    aborted.abort();
+    regs.proxies.us.reset();
+    await expect(replicate({ topology, client, signal: aborted.signal })).rejects.toMatchObject({ code: 'E_INTERRUPTED' });
+    expect(regs.proxies.us.requests).toEqual([]);
+  });
+
   it('write authority: replicas take replication only; an ad-hoc copy into a replica is refused before any request', async () => {
     const { repo, topology, client } = setup();
     const target = Reference.parse(`${regs.proxies.eu.host}/${repo}:1.0.0`);

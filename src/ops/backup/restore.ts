@@ -14,6 +14,7 @@ import { clientForTopology } from '../topology-client.js';
 import { writeOrder } from '../replicate/repository-tags.js';
 import { readRefs, splitRefName } from './layout-refs.js';
 import { verifyLayout, type LayoutVerification } from './verify-layout.js';
+import { throwIfInterrupted } from '../replicate/interrupted.js';
 
 export interface RestoreOptions {
   /** Resolves TARGET as a registry name, and configures the default client. */
@@ -85,7 +86,7 @@ export async function restore(layout: string, target: string, options: RestoreOp
     for (const repository of [...byRepository.keys()].sort()) {
       const tags = byRepository.get(repository)!;
       for (const tag of writeOrder(tags.keys())) {
-        options.signal?.throwIfAborted();
+        throwIfInterrupted(options.signal);
         const digest = tags.get(tag)!;
         const ref = `${repository}:${tag}`;
         try {

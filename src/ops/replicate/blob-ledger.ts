@@ -12,6 +12,7 @@ import pLimit from 'p-limit';
 import { parseManifest, type Descriptor, type RawManifest } from '../../registry/descriptor.js';
 import type { RegistryRepository } from '../../registry/registry-repository.js';
 import type { CopyProgress } from '../copy-progress.js';
+import { throwIfInterrupted } from './interrupted.js';
 
 export class BlobLedger {
   private readonly where = new Map<string, Set<string>>();
@@ -48,7 +49,7 @@ export class BlobLedger {
     if (shared.length === 0) return false;
     const limit = pLimit(jobs);
     await Promise.all(tree.blobs.map((desc) => limit(async () => {
-      signal?.throwIfAborted();
+      throwIfInterrupted(signal);
       const repos = this.where.get(desc.digest);
       if (repos?.has(target.repository)) return;
       const from = repos ? [...repos][0] : undefined;
@@ -80,7 +81,7 @@ async function readTree(repo: RegistryRepository, digest: string, signal?: Abort
   const blobs = new Map<string, Descriptor>();
   const children: RawManifest[] = [];
   const visit = async (ref: string): Promise<RawManifest> => {
-    signal?.throwIfAborted();
+    throwIfInterrupted(signal);
     const raw = await repo.getManifest(ref);
     const parsed = parseManifest(raw, `${repo.description}@${ref}`);
     if (parsed.kind === 'index') {

@@ -18,6 +18,7 @@ import { pruneTag } from './prune.js';
 import type { ReplicaReport } from './report.js';
 import { readTagDigests, writeOrder, type TagMap } from './repository-tags.js';
 import { replicaRepository } from './targets.js';
+import { throwIfInterrupted } from './interrupted.js';
 
 export interface ReplicaRunOptions {
   topology: Topology;
@@ -65,7 +66,7 @@ export class ReplicaRun {
       return;
     }
     for (const tag of writeOrder(prodTags.keys())) {
-      signal?.throwIfAborted();
+      throwIfInterrupted(signal);
       const digest = prodTags.get(tag)!.digest;
       const current = have.get(tag)?.digest;
       if (current === digest) {
@@ -129,7 +130,7 @@ export class ReplicaRun {
     const { referrers, source } = await listReferrers(src, digest);
     if (source !== 'api') referrersApi.available = false;
     for (const d of referrers) {
-      signal?.throwIfAborted();
+      throwIfInterrupted(signal);
       const key = `${dst.repository}@${d.digest}`;
       if (this.referrersDone.has(key)) continue;
       await copy(
