@@ -99,6 +99,8 @@ describe.skipIf(skip)('backup and restore: prod into an OCI layout and back, aga
     await pushImage(prod.url, repo, '1', image);
     const clean = await backup({ topology, client, to: `oci:${dir}`, verify: true });
     expect(clean.registries[0]!.verify).toMatchObject({ ok: true, mismatched: [], missing: [] });
+    // oci-image-tool checks the layout, manifest and config against the image-spec schemas, found by ref name.
+    await run('oci-image-tool', ['validate', '--type', 'image', '--ref', `name=${repo}:1`, dir]);
     const path = join(dir, 'blobs', 'sha256', image.layers[0]!.digest.slice(7));
     const bytes = readFileSync(path);
     bytes[100] ^= 0x01;
