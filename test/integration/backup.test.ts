@@ -155,6 +155,22 @@ describe.skipIf(skip)('backup and restore: prod into an OCI layout and back, aga
     expect(report.notice).toMatch(/restore writes into "prod" \(role prod\).*explicit recovery action, outside the topology's write authority/);
   });
 
+  it('two backups racing into one layout (same process) leave every ref exactly once and every blob intact, over 10 trials', async () => {
+    const repo = uniqueRepo('race');
+    for (const t of ['1', '2', '3']) await pushImage(prod.url, repo, t, buildImage({ layers: [20_000, 300] }));
+    for (let trial = 0; trial < 10; trial++) {
+      const dir = layout();
+      const [x, y] = await Promise.all([backup({ topology, client, to: `oci:${dir}` }), backup({ topology, client, to: `oci:${dir}` })]);
+      expect(x.ok && y.ok).toBe(true);
+      const { manifests } = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { manifests: Array<{ annotations: Record<string, string> }> };
+      const names = manifests.map((m) => m.annotations['org.opencontainers.image.ref.name']);
+      expect(new Set(names).size).toBe(names.length);
+      for (const t of ['1', '2', '3']) expect(names).toContain(`${repo}:${t}`);
+      expect((await verifyLayout(dir)).ok).toBe(true);
+      expect(readdirSync(join(dir, 'blobs', 'sha256')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    }
+  }, 120_000);
+
   it('kill -9 mid-backup leaves a layout skopeo and umoci still read, and the next run completes it', async () => {
     const dir = layout();
     const before = uniqueRepo('team');

@@ -90,6 +90,20 @@ describe.skipIf(skip)('replicate: prod → prod-eu, prod-us against real registr
     expect((await rawGetManifest(regs.eu.url, repo, '1.0.0')).digest).toBe(image.digest);
   });
 
+  it('--prune leaves an extra tag in place, failing it, when the registry deletes only by digest and a kept tag shares that digest', async () => {
+    const { repo, topology, client } = setup();
+    const image = buildImage();
+    await pushImage(regs.prod.url, repo, '1.0.0', image);
+    await replicate({ topology, client, replicas: ['prod-eu'] });
+    await pushImage(regs.eu.url, repo, 'alias', image);
+    const report = await replicate({ topology, client, replicas: ['prod-eu'], prune: true });
+    expect(report.ok).toBe(false);
+    const alias = report.replicas[0]!.tags.find((t) => t.tag === 'alias')!;
+    expect(alias).toMatchObject({ action: 'failed', error: { code: 'E_REGISTRY' } });
+    expect(alias.error!.message).toMatch(/deletes only by digest, and sha256:[a-f0-9]{64} is also held by the kept tag 1\.0\.0; left in place/);
+    expect((await rawGetManifest(regs.eu.url, repo, '1.0.0')).digest).toBe(image.digest);
+  });
+
   it('--dry-run reports what would be copied and writes nothing', async () => {
     const { repo, topology, client } = setup();
     await pushImage(regs.prod.url, repo, '1.0.0', buildImage());

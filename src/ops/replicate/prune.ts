@@ -14,7 +14,9 @@ import type { TagMap } from './repository-tags.js';
 export async function pruneTag(repo: RegistryRepository, tag: string, digest: string, kept: TagMap): Promise<void> {
   const { res } = await repo.call('DELETE', `manifests/${tag}`);
   await discard(res);
-  if (res.status === 202 || res.status === 200 || res.status === 404) return;
+  if (res.status === 202 || res.status === 200) return;
+  // Some registries answer 404 for "deleting by tag is not supported": believe only a HEAD.
+  if (res.status === 404 && !(await repo.headManifest(tag))) return;
   const sharer = await keptHolder(repo, digest, kept);
   if (sharer) {
     throw new RegtopoError('E_REGISTRY', `${repo.description}:${tag}: this registry deletes only by digest, and ${digest} is also held by the kept tag ${sharer}; left in place`);

@@ -102,7 +102,12 @@ export class ReplicaRun {
         this.report.tags.push({ repository: path, tag, digest, action: 'failed', error: errorSummary(err) });
       }
     }
+  }
+
+  /** The report, with the ledger's totals. */
+  finish(): ReplicaReport {
     this.report.mounted = this.ledger.mounted;
+    return this.report;
   }
 
   private async copyTag(src: RegistryRepository, dst: RegistryRepository, tag: string, digest: string): Promise<void> {

@@ -76,7 +76,7 @@ export async function replicate(options: ReplicateOptions): Promise<ReplicateRep
   } finally {
     if (!options.client) await client.close();
   }
-  const replicas = runs.map((r) => r.report);
+  const replicas = runs.map((r) => r.finish());
   const summary = summarise(replicas, repositories);
   return { ok: summary.failed === 0, dryRun: options.dryRun ?? false, replicas, summary };
 }
