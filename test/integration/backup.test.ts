@@ -99,8 +99,10 @@ describe.skipIf(skip)('backup and restore: prod into an OCI layout and back, aga
     await pushImage(prod.url, repo, '1', image);
     const clean = await backup({ topology, client, to: `oci:${dir}`, verify: true });
     expect(clean.registries[0]!.verify).toMatchObject({ ok: true, mismatched: [], missing: [] });
-    // oci-image-tool checks the layout, manifest and config against the image-spec schemas, found by ref name.
-    await run('oci-image-tool', ['validate', '--type', 'image', '--ref', `name=${repo}:1`, dir]);
+    // umoci resolves the REPOSITORY:TAG ref and reads manifest and config (oci-image-tool 1.0.0-rc cannot:
+    // it does not know image indexes, which other refs of the layout are).
+    const { stdout: stat } = await run('umoci', ['stat', '--image', `${dir}:${repo}:1`]);
+    expect(stat).toContain('regtopo-test');
     const path = join(dir, 'blobs', 'sha256', image.layers[0]!.digest.slice(7));
     const bytes = readFileSync(path);
     bytes[100] ^= 0x01;

@@ -86,8 +86,8 @@ export class ReplicaRun {
       }
       this.report.tags.push(entry);
     }
-    const kept: TagMap = new Map([...have].filter(([t]) => prodTags.has(t)));
-    for (const [t, d] of prodTags) kept.set(t, d);
+    // After this run the replica keeps exactly prod's tags.
+    const kept: TagMap = new Map(prodTags);
     for (const tag of writeOrder(have.keys())) {
       if (prodTags.has(tag)) continue;
       const digest = have.get(tag)!.digest;
