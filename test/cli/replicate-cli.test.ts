@@ -74,6 +74,11 @@ describe.skipIf(skip)('regtopo replicate / backup / restore and promote → repl
     expect((await rawGetManifest(regs.prod.url, fx.repo, '5.0.0')).status).toBe(200);
     expect((await rawGetManifest(regs.eu.url, fx.repo, '5.0.0')).status).toBe(200);
 
+    const inv = await runCli(['inventory', '-f', fx.file]);
+    expect(inv.code).toBe(0);
+    expect(inv.stdout).toMatch(/replica prod-eu: sha256:[a-f0-9]{64} in sync/);
+    expect(inv.stdout).toMatch(/replica prod-us: unreachable \[E_NETWORK\]/);
+
     const refused = await runCli(['copy', `${regs.proxies.prod.host}/${fx.repo}:5.0.0`, `${regs.proxies.eu.host}/${fx.repo}:copied`, '-f', fx.file]);
     expect(refused.code).toBe(3);
     expect(refused.stderr).toMatch(/refusing to copy into registry "prod-eu" \(role replica\)/);
