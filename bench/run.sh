@@ -18,3 +18,5 @@ node bench/mirror-bench.mjs --runs 3
 
 echo "== registry cost per request (CPU of the Distribution process itself; every tool pays it)"
 node bench/registry-cost.mjs --n 200
+echo "== replicate and backup benchmark (100 tags to 2 replicas: cold and no-op; backup first and second run; request counts)"
+node bench/replicate-bench.mjs --runs 3

@@ -83,3 +83,11 @@ export type {
   PlanOptions, EdgeAction, ApprovalState, ApprovalBody, DecideOptions, DecisionResult, ApprovalsResult, ApprovalEntry, PendingApproval,
   HookDecision, PromoteOptions, PromoteReport, PromoteItem, HistoryEntry, InventoryEntry, RecordKind, StoredRecord, PromotionBody,
 } from './ops/promotion/index.js';
+
+// Replication to prod's replicas, backup into OCI layouts and restore (issue 11)
+export { replicate, formatReplicateReport, replicateAfterPromotion, replicaState, REPLICA_ACTIONS } from './ops/replicate/index.js';
+export type { ReplicateOptions, ReplicateReport, ReplicaReport, ReplicaTagReport, ReplicaAction, ReplicateSummary, PromotionReplication, ReplicaState } from './ops/replicate/index.js';
+export { backup, restore, verifyLayout, REF_NAME_ANNOTATION } from './ops/backup/index.js';
+export type { BackupOptions, BackupReport, BackupRegistryReport, BackupRefReport, BackupAction, RestoreOptions, RestoreReport, RestoreRefReport, RestoreAction, LayoutVerification } from './ops/backup/index.js';
+export { listCatalog } from './registry/catalog.js';
+export type { CatalogOptions } from './registry/catalog.js';

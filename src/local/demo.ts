@@ -16,6 +16,7 @@ import { pushDemoImage } from './demo-image.js';
 import { startDemoTopology } from './demo-topology.js';
 import { runPromotionDemo } from './promotion-demo.js';
 import { runMirrorDemo } from './mirror-demo.js';
+import { runReplicationDemo } from './replication-demo.js';
 
 export interface DemoOptions {
   /** Receives the narration, one line at a time. */
@@ -79,6 +80,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoStep[]> {
     options.log('--- promotion: statuses, gates, approval, promote ---');
     const hosts = Object.fromEntries(Object.values(config.registries).map((r) => [r.name, r.host]));
     steps.push(...(await runPromotionDemo({ hosts, client, log: options.log })).map((s) => ({ ...s, step: `promotion:${s.step}` })));
+
+    options.log('--- replication and backup: prod → prod-eu, prod-us; backup; restore into an empty registry ---');
+    steps.push(...(await runReplicationDemo({ config, log: options.log })).map((s) => ({ ...s, step: `replication:${s.step}` })));
 
     options.log('--- mirroring: Docker Hub stand-in → archive, run twice ---');
     const mirrored = await runMirrorDemo({ config, client, log: options.log });

@@ -15,6 +15,20 @@ describe.skipIf(!findRegistryBinary())('regtopo demo (the embedded default run)'
     expect(by['copy-platform']!.platformSubset).toBe(true);
     expect(by.policy!.refused).toBe(true);
     expect(by.check!.findings).toBe(6);
+    // Replication and backup (issue 11): copied to both replicas, a rerun costs HEADs and listings only,
+    // a backup, and a restore into an empty registry with identical digests.
+    expect(by['replication:replicate']!.ok).toBe(true);
+    expect(by['replication:replicate']!.summary.replicas).toBe(2);
+    expect(by['replication:replicate']!.summary.copied).toBeGreaterThan(0);
+    const again = by['replication:replicate-again']!;
+    expect(again.summary.copied + again.summary.updated + again.summary.failed).toBe(0);
+    expect(Object.keys(again.requests).sort()).toEqual(['GET', 'HEAD']);
+    // One HEAD per tag on prod (shared by both replicas) and one per tag on each replica.
+    const tags = again.summary['in-sync'] / 2;
+    expect(again.requests.HEAD).toBe(tags * 3);
+    expect(by['replication:backup']!.summary.added).toBeGreaterThan(0);
+    expect(by['replication:restore']!).toMatchObject({ identical: true });
+    expect(by['replication:restore']!.restored).toBe(by['replication:backup']!.summary.added);
   });
 
   it('narrates in text mode', async () => {
@@ -24,6 +38,8 @@ describe.skipIf(!findRegistryBinary())('regtopo demo (the embedded default run)'
     expect(r.stdout).toMatch(/promote → prod: refused \[E_GATE_FAILED\].*security-scan missing/);
     expect(r.stdout).toMatch(/promote → prod: refused \[E_APPROVAL_PENDING\]/);
     expect(r.stdout).toMatch(/promote → prod: promoted \(tested created, 1\.0\.0 created\)/);
+    expect(r.stdout).toMatch(/replicate again: \d+ tags in sync, nothing written/);
+    expect(r.stdout).toMatch(/restore into an empty registry .*digests identical to prod/);
     expect(r.stdout.trim().split('\n').at(-1)).toBe('demo finished');
   });
 });

@@ -16,6 +16,9 @@ import { registerHistory } from './history.js';
 import { registerInventory } from './inventory.js';
 import { registerCheck } from './check.js';
 import { registerMirror } from './mirror.js';
+import { registerReplicate } from './replicate.js';
+import { registerBackup } from './backup.js';
+import { registerRestore } from './restore.js';
 import { registerVersion } from './version.js';
 import { registerCompletion } from './completion.js';
 import { registerHelp } from './help-topics.js';
@@ -37,6 +40,9 @@ export const COMMANDS: RegisterCommand[] = [
   registerApprove,
   registerHistory,
   registerInventory,
+  registerReplicate,
+  registerBackup,
+  registerRestore,
   registerVersion,
   registerCompletion,
   registerHelp,

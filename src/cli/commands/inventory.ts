@@ -19,6 +19,7 @@ export function registerInventory(program: Command, ctx: CliContext): void {
             `${e.image} ${e.stage.padEnd(8)} ${e.registry}: ${e.digest} [${e.tags.join(', ')}]${e.promotedAt ? ` promoted ${e.promotedAt} by ${e.promotedBy}` : ''}`,
             ...(e.statuses.length ? [`  statuses: ${e.statuses.map((s) => `${s.name}=${s.value}`).join(', ')}`] : []),
             ...(e.approvals.length ? [`  approvals: ${e.approvals.map((a) => `${a.stage} ${a.decision} by ${a.by}`).join(', ')}`] : []),
+            ...(e.replicas ?? []).map((r) => `  replica ${r.name}: ${r.error ? `unreachable [${r.error.code}]` : r.digest ? `${r.digest} ${r.inSync ? 'in sync' : 'OUT OF SYNC'}` : 'nothing yet (OUT OF SYNC)'}`),
           ];
         });
         return { data: { inventory: entries }, text };

@@ -18,7 +18,8 @@ export function registerPromote(program: Command, ctx: CliContext): void {
       .option('--digest <digest>', 'promote this digest (one image) instead of resolving the stage source tags')
       .option('--version <version>', 'value of {version} in tag templates (default: the image label org.opencontainers.image.version)')
       .option('--dry-run', 'plan and check only; write nothing, ask no hook', false)
-      .option('--by <name>', 'who promotes (default $REGTOPO_USER or the OS user)'),
+      .option('--by <name>', 'who promotes (default $REGTOPO_USER or the OS user)')
+      .option('--no-replicate', 'do not replicate into the target prod\'s replicas afterwards'),
   ).action(async (images: string[], _o: unknown, self: Command) => {
     await ctx.run(self, async () => {
       const opts = ctx.options(self);
@@ -28,6 +29,7 @@ export function registerPromote(program: Command, ctx: CliContext): void {
       return withPromotionContext(opts, async (pctx) => {
         const report = await promote(pctx, {
           stage: opts.to as string, images, digest: opts.digest as string | undefined, version: opts.version as string | undefined, dryRun: opts.dryRun as boolean,
+          replicate: opts.replicate !== false,
         });
         const text: string[] = [];
         for (const r of report.results) {
@@ -41,7 +43,11 @@ export function registerPromote(program: Command, ctx: CliContext): void {
             if (r.promotionRecord) text.push(`  promotion record ${r.promotionRecord}`);
           }
         }
-        return { data: report, text, exitCode: report.ok ? 0 : exitCodeFor(report.errorCode) };
+        // Replication (issue 11): one line per replica; exit 15 when promoted but a replica did not converge.
+        const { replicationLines } = await import('../replication-text.js');
+        text.push(...replicationLines(report.replication));
+        const replicationCode = report.replication && !report.replication.ok ? exitCodeFor(report.replication.errorCode) : 0;
+        return { data: report, text, exitCode: report.ok ? replicationCode : exitCodeFor(report.errorCode) };
       });
     });
   });

@@ -9,6 +9,7 @@ import { imageRef, type PromotionContext } from './context.js';
 import { history, type HistoryEntry } from './history.js';
 import { listRecords, tagsOf } from './records.js';
 import { statusesOf } from './statuses.js';
+import { replicaState, type ReplicaState } from '../replicate/replica-state.js';
 
 export interface InventoryEntry {
   image: string;
@@ -22,6 +23,8 @@ export interface InventoryEntry {
   approvals: Array<{ stage: string; decision: string; by: string; at: string }>;
   promotedAt?: string;
   promotedBy?: string;
+  /** Stages into a prod with replicas: what each replica holds for the same tags (issue 11). */
+  replicas?: ReplicaState[];
 }
 
 export async function inventory(ctx: PromotionContext, options: { images?: string[] } = {}): Promise<InventoryEntry[]> {
@@ -59,6 +62,8 @@ async function entryFor(ctx: PromotionContext, image: PromotedImageSpec, stage: 
   entry.statuses = current.map((s) => ({ name: s.name, value: s.value, by: s.by, at: s.at }));
   const approvals = await listRecords<ApprovalBody>(repo, 'approval', found.digest, repoTags);
   entry.approvals = approvals.map((a) => ({ stage: a.body.stage, decision: a.body.decision, by: a.body.by, at: a.body.at }));
+  const replicas = await replicaState(ctx.topology, ctx.client, registry, ref.repository, entry.tags, found.digest);
+  if (replicas.length) entry.replicas = replicas;
   const promoted = past.find((h) => h.stage === stage && h.digest === found.digest);
   if (promoted) {
     entry.promotedAt = promoted.at;

@@ -17,6 +17,7 @@ import { planDetail, type PlanDetail, type PlanOptions, type PromotionPlan } fro
 import { writePromotionRecord, type PromotionBody } from './promotion-record.js';
 import { listRecords, writeRecord } from './records.js';
 import { syncRecords, type RecordSyncResult } from './record-sync.js';
+import { replicateAfterPromotion, type PromotionReplication } from '../replicate/after-promotion.js';
 
 export interface PromoteOptions extends PlanOptions {
   stage: string;
@@ -24,6 +25,8 @@ export interface PromoteOptions extends PlanOptions {
   images?: string[];
   /** Plan and check only; nothing is written and no hook is asked. */
   dryRun?: boolean;
+  /** Replicate into the target prod's replicas afterwards (default true; issue 11). */
+  replicate?: boolean;
 }
 
 export interface PromoteItem {
@@ -46,6 +49,8 @@ export interface PromoteReport {
   /** The failures' common code, or E_PARTIAL when they differ. */
   errorCode?: ErrorCode;
   results: PromoteItem[];
+  /** Present when the target prod has replicas: the replication that followed (issue 11). */
+  replication?: PromotionReplication;
 }
 
 export async function promote(ctx: PromotionContext, options: PromoteOptions): Promise<PromoteReport> {
@@ -55,7 +60,10 @@ export async function promote(ctx: PromotionContext, options: PromoteOptions): P
   if (options.digest && images.length > 1) throw new RegtopoError('E_USAGE', '--digest applies to one image; name exactly one');
   const results = await Promise.all(images.map((image) => promoteOne(ctx, image, stage.name, options)));
   const codes = [...new Set(results.filter((r) => r.error).map((r) => r.error!.code))];
-  return { stage: stage.name, ok: codes.length === 0, ...(codes.length ? { errorCode: codes.length === 1 ? codes[0]! : 'E_PARTIAL' } : {}), results };
+  // Replication (issue 11): what was promoted into a prod with replicas goes to them; it never undoes the promotion.
+  const promoted = results.filter((r) => r.outcome === 'promoted' || r.outcome === 'no-op').map((r) => r.image);
+  const replication = options.replicate === false || options.dryRun ? undefined : await replicateAfterPromotion(ctx, stage.to, promoted);
+  return { stage: stage.name, ok: codes.length === 0, ...(codes.length ? { errorCode: codes.length === 1 ? codes[0]! : 'E_PARTIAL' } : {}), results, ...(replication ? { replication } : {}) };
 }
 
 async function promoteOne(ctx: PromotionContext, image: string, stage: string, options: PromoteOptions): Promise<PromoteItem> {

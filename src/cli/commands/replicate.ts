@@ -1,0 +1,45 @@
+/** `regtopo replicate [IMAGE…]`: converge prod's replicas to it (see ops/replicate). */
+import type { Command } from 'commander';
+import { addClientFlags, clientFromFlags } from '../client-flags.js';
+import { collectList, parsePositiveInt, type CliContext } from '../context.js';
+import { ExitCode } from '../exit-codes.js';
+import { requireTopologyPath } from '../topology-file.js';
+
+const EXAMPLES = `
+Examples:
+  regtopo replicate                       every promoted image's repository, to every replica
+  regtopo replicate app --replica prod-eu one image, one replica
+  regtopo replicate --all --dry-run       every repository prod's catalog lists; write nothing
+  regtopo replicate --all --prune         also delete tags that exist only in a replica
+  regtopo replicate --output json         { replicas: [{ name, registry, tags: [...] }], summary }`;
+
+export function registerReplicate(program: Command, ctx: CliContext): void {
+  addClientFlags(
+    program
+      .command('replicate')
+      .description('converge every replica of a prod registry to it: each tag → the same digest, with records and referrers; HEADs only when in sync')
+      .argument('[images...]', 'promotion image names (default: every image promoted into the prod)')
+      .option('--all', 'every repository prod\'s catalog lists', false)
+      .option('--replica <name>', 'only this replica (repeatable, or comma-separated)', collectList)
+      .option('--dry-run', 'decide and report; write nothing', false)
+      .option('--prune', 'delete tags that exist only in the replica', false)
+      .option('-j, --jobs <n>', 'parallel HEADs and blob transfers (default 8)', parsePositiveInt('--jobs')),
+  ).addHelpText('after', EXAMPLES).action(async (images: string[], _o: unknown, self: Command) => {
+    await ctx.run(self, async () => {
+      const opts = ctx.options(self);
+      const { replicate, formatReplicateReport } = await import('../../ops/replicate/index.js');
+      const { loadValidTopology } = await import('../topology-cache.js');
+      const topology = await loadValidTopology(await requireTopologyPath(opts.file), opts.env);
+      const client = await clientFromFlags(opts, topology);
+      try {
+        const report = await replicate({
+          topology, client, images, all: opts.all === true, replicas: opts.replica as string[] | undefined,
+          dryRun: opts.dryRun === true, prune: opts.prune === true, jobs: opts.jobs as number | undefined,
+        });
+        return { data: report, text: formatReplicateReport(report), exitCode: report.ok ? ExitCode.Ok : ExitCode.Failed };
+      } finally {
+        await client.close();
+      }
+    });
+  });
+}

@@ -1,0 +1,149 @@
+/**
+ * One replica converging to its prod, one repository at a time: compare prod's tag digests (read
+ * once, shared by every replica) with the replica's, copy what differs digest-exact with the copy
+ * engine, carry the referrers of each copied digest, report extras and prune them when asked.
+ * Copies into one replica run one after another so the blob ledger can guarantee a blob is read
+ * from prod at most once; replicas run side by side.
+ */
+import { errorSummary } from '../../errors.js';
+import { Reference } from '../../ref/reference.js';
+import { listReferrers } from '../../registry/referrers.js';
+import type { RegistryClient } from '../../registry/registry-client.js';
+import type { RegistryRepository } from '../../registry/registry-repository.js';
+import type { RegistrySpec, Topology } from '../../topology/model.js';
+import { assertWriteAllowed, writeGuard } from '../../topology/write-authority.js';
+import { copy } from '../copy.js';
+import { BlobLedger } from './blob-ledger.js';
+import { pruneTag } from './prune.js';
+import type { ReplicaReport } from './report.js';
+import { readTagDigests, writeOrder, type TagMap } from './repository-tags.js';
+import { replicaRepository } from './targets.js';
+import { throwIfInterrupted } from './interrupted.js';
+
+export interface ReplicaRunOptions {
+  topology: Topology;
+  client: RegistryClient;
+  dryRun: boolean;
+  prune: boolean;
+  jobs: number;
+  limit: <T>(fn: () => Promise<T>) => Promise<T>;
+  signal?: AbortSignal;
+  /**
+   * Shared by the replicas of one prod: false once prod answered that it has no referrers API.
+   * Then its referrers can only be fallback tags, which travel as tags, and no more probes are sent.
+   */
+  referrersApi: { available?: boolean };
+}
+
+export class ReplicaRun {
+  readonly report: ReplicaReport;
+  private readonly ledger = new BlobLedger();
+  /** Referrer digests already carried this run, so one shared by many tags is copied once. */
+  private readonly referrersDone = new Set<string>();
+
+  constructor(private readonly prod: RegistrySpec, readonly replica: RegistrySpec, private readonly options: ReplicaRunOptions) {
+    this.report = { name: replica.name, registry: replica.host, prod: prod.name, tags: [], mounted: 0 };
+  }
+
+  /** Records every tag of a prod repository that could not be read as failed for this replica. */
+  failRepository(prodPath: string, err: unknown): void {
+    this.report.tags.push({ repository: replicaRepository(this.prod, this.replica, prodPath), tag: '', digest: '', action: 'failed', error: errorSummary(err) });
+  }
+
+  async syncRepository(prodPath: string, prodTags: TagMap): Promise<void> {
+    const { client, topology, signal } = this.options;
+    const path = replicaRepository(this.prod, this.replica, prodPath);
+    const src = client.repository({ registry: this.prod.host, repository: prodPath });
+    const dst = client.repository({ registry: this.replica.host, repository: path });
+    let have: TagMap;
+    try {
+      assertWriteAllowed(topology, dst, 'replicate');
+      have = await readTagDigests(dst, this.options.limit, signal);
+    } catch (err) {
+      // The replica is unreachable (or refuses): every prod tag of this repository failed here.
+      const error = errorSummary(err);
+      for (const tag of writeOrder(prodTags.keys())) this.report.tags.push({ repository: path, tag, digest: prodTags.get(tag)!.digest, action: 'failed', error });
+      return;
+    }
+    for (const tag of writeOrder(prodTags.keys())) {
+      throwIfInterrupted(signal);
+      const digest = prodTags.get(tag)!.digest;
+      const current = have.get(tag)?.digest;
+      if (current === digest) {
+        this.report.tags.push({ repository: path, tag, digest, action: 'in-sync' });
+        continue;
+      }
+      const entry = current
+        ? { repository: path, tag, digest, action: 'updated' as const, previous: current }
+        : { repository: path, tag, digest, action: 'copied' as const };
+      if (!this.options.dryRun) {
+        try {
+          await this.copyTag(src, dst, tag, digest);
+        } catch (err) {
+          this.report.tags.push({ ...entry, action: 'failed', error: errorSummary(err) });
+          continue;
+        }
+      }
+      this.report.tags.push(entry);
+    }
+    // After this run the replica keeps exactly prod's tags.
+    const kept: TagMap = new Map(prodTags);
+    for (const tag of writeOrder(have.keys())) {
+      if (prodTags.has(tag)) continue;
+      const digest = have.get(tag)!.digest;
+      if (!this.options.prune || this.options.dryRun) {
+        this.report.tags.push({ repository: path, tag, digest, action: 'extra' });
+        continue;
+      }
+      try {
+        await pruneTag(dst, tag, digest, kept);
+        this.report.tags.push({ repository: path, tag, digest, action: 'extra', pruned: true });
+      } catch (err) {
+        this.report.tags.push({ repository: path, tag, digest, action: 'failed', error: errorSummary(err) });
+      }
+    }
+  }
+
+  /** The report, with the ledger's totals. */
+  finish(): ReplicaReport {
+    this.report.mounted = this.ledger.mounted;
+    return this.report;
+  }
+
+  private async copyTag(src: RegistryRepository, dst: RegistryRepository, tag: string, digest: string): Promise<void> {
+    const { jobs, signal } = this.options;
+    if (!(await this.ledger.pushWithMounts(src, dst, digest, tag, jobs, signal))) await this.copyWithEngine(src, dst, tag, digest);
+    await this.copyReferrers(src, dst, digest);
+  }
+
+  private async copyWithEngine(src: RegistryRepository, dst: RegistryRepository, tag: string, digest: string): Promise<void> {
+    const { client, topology, jobs } = this.options;
+    const from = Reference.of(src.registry, src.repository, undefined, digest);
+    const to = Reference.of(dst.registry, dst.repository, tag);
+    await copy({ kind: 'registry', ref: from }, { kind: 'registry', ref: to }, {
+      client, jobs, progress: this.ledger.observe(dst.repository), authorizeWrite: writeGuard(topology, 'replicate'),
+    });
+  }
+
+  /**
+   * Referrers the prod registry lists for a digest just copied (the referrers API, or the fallback
+   * tag), carried by digest. regtopo's own records have tags and travel as tags already.
+   */
+  private async copyReferrers(src: RegistryRepository, dst: RegistryRepository, digest: string): Promise<void> {
+    const { client, topology, jobs, signal, referrersApi } = this.options;
+    if (referrersApi.available === false) return;
+    const { referrers, source } = await listReferrers(src, digest);
+    if (source !== 'api') referrersApi.available = false;
+    for (const d of referrers) {
+      throwIfInterrupted(signal);
+      const key = `${dst.repository}@${d.digest}`;
+      if (this.referrersDone.has(key)) continue;
+      await copy(
+        { kind: 'registry', ref: Reference.of(src.registry, src.repository, undefined, d.digest) },
+        { kind: 'registry', ref: Reference.of(dst.registry, dst.repository, undefined, d.digest) },
+        { client, jobs, progress: this.ledger.observe(dst.repository), authorizeWrite: writeGuard(topology, 'replicate') },
+      );
+      this.referrersDone.add(key);
+    }
+  }
+}
