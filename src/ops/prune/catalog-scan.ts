@@ -14,6 +14,7 @@ import type { RegistryClient } from '../../registry/registry-client.js';
 import { nextLink } from '../../registry/tag-list.js';
 import { BODY_LIMITS, readJsonBounded } from '../../transport/bounded-body.js';
 import { discard } from '../../transport/http-types.js';
+import { stopIfAborted } from './abort.js';
 
 const PAGE_SIZE = 1000;
 const MAX_PAGES = 1000;
@@ -33,7 +34,7 @@ export async function scanCatalog(client: RegistryClient, host: string, signal?:
   const invalid: string[] = [];
   let path = `/v2/_catalog?n=${PAGE_SIZE}`;
   for (let page = 0; page < MAX_PAGES; page++) {
-    signal?.throwIfAborted();
+    stopIfAborted(signal);
     const res = await client.request(host, { method: 'GET', path, scopes: ['registry:catalog:*'], ...(signal && { signal }) });
     if (res.status !== 200) {
       await discard(res);

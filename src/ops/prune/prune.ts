@@ -17,6 +17,7 @@ import type { RegistrySpec, Topology } from '../../topology/model.js';
 import { listApprovals } from '../promotion/approvals.js';
 import { isRecordTag, subjectKey, tagsOf } from '../promotion/records.js';
 import { clientForTopology, type TopologyClientOptions } from '../topology-client.js';
+import { stopIfAborted } from './abort.js';
 import { scanCatalog } from './catalog-scan.js';
 import { decideRepository, lookupCandidates } from './decide.js';
 import { DeletesRefusedError, deleteWithRecords, probeDeletes } from './delete.js';
@@ -65,21 +66,22 @@ export async function prune(options: PruneOptions): Promise<PruneReport> {
   const client = options.client ?? clientForTopology(topology, options.clientOptions);
   const counters = { lookups: 0 };
   try {
+    stopIfAborted(signal);
     const pending = await pendingApprovalDigests(topology, client);
     const plans: RegistryPlan[] = [];
     for (const registry of targets) {
-      signal?.throwIfAborted();
+      stopIfAborted(signal);
       plans.push(await planRegistry(client, topology, registry, pending, { jobs, now, signal, counters }));
     }
     if (options.confirm) {
       for (const plan of plans) {
         const first = plan.repositories.find((r) => r.report.digests.length > 0);
-        signal?.throwIfAborted();
+        stopIfAborted(signal);
         if (first) await probeDeletes(first.repo, plan.registry.name);
       }
       for (const plan of plans) {
         for (const repoPlan of plan.repositories) {
-          signal?.throwIfAborted();
+          stopIfAborted(signal);
           if (repoPlan.report.digests.length > 0) await executeRepository(repoPlan, plan.registry, { jobs, signal });
         }
       }
@@ -112,7 +114,7 @@ async function planRegistry(
   const protectedTags = stageTags(topology, registry);
   const repositories: RepositoryPlan[] = [];
   for (const { repository, source } of repositoriesToPrune(topology, registry, catalog.repositories)) {
-    ctx.signal?.throwIfAborted();
+    stopIfAborted(ctx.signal);
     const repo = client.repository(Reference.of(registry.host, repository));
     const allTags = await tagsOf(repo);
     if (!allTags.some((t) => !isRecordTag(t))) continue;
@@ -138,7 +140,7 @@ async function executeRepository(plan: RepositoryPlan, registry: RegistrySpec, c
   const current = (await tagsOf(repo)).filter((t) => !isRecordTag(t) && !going.has(t));
   const limit = pLimit(ctx.jobs);
   await Promise.all(current.map((tag) => limit(async () => {
-    ctx.signal?.throwIfAborted();
+    stopIfAborted(ctx.signal);
     const head = await repo.headManifest(tag);
     if (head && doomed.delete(head.digest)) {
       for (const t of report.tags) if (t.digest === head.digest && t.action === 'delete') Object.assign(t, { action: 'keep', reason: 'shared-digest' });
@@ -149,7 +151,7 @@ async function executeRepository(plan: RepositoryPlan, registry: RegistrySpec, c
   const failed: NonNullable<PruneRepositoryReport['failed']> = [];
   const deleted: string[] = [];
   await Promise.all(report.digests.map((digest) => limit(async () => {
-    ctx.signal?.throwIfAborted();
+    stopIfAborted(ctx.signal);
     try {
       const records = await deleteWithRecords(repo, registry.name, digest, plan.records);
       report.records += records;
