@@ -83,3 +83,7 @@ export type {
   PlanOptions, EdgeAction, ApprovalState, ApprovalBody, DecideOptions, DecisionResult, ApprovalsResult, ApprovalEntry, PendingApproval,
   HookDecision, PromoteOptions, PromoteReport, PromoteItem, HistoryEntry, InventoryEntry, RecordKind, StoredRecord, PromotionBody,
 } from './ops/promotion/index.js';
+
+// Retention: prune sandbox and CI registries without deleting what a later stage or a record needs
+export { prune, DEFAULT_PRUNE_JOBS, formatPruneReport, PRUNE_REASONS, DeletesRefusedError } from './ops/prune/index.js';
+export type { PruneOptions, PruneReason, PruneReport, PruneRegistryReport, PruneRepositoryReport, PruneTagReport, PruneSummary } from './ops/prune/index.js';

@@ -16,6 +16,7 @@ import { registerHistory } from './history.js';
 import { registerInventory } from './inventory.js';
 import { registerCheck } from './check.js';
 import { registerMirror } from './mirror.js';
+import { registerPrune } from './prune.js';
 
 export const COMMANDS: RegisterCommand[] = [
   registerCopy,
@@ -28,6 +29,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerSchema,
   registerCheck,
   registerMirror,
+  registerPrune,
   registerStatus,
   registerPlan,
   registerPromote,

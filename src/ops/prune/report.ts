@@ -88,13 +88,15 @@ export function summarise(registries: PruneRegistryReport[], dryRun: boolean, lo
       }
     }
   }
+  // In decision order, so the totals read the same whatever order the tags came in.
+  summary.reasons = Object.fromEntries(PRUNE_REASONS.filter((r) => summary.reasons[r]).map((r) => [r, summary.reasons[r]]));
   return summary;
 }
 
 /** The report as text: one line per tag, grouped by registry and repository, then the totals. */
 export function formatPruneReport(report: PruneReport): string[] {
   const lines: string[] = [];
-  const verb = report.summary.dryRun ? 'would delete' : 'deleted';
+  const verb = report.summary.dryRun ? 'would be deleted' : 'deleted';
   for (const registry of report.registries) {
     const policy = describePolicy(registry.retention);
     const catalog = registry.catalog.read ? `catalog: ${registry.catalog.repositories} repositories` : `catalog not read (${registry.catalog.reason})`;
