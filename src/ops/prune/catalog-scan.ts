@@ -28,11 +28,18 @@ export interface CatalogScan {
   invalid: string[];
 }
 
-export async function scanCatalog(client: RegistryClient, host: string, signal?: AbortSignal): Promise<CatalogScan> {
+export interface CatalogScanOptions {
+  signal?: AbortSignal;
+  /** Entries asked for per page (`n`); default 1000. */
+  pageSize?: number;
+}
+
+export async function scanCatalog(client: RegistryClient, host: string, options: CatalogScanOptions = {}): Promise<CatalogScan> {
+  const { signal } = options;
   const origin = new URL(client.url(host, '/')).origin;
   const repositories: string[] = [];
   const invalid: string[] = [];
-  let path = `/v2/_catalog?n=${PAGE_SIZE}`;
+  let path = `/v2/_catalog?n=${options.pageSize ?? PAGE_SIZE}`;
   for (let page = 0; page < MAX_PAGES; page++) {
     stopIfAborted(signal);
     const res = await client.request(host, { method: 'GET', path, scopes: ['registry:catalog:*'], ...(signal && { signal }) });

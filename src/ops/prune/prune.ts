@@ -104,7 +104,7 @@ async function planRegistry(
   client: RegistryClient, topology: Topology, registry: RegistrySpec & { retention: NonNullable<RegistrySpec['retention']> }, pending: Set<string>,
   ctx: { jobs: number; now: number; signal?: AbortSignal; counters: { lookups: number } },
 ): Promise<RegistryPlan> {
-  const catalog = await scanCatalog(client, registry.host, ctx.signal);
+  const catalog = await scanCatalog(client, registry.host, { signal: ctx.signal });
   const skipped = [...catalog.invalid, ...foreignCatalogEntries(topology, registry, catalog.repositories).map((r) => `${r} (another registry's namespace)`)];
   const report: PruneRegistryReport = {
     name: registry.name, role: registry.role, retention: registry.retention,

@@ -99,7 +99,7 @@ export function formatPruneReport(report: PruneReport): string[] {
   const verb = report.summary.dryRun ? 'would be deleted' : 'deleted';
   for (const registry of report.registries) {
     const policy = describePolicy(registry.retention);
-    const catalog = registry.catalog.read ? `catalog: ${registry.catalog.repositories} repositories` : `catalog not read (${registry.catalog.reason})`;
+    const catalog = registry.catalog.read ? `catalog: ${registry.catalog.repositories} ${registry.catalog.repositories === 1 ? 'repository' : 'repositories'}` : `catalog not read (${registry.catalog.reason})`;
     lines.push(`${registry.name} (${registry.role}; ${policy}; ${catalog})`);
     if (registry.catalog.skipped.length) lines.push(`  skipped catalog entries: ${registry.catalog.skipped.join(', ')}`);
     for (const repo of registry.repositories) {
