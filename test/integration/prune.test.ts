@@ -82,6 +82,36 @@ describe.skipIf(skip)('prune against real registries', () => {
     expect(decisions(again, fx.repo)).toEqual(kept);
   });
 
+  it('a tag pushed onto a doomed digest between planning and deleting saves that digest', async () => {
+    // A registry of its own: the catalog would otherwise bring the fixture's repository in.
+    const own = await startTestRegistry('plain', { deleteEnabled: true });
+    const repo = uniqueRepo('app');
+    const text = `version: 1\nregistries:\n  ci: {role: ci, url: ${own.url}, retention: {olderThan: 1d}}\n`;
+    const topology = requireValidTopology(parseTopology(text, 'registries.yaml'));
+    const client = clientForTopology(topology, { credentials: staticCredentials({}) });
+    try {
+      const images = [1, 2, 3].map((i) => buildImage({ layers: [64], created: `2024-04-0${i}T00:00:00Z` }));
+      for (const [i, img] of images.entries()) await pushImage(own.url, repo, `old-${i}`, img);
+      let planned = 0;
+      const report = await prune({
+        topology, client, confirm: true,
+        beforeDelete: async (plan) => {
+          planned = plan.summary.digests;
+          await pushImage(own.url, repo, 'hotfix', images[1]!);
+        },
+      });
+      expect(planned).toBe(3);
+      expect(decisions(report, repo)).toEqual({ 'old-0': ['delete', 'eligible'], 'old-1': ['keep', 'shared-digest'], 'old-2': ['delete', 'eligible'] });
+      expect(report.summary.digests).toBe(2);
+      expect((await rawGetManifest(own.url, repo, 'hotfix')).digest).toBe(images[1]!.digest);
+      expect((await rawGetManifest(own.url, repo, 'old-1')).digest).toBe(images[1]!.digest);
+      expect((await rawGetManifest(own.url, repo, 'old-0')).status).toBe(404);
+    } finally {
+      await client.close();
+      await own.stop();
+    }
+  });
+
   it('a registry without storage.delete.enabled: one clear error naming the setting, and nothing deleted', async () => {
     const closed = await startTestRegistry('plain', { deleteEnabled: false });
     const repo = uniqueRepo('app');

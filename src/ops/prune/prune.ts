@@ -43,6 +43,11 @@ export interface PruneOptions {
   signal?: AbortSignal;
   /** Clock for ages (tests); default Date.now. */
   now?: () => number;
+  /**
+   * With `confirm`: called with the plan once every registry is planned, before the first DELETE
+   * (a UI can show it; throwing cancels the run with nothing deleted).
+   */
+  beforeDelete?: (plan: PruneReport) => void | Promise<void>;
 }
 
 interface RepositoryPlan {
@@ -74,6 +79,10 @@ export async function prune(options: PruneOptions): Promise<PruneReport> {
       plans.push(await planRegistry(client, topology, registry, pending, { jobs, now, signal, counters }));
     }
     if (options.confirm) {
+      if (options.beforeDelete) {
+        const planned = plans.map((p) => p.report);
+        await options.beforeDelete(structuredClone({ registries: planned, summary: summarise(planned, true, counters.lookups) }));
+      }
       for (const plan of plans) {
         const first = plan.repositories.find((r) => r.report.digests.length > 0);
         stopIfAborted(signal);
