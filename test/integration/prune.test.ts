@@ -7,6 +7,7 @@ import { Reference } from '../../src/ref/reference.js';
 import { parseTopology, requireValidTopology } from '../../src/topology/load.js';
 import { buildImage, pushImage, rawGetManifest, uniqueRepo } from '../support/images.js';
 import { setupPruneFixture, type PruneFixture } from '../support/prune-fixture.js';
+import { startFaultProxy } from '../support/fault-proxy.js';
 import { registrySkipReason, startTestRegistry, type TestRegistry } from '../support/registry.js';
 
 const skip = registrySkipReason();
@@ -108,6 +109,32 @@ describe.skipIf(skip)('prune against real registries', () => {
       expect((await rawGetManifest(own.url, repo, 'old-0')).status).toBe(404);
     } finally {
       await client.close();
+      await own.stop();
+    }
+  });
+
+  it('a delete the registry refuses for one digest fails that digest only; the rest are deleted and the report says which', async () => {
+    const own = await startTestRegistry('plain', { deleteEnabled: true });
+    const proxy = await startFaultProxy(own.url);
+    const repo = uniqueRepo('app');
+    const text = `version: 1\nregistries:\n  ci: {role: ci, url: ${proxy.url}, retention: {olderThan: 1d}}\n`;
+    const topology = requireValidTopology(parseTopology(text, 'registries.yaml'));
+    const client = clientForTopology(topology, { credentials: staticCredentials({}) });
+    try {
+      const images = [1, 2, 3].map((i) => buildImage({ layers: [64], created: `2024-05-0${i}T00:00:00Z` }));
+      for (const [i, img] of images.entries()) await pushImage(own.url, repo, `old-${i}`, img);
+      proxy.addRule({ method: 'DELETE', path: new RegExp(`/manifests/${images[2]!.digest}$`), fault: { kind: 'status', status: 403 } });
+      const report = await prune({ topology, client, confirm: true });
+      const r = report.registries[0]!.repositories[0]!;
+      expect(r.digests.sort()).toEqual([images[0]!.digest, images[1]!.digest].sort());
+      expect(r.failed).toEqual([{ digest: images[2]!.digest, code: 'E_DENIED', message: expect.stringContaining('403') }]);
+      expect(report.summary).toMatchObject({ delete: 2, digests: 2, failed: 1 });
+      expect(r.tags.find((t) => t.tag === 'old-2')).toMatchObject({ action: 'delete', failed: 'E_DENIED' });
+      expect((await rawGetManifest(own.url, repo, 'old-2')).digest).toBe(images[2]!.digest);
+      expect((await rawGetManifest(own.url, repo, 'old-0')).status).toBe(404);
+    } finally {
+      await client.close();
+      await proxy.stop();
       await own.stop();
     }
   });

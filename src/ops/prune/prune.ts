@@ -172,5 +172,8 @@ async function executeRepository(plan: RepositoryPlan, registry: RegistrySpec, c
     }
   })));
   report.digests = report.digests.filter((d) => deleted.includes(d));
-  if (failed.length) report.failed = failed;
+  if (failed.length) {
+    report.failed = failed;
+    for (const f of failed) for (const t of report.tags) if (t.digest === f.digest && t.action === 'delete') t.failed = f.code;
+  }
 }

@@ -29,6 +29,8 @@ export interface PruneTagReport {
   /** The time age and newest were decided by (ISO 8601), and where it came from. */
   time?: string;
   timeSource?: 'record' | 'created';
+  /** With --confirm: the delete of this tag's digest failed (error code); the tag is still there. */
+  failed?: string;
 }
 
 export interface PruneRepositoryReport {
@@ -58,6 +60,7 @@ export interface PruneSummary {
   registries: number;
   repositories: number;
   tags: number;
+  /** Tags deleted (or that would be); tags whose delete failed count under `failed` digests only. */
   delete: number;
   keep: number;
   digests: number;
@@ -83,7 +86,7 @@ export function summarise(registries: PruneRegistryReport[], dryRun: boolean, lo
       summary.failed += repo.failed?.length ?? 0;
       for (const t of repo.tags) {
         summary.tags++;
-        summary[t.action]++;
+        if (!t.failed) summary[t.action]++;
         summary.reasons[t.reason] = (summary.reasons[t.reason] ?? 0) + 1;
       }
     }
@@ -106,7 +109,7 @@ export function formatPruneReport(report: PruneReport): string[] {
       lines.push(`  ${repo.repository}: ${repo.tags.filter((t) => t.action === 'delete').length} of ${repo.tags.length} tags, ${repo.digests.length} digests ${verb}${repo.records ? `, ${repo.records} records` : ''}`);
       const width = Math.max(3, ...repo.tags.map((t) => t.tag.length));
       for (const t of repo.tags) {
-        lines.push(`    ${t.action.padEnd(6)} ${t.tag.padEnd(width)} ${t.digest.slice(0, 19)}  ${(t.time ?? '-').slice(0, 19).padEnd(19)}  ${t.reason}`);
+        lines.push(`    ${(t.failed ? 'FAILED' : t.action).padEnd(6)} ${t.tag.padEnd(width)} ${t.digest.slice(0, 19)}  ${(t.time ?? '-').slice(0, 19).padEnd(19)}  ${t.reason}`);
       }
       for (const f of repo.failed ?? []) lines.push(`    FAILED ${f.digest}: [${f.code}] ${f.message}`);
     }
