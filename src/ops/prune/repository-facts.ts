@@ -152,7 +152,14 @@ async function describeDigest(
 
 async function configCreated(repo: RegistryRepository, config: Descriptor): Promise<number | undefined> {
   const what = `config ${config.digest} of ${repo.description}`;
-  const bytes = await readBounded(await repo.openBlob(config), CONFIG_LIMIT, what);
+  let bytes: Buffer;
+  try {
+    bytes = await readBounded(await repo.openBlob(config), CONFIG_LIMIT, what);
+  } catch (err) {
+    // A config the registry lost gives no date: the image is kept (no-age), never guessed old.
+    if (err instanceof RegtopoError && err.code === 'E_NOT_FOUND') return undefined;
+    throw err;
+  }
   let doc: unknown;
   try {
     doc = JSON.parse(bytes.toString('utf8'));

@@ -64,6 +64,21 @@ describe('retention policy in the topology', () => {
     expect(lines[3]).toBe('registries.yaml:10:7: error [unknown-key] unknown key "keepLast"; allowed: keepNewest, olderThan, keep');
   });
 
+  it('an environment overlay moves the registry and keeps its policy', () => {
+    const text = yaml`
+      version: 1
+      registries:
+        ci: { role: ci, url: http://127.0.0.1:5102, retention: { keepNewest: 3 } }
+      environments:
+        production:
+          registries:
+            ci: { url: https://ci.example.com }
+    `;
+    const config = requireValidTopology(parseTopology(text, 'registries.yaml', { environ: {}, env: 'production' }));
+    expect(config.registries.ci!.url).toBe('https://ci.example.com');
+    expect(config.registries.ci!.retention).toEqual({ keepNewest: 3, keep: [] });
+  });
+
   it('parses durations in every unit and nothing else', () => {
     expect(parseDuration('45s')).toBe(45_000);
     expect(parseDuration('90m')).toBe(5_400_000);
