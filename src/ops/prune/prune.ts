@@ -6,7 +6,8 @@
  * then, with `confirm`, every registry with deletions is probed for delete support (so a registry
  * that refuses stops the run before the first delete); then, per repository, the tags are read
  * again and every tag that is not itself going is HEADed, so a tag that moved onto a doomed digest
- * since planning saves it; then digests are deleted, each with its status and approval records.
+ * since planning saves it; then digests are deleted in batches of `jobs`, the tag list read again
+ * before each batch (new tags HEADed), each digest with its status and approval records.
  */
 import pLimit from 'p-limit';
 import { errorSummary, RegtopoError } from '../../errors.js';
@@ -144,33 +145,43 @@ async function executeRepository(plan: RepositoryPlan, registry: RegistrySpec, c
   const { repo, report } = plan;
   const doomed = new Set(report.digests);
   const going = new Set(report.tags.filter((t) => t.action === 'delete').map((t) => t.tag));
-  // Every tag that stays, listed now (new ones included), is HEADed: if it points at a digest about
-  // to be deleted, the delete would take it along, so that digest is kept after all.
-  const current = (await tagsOf(repo)).filter((t) => !isRecordTag(t) && !going.has(t));
+  const seen = new Set<string>();
   const limit = pLimit(ctx.jobs);
-  await Promise.all(current.map((tag) => limit(async () => {
-    stopIfAborted(ctx.signal);
-    const head = await repo.headManifest(tag);
-    if (head && doomed.delete(head.digest)) {
-      for (const t of report.tags) if (t.digest === head.digest && t.action === 'delete') Object.assign(t, { action: 'keep', reason: 'shared-digest' });
-    }
-  })));
-  report.digests = report.digests.filter((d) => doomed.has(d));
+  // Every tag that stays and has not been looked at yet (new ones included) is HEADed: if it points
+  // at a digest about to be deleted, the delete would take it along, so that digest is kept after all.
+  const recheck = async (): Promise<void> => {
+    const fresh = (await tagsOf(repo)).filter((t) => !isRecordTag(t) && !going.has(t) && !seen.has(t));
+    await Promise.all(fresh.map((tag) => limit(async () => {
+      stopIfAborted(ctx.signal);
+      seen.add(tag);
+      const head = await repo.headManifest(tag);
+      if (head && doomed.delete(head.digest)) {
+        for (const t of report.tags) if (t.digest === head.digest && t.action === 'delete') Object.assign(t, { action: 'keep', reason: 'shared-digest' });
+      }
+    })));
+  };
   report.records = 0;
   const failed: NonNullable<PruneRepositoryReport['failed']> = [];
   const deleted: string[] = [];
-  await Promise.all(report.digests.map((digest) => limit(async () => {
-    stopIfAborted(ctx.signal);
-    try {
-      const records = await deleteWithRecords(repo, registry.name, digest, plan.records);
-      report.records += records;
-      deleted.push(digest);
-    } catch (err) {
-      // A registry that refuses deletes stops the whole run; anything else fails this digest only.
-      if (err instanceof DeletesRefusedError) throw err;
-      failed.push({ digest, ...errorSummary(err) });
-    }
-  })));
+  const queue = [...report.digests];
+  // Deletes go in batches of `jobs`, each after a fresh look at the tag list, so a tag CI pushes
+  // meanwhile can only be lost in the few milliseconds between that look and its batch's DELETEs.
+  for (let i = 0; i < queue.length; i += ctx.jobs) {
+    await recheck();
+    const batch = queue.slice(i, i + ctx.jobs).filter((d) => doomed.has(d));
+    await Promise.all(batch.map(async (digest) => {
+      stopIfAborted(ctx.signal);
+      try {
+        const records = await deleteWithRecords(repo, registry.name, digest, plan.records);
+        report.records += records;
+        deleted.push(digest);
+      } catch (err) {
+        // A registry that refuses deletes stops the whole run; anything else fails this digest only.
+        if (err instanceof DeletesRefusedError) throw err;
+        failed.push({ digest, ...errorSummary(err) });
+      }
+    }));
+  }
   report.digests = report.digests.filter((d) => deleted.includes(d));
   if (failed.length) {
     report.failed = failed;
