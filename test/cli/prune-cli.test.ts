@@ -52,7 +52,7 @@ describe.skipIf(skip)('regtopo prune (built CLI)', () => {
     expect(lines[0]).toMatch(/^ci \(ci; keepNewest 5, olderThan 30d, keep \^v\\d; catalog: \d+ repositor(?:y|ies)\)$/);
     expect(lines.find((l) => /^\s+keep\s+build-07\s/.test(l))).toMatch(/in-prod$/);
     expect(lines.find((l) => /^\s+delete\s+build-11-dup\s/.test(l))).toMatch(/eligible$/);
-    expect(lines.at(-1)).toBe('dry run: 14 of 30 tags (13 digests, 1 records) would be deleted; 16 kept (stage-tag 1, keep-pattern 2, newest 5, no-age 1, young 2, promoted 1, pending-approval 1, in-prod 1, shared-digest 1, index-child 1); rerun with --confirm to delete');
+    expect(lines.at(-1)).toBe('dry run: 14 of 30 tags (13 digests, 1 record) would be deleted; 16 kept (stage-tag 1, keep-pattern 2, newest 5, no-age 1, young 2, promoted 1, pending-approval 1, in-prod 1, shared-digest 1, index-child 1); rerun with --confirm to delete');
   });
 
   it('usage and policy errors: unknown registry (2), a prod registry (3), a registry without a policy (2)', async () => {

@@ -102,11 +102,11 @@ export function formatPruneReport(report: PruneReport): string[] {
   const verb = report.summary.dryRun ? 'would be deleted' : 'deleted';
   for (const registry of report.registries) {
     const policy = describePolicy(registry.retention);
-    const catalog = registry.catalog.read ? `catalog: ${registry.catalog.repositories} ${registry.catalog.repositories === 1 ? 'repository' : 'repositories'}` : `catalog not read (${registry.catalog.reason})`;
+    const catalog = registry.catalog.read ? `catalog: ${registry.catalog.repositories} ${registry.catalog.repositories === 1 ? 'repository' : 'repositories'}` : `catalog not read (${registry.catalog.reason}): topology repositories only`;
     lines.push(`${registry.name} (${registry.role}; ${policy}; ${catalog})`);
     if (registry.catalog.skipped.length) lines.push(`  skipped catalog entries: ${registry.catalog.skipped.join(', ')}`);
     for (const repo of registry.repositories) {
-      lines.push(`  ${repo.repository}: ${repo.tags.filter((t) => t.action === 'delete').length} of ${repo.tags.length} tags, ${repo.digests.length} digests ${verb}${repo.records ? `, ${repo.records} records` : ''}`);
+      lines.push(`  ${repo.repository}: ${repo.tags.filter((t) => t.action === 'delete').length} of ${count(repo.tags.length, 'tag')}, ${count(repo.digests.length, 'digest')} ${verb}${repo.records ? `, ${count(repo.records, 'record')}` : ''}`);
       const width = Math.max(3, ...repo.tags.map((t) => t.tag.length));
       for (const t of repo.tags) {
         lines.push(`    ${(t.failed ? 'FAILED' : t.action).padEnd(6)} ${t.tag.padEnd(width)} ${t.digest.slice(0, 19)}  ${(t.time ?? '-').slice(0, 19).padEnd(19)}  ${t.reason}`);
@@ -117,10 +117,14 @@ export function formatPruneReport(report: PruneReport): string[] {
   const s = report.summary;
   const reasons = Object.entries(s.reasons).filter(([r]) => r !== 'eligible').map(([r, n]) => `${r} ${n}`).join(', ');
   lines.push(
-    `${s.dryRun ? 'dry run: ' : ''}${s.delete} of ${s.tags} tags (${s.digests} digests, ${s.records} records) ${verb}; ${s.keep} kept${reasons ? ` (${reasons})` : ''}` +
-      `${s.failed ? `; ${s.failed} digests FAILED` : ''}${s.dryRun && s.delete ? '; rerun with --confirm to delete' : ''}`,
+    `${s.dryRun ? 'dry run: ' : ''}${s.delete} of ${count(s.tags, 'tag')} (${count(s.digests, 'digest')}, ${count(s.records, 'record')}) ${verb}; ${s.keep} kept${reasons ? ` (${reasons})` : ''}` +
+      `${s.failed ? `; ${count(s.failed, 'digest')} FAILED` : ''}${s.dryRun && s.delete ? '; rerun with --confirm to delete' : ''}`,
   );
   return lines;
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 function describePolicy(r: RetentionSpec): string {

@@ -13,7 +13,7 @@ const PRUNABLE = new Set(['sandbox', 'ci']);
 
 /** The named registries (default: every one with a retention policy), checked to be prunable. */
 export function registriesToPrune(topology: Topology, names: string[] | undefined): (RegistrySpec & { retention: NonNullable<RegistrySpec['retention']> })[] {
-  const chosen = names?.length ? names.map((n) => registryByName(topology, n)) : Object.values(topology.registries).filter((r) => r.retention);
+  const chosen = names?.length ? [...new Set(names)].map((n) => registryByName(topology, n)) : Object.values(topology.registries).filter((r) => r.retention);
   return chosen.map((r) => {
     if (!PRUNABLE.has(r.role)) throw new RegtopoError('E_POLICY', `refusing to prune registry "${r.name}" (role ${r.role}): only sandbox and ci registries are pruned`);
     if (!r.retention) throw new RegtopoError('E_USAGE', `registry "${r.name}" has no retention policy; add retention: { keepNewest, olderThan, keep } to it in the topology`);
