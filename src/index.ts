@@ -86,4 +86,4 @@ export type {
 
 // Retention: prune sandbox and CI registries without deleting what a later stage or a record needs
 export { prune, DEFAULT_PRUNE_JOBS, formatPruneReport, PRUNE_REASONS, DeletesRefusedError } from './ops/prune/index.js';
-export type { PruneOptions, PruneReason, PruneReport, PruneRegistryReport, PruneRepositoryReport, PruneTagReport, PruneSummary } from './ops/prune/index.js';
+export type { PruneOptions, PruneReason, PruneReport, PruneRegistryReport, PruneRepositoryReport, PruneTagReport, PruneSummary, RetentionSpec } from './ops/prune/index.js';

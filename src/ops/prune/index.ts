@@ -10,3 +10,4 @@ export { decideRepository, type RepositoryFacts, type TagFacts, type Decision } 
 export { scanCatalog, type CatalogScan, type CatalogScanOptions } from './catalog-scan.js';
 export { laterRegistries } from './later-stages.js';
 export { DeletesRefusedError } from './delete.js';
+export type { RetentionSpec } from '../../topology/model.js';
