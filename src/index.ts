@@ -91,3 +91,6 @@ export { backup, restore, verifyLayout, REF_NAME_ANNOTATION } from './ops/backup
 export type { BackupOptions, BackupReport, BackupRegistryReport, BackupRefReport, BackupAction, RestoreOptions, RestoreReport, RestoreRefReport, RestoreAction, LayoutVerification } from './ops/backup/index.js';
 export { listCatalog } from './registry/catalog.js';
 export type { CatalogOptions } from './registry/catalog.js';
+// Retention: prune sandbox and CI registries without deleting what a later stage or a record needs
+export { prune, DEFAULT_PRUNE_JOBS, formatPruneReport, PRUNE_REASONS, DeletesRefusedError } from './ops/prune/index.js';
+export type { PruneOptions, PruneReason, PruneReport, PruneRegistryReport, PruneRepositoryReport, PruneTagReport, PruneSummary, RetentionSpec } from './ops/prune/index.js';

@@ -39,6 +39,17 @@ export interface RegistrySpec extends Endpoint {
   /** replica only: as written, or the prod that lists it. */
   replicaOf?: string;
   description?: string;
+  /** sandbox and ci only: what `regtopo prune` may delete. */
+  retention?: RetentionSpec;
+}
+
+/** A registry's retention policy; an absent part does not restrict. */
+export interface RetentionSpec {
+  keepNewest?: number;
+  /** As written (e.g. `30d`), and in milliseconds. */
+  olderThan?: string;
+  olderThanMs?: number;
+  keep: string[];
 }
 
 export interface UpstreamSpec extends Endpoint {

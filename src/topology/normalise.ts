@@ -7,6 +7,8 @@ import type { Endpoint, CredentialSource, MirrorRuleSpec, RegistrySpec, Topology
 import type { CredentialsSpec } from './schema-fields.js';
 import type { RegistryFileEntry, TopologyFile, UpstreamFileEntry } from './schema.js';
 import type { MirrorRule } from './schema-flows.js';
+import { parseDuration, type RetentionFileEntry } from './schema-retention.js';
+import type { RetentionSpec } from './model.js';
 
 export const DOCKERHUB_UPSTREAM = 'dockerhub';
 export const DEFAULT_DOCKERHUB_URL = `https://${DOCKER_HUB_ENDPOINT}`;
@@ -78,6 +80,17 @@ function normaliseRegistry(name: string, entry: RegistryFileEntry): RegistrySpec
     }),
     ...(entry.replicaOf !== undefined && { replicaOf: entry.replicaOf }),
     ...(entry.description !== undefined && { description: entry.description }),
+    ...(entry.retention !== undefined && { retention: normaliseRetention(entry.retention) }),
+  };
+}
+
+function normaliseRetention(entry: RetentionFileEntry): RetentionSpec {
+  const olderThanMs = entry.olderThan !== undefined ? parseDuration(entry.olderThan) : undefined;
+  return {
+    ...(entry.keepNewest !== undefined && { keepNewest: entry.keepNewest }),
+    ...(entry.olderThan !== undefined && { olderThan: entry.olderThan }),
+    ...(olderThanMs !== undefined && { olderThanMs }),
+    keep: [...(entry.keep ?? [])],
   };
 }
 

@@ -130,3 +130,6 @@ export type ApprovalSpec = z.infer<typeof approvalSchema>;
 export type PromotedImage = z.infer<typeof promotedImageSchema>;
 export type MirrorsSection = z.infer<typeof mirrorsSchema>;
 export type MirrorRule = z.infer<typeof mirrorRuleSchema>;
+
+/** Shared with the retention schema's `keep` patterns. */
+export { regexSchema };

@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import { credentialsSchema, endpointUrlSchema, nameSchema, repositoryPathSchema, tlsFields } from './schema-fields.js';
 import { mirrorsSchema, promotionSchema } from './schema-flows.js';
+import { retentionSchema } from './schema-retention.js';
 
 export const ROLES = ['sandbox', 'ci', 'prod', 'replica', 'archive'] as const;
 export type Role = (typeof ROLES)[number];
@@ -30,6 +31,7 @@ export const registrySchema = z.strictObject({
     })
     .optional(),
   replicaOf: z.string().optional().describe('replica only: the prod registry this one copies'),
+  retention: retentionSchema.optional(),
   description: z.string().optional(),
 });
 

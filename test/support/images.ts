@@ -80,6 +80,8 @@ export interface ImageSpec {
   /** Same seed, same bytes; without one every build is unique. */
   seed?: string;
   annotations?: Record<string, string>;
+  /** The config's `created` (ISO 8601); default 2024-01-01T00:00:00Z. */
+  created?: string;
 }
 
 export interface ArtifactSpec {
@@ -124,7 +126,7 @@ export function buildImage(spec: ImageSpec = {}): BuiltImage {
     architecture: platform.architecture,
     os: platform.os,
     ...(platform.variant ? { variant: platform.variant } : {}),
-    created: '2024-01-01T00:00:00Z',
+    created: spec.created ?? '2024-01-01T00:00:00Z',
     config: { Labels: spec.labels ?? {} },
     rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) },
     // The seed makes zero-layer images with the same labels distinct unless asked to be identical.

@@ -22,6 +22,7 @@ import { registerRestore } from './restore.js';
 import { registerVersion } from './version.js';
 import { registerCompletion } from './completion.js';
 import { registerHelp } from './help-topics.js';
+import { registerPrune } from './prune.js';
 
 export const COMMANDS: RegisterCommand[] = [
   registerCopy,
@@ -34,6 +35,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerSchema,
   registerCheck,
   registerMirror,
+  registerPrune,
   registerStatus,
   registerPlan,
   registerPromote,

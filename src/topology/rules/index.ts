@@ -7,6 +7,7 @@ import { mirrorTargetNotArchive } from './mirrors.js';
 import { promotionCycle, promotionFromSandbox, promotionIntoNonWritable } from './promotion.js';
 import { unknownRegistryReference, unknownUpstream } from './references.js';
 import { replicaLink, replicaOfNonProd, replicasOnlyOnProd } from './replicas.js';
+import { retentionRole } from './retention.js';
 import type { TopologyRule } from './rule.js';
 
 export type { RuleFinding, RuleInput, TopologyRule } from './rule.js';
@@ -24,4 +25,5 @@ export const TOPOLOGY_RULES: readonly TopologyRule[] = Object.freeze([
   promotionCycle,
   mirrorTargetNotArchive,
   httpForRemoteHost,
+  retentionRole,
 ]);

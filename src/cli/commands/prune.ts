@@ -1,0 +1,51 @@
+/** `regtopo prune [REGISTRY…] [--confirm]`: the topology's retention policies (see ops/prune/). */
+import type { Command } from 'commander';
+import { addClientFlags, clientFromFlags } from '../client-flags.js';
+import type { CliContext } from '../context.js';
+import { parsePositiveInt } from '../context.js';
+import { ExitCode } from '../exit-codes.js';
+import { requireTopologyPath } from '../topology-file.js';
+
+const EXAMPLES = `
+Examples:
+  regtopo prune                          # dry run: every registry with a retention policy
+  regtopo prune ci-snapshots --confirm   # delete what the policy allows in one registry
+  regtopo prune --output json | jq '.registries[].repositories[].tags[] | select(.action == "delete")'
+
+A dry run unless --confirm. Deleting is by digest (every tag on it goes); the registry's own garbage
+collection (docker-registry garbage-collect config.yml) reclaims the space afterwards.`;
+
+export function registerPrune(program: Command, ctx: CliContext): void {
+  addClientFlags(
+    program
+      .command('prune')
+      .description('delete old tags from sandbox and ci registries as their retention policies say, never what a later stage, prod or a record needs (dry run unless --confirm)')
+      .argument('[registries...]', 'registry names (default: every registry with a retention policy)')
+      .option('--confirm', 'delete; without it nothing is written', false)
+      .option('-j, --jobs <n>', 'requests in flight per repository (default 8)', parsePositiveInt('--jobs'))
+      .addHelpText('after', EXAMPLES),
+  ).action(async (registries: string[], _o: unknown, self: Command) => {
+    await ctx.run(self, async () => {
+      const opts = ctx.options(self);
+      const { prune, formatPruneReport } = await import('../../ops/prune/index.js');
+      const { loadValidTopology } = await import('../topology-cache.js');
+      const topology = await loadValidTopology(await requireTopologyPath(opts.file), opts.env);
+      const client = await clientFromFlags(opts, topology);
+      // Ctrl-C lets the delete in flight finish, then stops (exit 130) instead of dying mid-request.
+      const controller = new AbortController();
+      const stop = (): void => controller.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      try {
+        const report = await prune({
+          topology, client, registries, confirm: opts.confirm === true, jobs: opts.jobs as number | undefined, signal: controller.signal,
+        });
+        return { data: report, text: formatPruneReport(report), exitCode: report.summary.failed ? ExitCode.Failed : ExitCode.Ok };
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        await client.close();
+      }
+    });
+  });
+}
