@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { staticCredentials } from '../../src/auth/credential.js';
-import { scanCatalog } from '../../src/ops/prune/catalog-scan.js';
+import { readCatalog } from '../../src/registry/catalog.js';
 import { RegistryClient } from '../../src/registry/registry-client.js';
 import { startHostileCatalog } from '../support/hostile-catalog.js';
 import { buildImage, pushImage, uniqueRepo } from '../support/images.js';
@@ -29,7 +29,7 @@ describe.skipIf(skip)('prune reads /v2/_catalog capped, paginated same-origin on
     const lines: string[] = [];
     const client = new RegistryClient({ credentials: staticCredentials({}), logger: (l) => lines.push(l) });
     try {
-      const scan = await scanCatalog(client, plain.host, { pageSize: 2 });
+      const scan = await readCatalog(client, plain.host, { pageSize: 2 });
       expect(scan.read).toBe(true);
       expect([...scan.repositories].sort()).toEqual([...repos].sort());
       expect(scan.invalid).toEqual([]);
@@ -44,8 +44,8 @@ describe.skipIf(skip)('prune reads /v2/_catalog capped, paginated same-origin on
     const anonymous = new RegistryClient({ credentials: staticCredentials({}) });
     const alice = new RegistryClient({ credentials: staticCredentials({ [locked.host]: { username: locked.username!, password: locked.password! } }) });
     try {
-      expect(await scanCatalog(anonymous, locked.host)).toEqual({ read: false, reason: '401 from /v2/_catalog', repositories: [], invalid: [] });
-      expect(await scanCatalog(alice, locked.host)).toMatchObject({ read: true, repositories: ['team/app'] });
+      expect(await readCatalog(anonymous, locked.host)).toEqual({ read: false, reason: '401 from /v2/_catalog', repositories: [], invalid: [] });
+      expect(await readCatalog(alice, locked.host)).toMatchObject({ read: true, repositories: ['team/app'] });
     } finally {
       await Promise.all([anonymous.close(), alice.close()]);
     }
@@ -60,7 +60,7 @@ describe('prune\'s catalog reader against a hostile server', () => {
     const names = ['ok/app', '../../v2/secret', 'UPPER', 'a//b', 'x'.repeat(300), 'team/app%2f..', 7, null, 'fine'];
     const server = await startHostileCatalog([{ body: JSON.stringify({ repositories: names }) }]);
     try {
-      const scan = await scanCatalog(client, server.host);
+      const scan = await readCatalog(client, server.host);
       expect(scan.repositories).toEqual(['ok/app', 'fine']);
       expect(scan.invalid).toHaveLength(7);
     } finally {
@@ -75,7 +75,7 @@ describe('prune\'s catalog reader against a hostile server', () => {
       { body: JSON.stringify({ repositories: ['b'] }), next: `${other.url}/v2/_catalog?page=0` },
     ]);
     try {
-      await expect(scanCatalog(client, server.host)).rejects.toThrow(`refusing pagination link to another origin ${other.url}`);
+      await expect(readCatalog(client, server.host)).rejects.toThrow(`refusing pagination link to another origin ${other.url}`);
       expect(server.requests).toEqual(['/v2/_catalog?n=1000', '/v2/_catalog?page=1']);
       expect(other.requests).toEqual([]);
     } finally {
@@ -88,7 +88,7 @@ describe('prune\'s catalog reader against a hostile server', () => {
     expect(huge.length).toBeGreaterThan(4 << 20);
     const server = await startHostileCatalog([{ body: huge }]);
     try {
-      await expect(scanCatalog(client, server.host)).rejects.toMatchObject({ code: 'E_REGISTRY', message: expect.stringMatching(/exceeds the 4194304-byte limit/) });
+      await expect(readCatalog(client, server.host)).rejects.toMatchObject({ code: 'E_REGISTRY', message: expect.stringMatching(/exceeds the 4194304-byte limit/) });
     } finally {
       await server.stop();
     }

@@ -7,7 +7,6 @@
 export { prune, DEFAULT_PRUNE_JOBS, type PruneOptions } from './prune.js';
 export { formatPruneReport, PRUNE_REASONS, type PruneReason, type PruneReport, type PruneRegistryReport, type PruneRepositoryReport, type PruneTagReport, type PruneSummary } from './report.js';
 export { decideRepository, type RepositoryFacts, type TagFacts, type Decision } from './decide.js';
-export { scanCatalog, type CatalogScan, type CatalogScanOptions } from './catalog-scan.js';
 export { laterRegistries } from './later-stages.js';
 export { DeletesRefusedError } from './delete.js';
 export type { RetentionSpec } from '../../topology/model.js';

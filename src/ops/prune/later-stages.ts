@@ -10,7 +10,7 @@ import { RegtopoError } from '../../errors.js';
 import { Reference } from '../../ref/reference.js';
 import type { RegistryClient } from '../../registry/registry-client.js';
 import type { RegistrySpec, Topology } from '../../topology/model.js';
-import { stopIfAborted } from './abort.js';
+import { throwIfAborted } from '../../transport/abort.js';
 
 export function laterRegistries(topology: Topology, registry: RegistrySpec): RegistrySpec[] {
   const seen = new Set<string>([registry.name]);
@@ -58,7 +58,7 @@ export async function heldElsewhere(
     if (pending.length === 0) break;
     const repo = client.repository(Reference.of(later.host, counterpart(registry, later, repository)));
     await Promise.all(pending.map((digest) => limit(async () => {
-      stopIfAborted(options.signal);
+      throwIfAborted(options.signal);
       lookups++;
       try {
         if (await repo.headManifest(digest)) held.add(digest);

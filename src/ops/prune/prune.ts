@@ -18,8 +18,8 @@ import type { RegistrySpec, Topology } from '../../topology/model.js';
 import { listApprovals } from '../promotion/approvals.js';
 import { isRecordTag, subjectKey, tagsOf } from '../promotion/records.js';
 import { clientForTopology, type TopologyClientOptions } from '../topology-client.js';
-import { stopIfAborted } from './abort.js';
-import { scanCatalog } from './catalog-scan.js';
+import { throwIfAborted } from '../../transport/abort.js';
+import { readCatalog } from '../../registry/catalog.js';
 import { decideRepository, lookupCandidates } from './decide.js';
 import { DeletesRefusedError, deleteWithRecords, probeDeletes } from './delete.js';
 import { heldElsewhere } from './later-stages.js';
@@ -72,11 +72,11 @@ export async function prune(options: PruneOptions): Promise<PruneReport> {
   const client = options.client ?? clientForTopology(topology, options.clientOptions);
   const counters = { lookups: 0 };
   try {
-    stopIfAborted(signal);
+    throwIfAborted(signal);
     const pending = await pendingApprovalDigests(topology, client);
     const plans: RegistryPlan[] = [];
     for (const registry of targets) {
-      stopIfAborted(signal);
+      throwIfAborted(signal);
       plans.push(await planRegistry(client, topology, registry, pending, { jobs, now, signal, counters }));
     }
     if (options.confirm) {
@@ -86,12 +86,12 @@ export async function prune(options: PruneOptions): Promise<PruneReport> {
       }
       for (const plan of plans) {
         const first = plan.repositories.find((r) => r.report.digests.length > 0);
-        stopIfAborted(signal);
+        throwIfAborted(signal);
         if (first) await probeDeletes(first.repo, plan.registry.name);
       }
       for (const plan of plans) {
         for (const repoPlan of plan.repositories) {
-          stopIfAborted(signal);
+          throwIfAborted(signal);
           if (repoPlan.report.digests.length > 0) await executeRepository(repoPlan, plan.registry, { jobs, signal });
         }
       }
@@ -114,7 +114,7 @@ async function planRegistry(
   client: RegistryClient, topology: Topology, registry: RegistrySpec & { retention: NonNullable<RegistrySpec['retention']> }, pending: Set<string>,
   ctx: { jobs: number; now: number; signal?: AbortSignal; counters: { lookups: number } },
 ): Promise<RegistryPlan> {
-  const catalog = await scanCatalog(client, registry.host, { signal: ctx.signal });
+  const catalog = await readCatalog(client, registry.host, { signal: ctx.signal });
   const skipped = [...catalog.invalid, ...foreignCatalogEntries(topology, registry, catalog.repositories).map((r) => `${r} (another registry's namespace)`)];
   const report: PruneRegistryReport = {
     name: registry.name, role: registry.role, retention: registry.retention,
@@ -124,7 +124,7 @@ async function planRegistry(
   const protectedTags = stageTags(topology, registry);
   const repositories: RepositoryPlan[] = [];
   for (const { repository, source } of repositoriesToPrune(topology, registry, catalog.repositories)) {
-    stopIfAborted(ctx.signal);
+    throwIfAborted(ctx.signal);
     const repo = client.repository(Reference.of(registry.host, repository));
     const allTags = await tagsOf(repo);
     if (!allTags.some((t) => !isRecordTag(t))) continue;
@@ -152,7 +152,7 @@ async function executeRepository(plan: RepositoryPlan, registry: RegistrySpec, c
   const recheck = async (): Promise<void> => {
     const fresh = (await tagsOf(repo)).filter((t) => !isRecordTag(t) && !going.has(t) && !seen.has(t));
     await Promise.all(fresh.map((tag) => limit(async () => {
-      stopIfAborted(ctx.signal);
+      throwIfAborted(ctx.signal);
       seen.add(tag);
       const head = await repo.headManifest(tag);
       if (head && doomed.delete(head.digest)) {
@@ -170,7 +170,7 @@ async function executeRepository(plan: RepositoryPlan, registry: RegistrySpec, c
     await recheck();
     const batch = queue.slice(i, i + ctx.jobs).filter((d) => doomed.has(d));
     await Promise.all(batch.map(async (digest) => {
-      stopIfAborted(ctx.signal);
+      throwIfAborted(ctx.signal);
       try {
         const records = await deleteWithRecords(repo, registry.name, digest, plan.records);
         report.records += records;

@@ -12,7 +12,7 @@ import type { RegistryRepository } from '../../registry/registry-repository.js';
 import { readBounded } from '../../transport/bounded-body.js';
 import type { ApprovalBody } from '../promotion/approval-state.js';
 import { listRecords, parseRecordTag, subjectKey, type RecordKind } from '../promotion/records.js';
-import { stopIfAborted } from './abort.js';
+import { throwIfAborted } from '../../transport/abort.js';
 import type { RepositoryFacts, TagFacts } from './decide.js';
 
 /** Image configs are small JSON documents; one larger than a manifest may be is not read for a date. */
@@ -63,7 +63,7 @@ export async function gatherFacts(
   };
 
   const resolved = await Promise.all(imageTags.map((tag) => limit(async () => {
-    stopIfAborted(options.signal);
+    throwIfAborted(options.signal);
     try {
       const raw = await repo.getManifest(tag);
       return { tag, digest: raw.digest, manifest: parseOrUndefined(raw, `${repo.description}:${tag}`) };
@@ -96,7 +96,7 @@ export async function gatherFacts(
   }
   const pendingApproval = new Set([...options.pendingApproval].filter((d) => tags.some((t) => t.digest === d)));
   if (approvalSubjects.size > 0) {
-    stopIfAborted(options.signal);
+    throwIfAborted(options.signal);
     // Only a digest whose every decision is a rejection has nothing waiting on it; an unknown body
     // shape (another version's record) protects too.
     const decisions = await listRecords<ApprovalBody>(repo, 'approval', undefined, allTags);
