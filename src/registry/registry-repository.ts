@@ -12,7 +12,8 @@ import { discard, type HttpRequest, type HttpResponse } from '../transport/http-
 import type { RegistryClient } from './registry-client.js';
 import { sniffMediaType, type Descriptor, type RawManifest } from './descriptor.js';
 import type { ImageStore, ListTagsOptions, OpenBlobOptions } from './image-store.js';
-import { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES } from './media-types.js';
+import { isSchema1Type, MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, MediaType } from './media-types.js';
+import { schema1Unsupported } from './manifest-validation.js';
 import { responseError } from './response-error.js';
 import { blobRaceDecision } from './blob-race.js';
 import { VerifyStream } from './verify-stream.js';
@@ -80,10 +81,13 @@ export class RegistryRepository implements ImageStore {
     const headerDigest = res.headers['docker-content-digest'];
     const expected = isDigest(reference) ? reference : headerDigest && isDigest(headerDigest) ? headerDigest : undefined;
     const digest = digestOf(bytes, expected ? digestAlgorithm(expected) : 'sha256');
+    let mediaType = baseMediaType(res.headers['content-type']);
     if (expected && digest !== expected) {
+      // A signed schema 1 manifest never hashes to its digest (the registry digests the payload
+      // without the JWS signatures, which change on every read): say what it is, not "corrupt".
+      if (isSchema1Type(mediaType ?? '') || sniffMediaType(bytes) === MediaType.DockerSchema1) throw schema1Unsupported(what);
       throw new RegtopoError('E_DIGEST_MISMATCH', `${what}: content hashes to ${digest}, expected ${expected}`);
     }
-    let mediaType = baseMediaType(res.headers['content-type']);
     if (!mediaType || mediaType === 'application/json' || mediaType === 'text/plain') mediaType = sniffMediaType(bytes);
     if (!mediaType) throw new RegtopoError('E_MANIFEST_INVALID', `${what}: no media type in header or document`);
     return { bytes, mediaType, digest };

@@ -126,13 +126,16 @@ describe.skipIf(skip)('hostile or broken content is refused before anything is w
     expect(writesSeen(dstProxy)).toEqual([]);
   });
 
-  it('a schema 1 manifest is refused as unsupported, the same way every run, not as an integrity error', async () => {
+  it.each([
+    ['its own media type', 'application/vnd.docker.distribution.manifest.v1+prettyjws'],
+    ['a generic Content-Type', 'application/json'],
+  ])('a schema 1 manifest served under %s is refused as unsupported, the same way every run, not as an integrity error', async (_name, contentType) => {
     const repo = uniqueRepo('schema1');
     srcProxy.reset();
     // As Distribution does: by tag and by digest, freshly signed each time, the digest of the unsigned payload.
     const payloadDigest = sha256(Buffer.from('payload'));
     srcProxy.addRule({ path: new RegExp(`/manifests/(old|${payloadDigest})$`), fault: {
-      kind: 'serve', headers: { 'content-type': 'application/vnd.docker.distribution.manifest.v1+prettyjws', 'docker-content-digest': payloadDigest }, body: schema1Body(repo, 'old'),
+      kind: 'serve', headers: { 'content-type': contentType, 'docker-content-digest': payloadDigest }, body: schema1Body(repo, 'old'),
     } });
     dstProxy.reset();
     const messages: string[] = [];
