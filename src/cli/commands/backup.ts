@@ -29,7 +29,7 @@ export function registerBackup(program: Command, ctx: CliContext): void {
       const topology = await loadValidTopology(await requireTopologyPath(opts.file), opts.env);
       const client = await clientFromFlags(opts, topology);
       try {
-        const report = await backup({ topology, client, registries, to: opts.to as string | undefined, verify: opts.verify === true, jobs: opts.jobs as number | undefined });
+        const report = await backup({ topology, client, registries, to: opts.to as string | undefined, verify: opts.verify === true, jobs: opts.jobs as number | undefined, signal: ctx.signal });
         const text: string[] = [];
         for (const r of report.registries) {
           const n = (a: string) => r.refs.filter((x) => x.action === a).length;

@@ -31,19 +31,12 @@ export function registerPrune(program: Command, ctx: CliContext): void {
       const { loadValidTopology } = await import('../topology-cache.js');
       const topology = await loadValidTopology(await requireTopologyPath(opts.file), opts.env);
       const client = await clientFromFlags(opts, topology);
-      // Ctrl-C lets the delete in flight finish, then stops (exit 130) instead of dying mid-request.
-      const controller = new AbortController();
-      const stop = (): void => controller.abort();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
       try {
         const report = await prune({
-          topology, client, registries, confirm: opts.confirm === true, jobs: opts.jobs as number | undefined, signal: controller.signal,
+          topology, client, registries, confirm: opts.confirm === true, jobs: opts.jobs as number | undefined, signal: ctx.signal,
         });
         return { data: report, text: formatPruneReport(report), exitCode: report.summary.failed ? ExitCode.Failed : ExitCode.Ok };
       } finally {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
         await client.close();
       }
     });

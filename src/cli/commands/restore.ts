@@ -29,7 +29,7 @@ export function registerRestore(program: Command, ctx: CliContext): void {
       const client = await clientFromFlags(opts, topology);
       try {
         const report = await restore(layout, target, {
-          topology, client, repositories: opts.repository as string[] | undefined, dryRun: opts.dryRun === true, jobs: opts.jobs as number | undefined,
+          topology, client, repositories: opts.repository as string[] | undefined, dryRun: opts.dryRun === true, jobs: opts.jobs as number | undefined, signal: ctx.signal,
         });
         const n = (a: string) => report.refs.filter((r) => r.action === a).length;
         const text = [

@@ -108,18 +108,18 @@ async function backupRegistry(registry: RegistrySpec, dir: string, client: Regis
   const limit = pLimit(jobs);
   const now = new Date(options.now ? options.now() : Date.now());
   try {
-    await OciLayoutStore.open(dir, { create: true });
+    await OciLayoutStore.open(dir, { create: true, signal });
     const all = await listCatalog(client, registry.host, { signal });
     const ns = registry.namespace;
     const repositories = ns ? all.filter((r) => r === ns || r.startsWith(`${ns}/`)) : all;
     report.repositories = repositories.length;
     const refs = await readRefs(dir);
     for (const repository of repositories) {
-      const tags = await readTagDigests(client.repository({ registry: registry.host, repository }), limit, signal);
+      const tags = await readTagDigests(client.repository({ registry: registry.host, repository }, { signal }), limit, signal);
       const changes: RefChange[] = [];
       for (const tag of writeOrder(tags.keys())) {
         throwIfInterrupted(signal);
-        const entry = await backupTag(registry, dir, repository, tag, tags.get(tag)!, refs.get(refName(repository, tag)), now, client, jobs, changes);
+        const entry = await backupTag(registry, dir, repository, tag, tags.get(tag)!, refs.get(refName(repository, tag)), now, client, jobs, changes, signal);
         report.refs.push(entry);
       }
       // One index.json rewrite per repository, after its content is in place.
@@ -135,13 +135,14 @@ async function backupRegistry(registry: RegistrySpec, dir: string, client: Regis
 
 async function backupTag(
   registry: RegistrySpec, dir: string, repository: string, tag: string, head: Descriptor, current: Descriptor | undefined,
-  now: Date, client: RegistryClient, jobs: number, changes: RefChange[],
+  now: Date, client: RegistryClient, jobs: number, changes: RefChange[], signal: AbortSignal | undefined,
 ): Promise<BackupRefReport> {
   const ref = refName(repository, tag);
   if (current?.digest === head.digest) return { ref, digest: head.digest, action: 'unchanged' };
   try {
-    await copy({ kind: 'registry', ref: Reference.of(registry.host, repository, undefined, head.digest) }, { kind: 'oci', dir, digest: head.digest }, { client, jobs });
+    await copy({ kind: 'registry', ref: Reference.of(registry.host, repository, undefined, head.digest) }, { kind: 'oci', dir, digest: head.digest }, { client, jobs, signal });
   } catch (err) {
+    if (signal?.aborted) throw err;
     return { ref, digest: head.digest, action: 'failed', error: errorSummary(err) };
   }
   if (!current) {

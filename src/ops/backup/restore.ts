@@ -92,11 +92,11 @@ export async function restore(layout: string, target: string, options: RestoreOp
         try {
           const to = Reference.of(host, repository, tag);
           if (options.dryRun) {
-            const held = await client.repository(to).headManifest(tag);
+            const held = await client.repository(to, { signal: options.signal }).headManifest(tag);
             report.refs.push({ ref, repository, tag, digest, action: held?.digest === digest ? 'in-sync' : 'would-restore' });
             continue;
           }
-          const r = await copy({ kind: 'oci', dir, digest }, { kind: 'registry', ref: to }, { client, jobs: options.jobs });
+          const r = await copy({ kind: 'oci', dir, digest }, { kind: 'registry', ref: to }, { client, jobs: options.jobs, signal: options.signal });
           report.refs.push({ ref, repository, tag, digest, action: r.upToDate ? 'in-sync' : 'restored' });
         } catch (err) {
           if (options.signal?.aborted) throw err;

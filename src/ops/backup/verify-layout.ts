@@ -43,7 +43,7 @@ export async function verifyLayout(dir: string, options: { signal?: AbortSignal 
       if (hex !== name) result.mismatched.push({ digest: `${alg}:${name}`, actual: `${alg}:${hex}` });
     }
   }
-  const store = await OciLayoutStore.open(dir, { create: false });
+  const store = await OciLayoutStore.open(dir, { create: false, signal: options.signal });
   const bad = new Set(result.mismatched.map((m) => m.digest));
   for (const [ref, desc] of await readRefs(dir)) await checkTree(store, desc.digest, ref, bad, result);
   result.ok = result.mismatched.length === 0 && result.missing.length === 0;
