@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { buildZeroLayerImage, uniqueRepo } from '../support/images.js';
 import { startMirrorEnv, type MirrorEnv } from '../support/mirror-env.js';
 import { registrySkipReason } from '../support/registry.js';
 import { runCli } from './run-cli.js';
+import { spawn } from 'node:child_process';
 
 const skip = registrySkipReason();
 
@@ -78,6 +79,21 @@ describe.skipIf(skip)('regtopo mirror (CLI)', () => {
     } finally {
       held.release();
     }
+  });
+
+  it('SIGTERM during a run releases its lock (a CronJob pod being stopped)', async () => {
+    const repo = uniqueRepo('library');
+    await seedTags(repo, ['a']);
+    env.proxy.addRule({ method: 'GET', path: /\/manifests\//, fault: { kind: 'hang' } });
+    const lock = join(dir, 'sigterm.lock');
+    const child = spawn(process.execPath, [join(import.meta.dirname, '../../bin/regtopo.js'), '-f', topologyFile([{ name: 'app', repository: repo, tags: ['a'] }]), 'mirror', '--lock', lock], { stdio: 'ignore', env: { ...process.env, DOCKER_CONFIG: dir } });
+    for (let i = 0; i < 200 && !existsSync(lock); i++) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 500)); // into the hanging manifest request
+    expect(existsSync(lock)).toBe(true);
+    child.kill('SIGTERM');
+    const { code, signal } = await new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('close', (c, s) => resolve({ code: c, signal: s })));
+    expect(signal === 'SIGTERM' || code === 130 || code === 143).toBe(true);
+    expect(existsSync(lock)).toBe(false);
   });
 
   it('exit 1 when a tag fails, after doing the rest; exit 2 for an unknown rule or bad shard', async () => {
