@@ -142,7 +142,7 @@ describe.skipIf(skip)('promotion pipeline against real registries', () => {
     const plan = await planPromotion(ctx, 'app', 'prod');
     expect(plan.action).toBe('refused');
     report = await promote(ctx, { stage: 'prod' });
-    expect(report.errorCode).toBe('E_POLICY');
+    expect(report.errorCode).toBe('E_CONFLICT');
     expect(report.results[0]!.error!.message).toContain('1.0.0');
     expect(report.results[0]!.error!.message).toContain(a.digest);
     expect(report.results[0]!.error!.message).toContain(c.digest);

@@ -6,7 +6,10 @@
 import { RegtopoError } from '../../errors.js';
 import { assertDigest } from '../../ref/digest.js';
 import type { ApprovalBody, ApprovalState } from './approval-state.js';
-import { actor, authorizePromotionWrite, findStage, imageRef, nowOf, type PromotionContext } from './context.js';
+import { actor, authorizePromotionWrite, findStage, imageRef, nowOf, trustedKeys, type PromotionContext } from './context.js';
+import { signWithSshKeygen } from '../../signing/ssh-keygen-signer.js';
+import { checkSignature } from '../../signing/trusted-keys.js';
+import { APPROVAL_NAMESPACE, approvalMessage } from './signed-message.js';
 import { describeFailedGates } from './gates.js';
 import { planDetail, type PromotionPlan } from './plan.js';
 import { listRecords, writeRecord } from './records.js';
@@ -18,10 +21,18 @@ export interface DecideOptions {
   comment?: string;
   /** {version} for plans whose image has no version label. */
   version?: string;
+  /**
+   * Sign the decision with this SSH key (a private key file, or a .pub file whose private half is in
+   * the agent at SSH_AUTH_SOCK). The approver is the topology key that verifies the signature.
+   */
+  keyFile?: string;
 }
 
 export interface DecisionResult {
   decision: 'approved' | 'rejected';
+  /** Who decided: the key name that verifies the signature, or the keyless approver's name. */
+  by: string;
+  signed: boolean;
   record: string;
   plan: PromotionPlan;
   /** The approval state after this decision. */
@@ -46,9 +57,20 @@ export function reject(ctx: PromotionContext, options: DecideOptions): Promise<D
 async function decide(ctx: PromotionContext, options: DecideOptions, decision: 'approved' | 'rejected'): Promise<DecisionResult> {
   const stage = findStage(ctx.topology, options.stage);
   if (!stage.approval) throw new RegtopoError('E_USAGE', `stage "${stage.name}" needs no approval`);
-  const by = actor(ctx);
-  if (stage.approval.type === 'manual' && stage.approval.approvers?.length && !stage.approval.approvers.includes(by)) {
-    throw new RegtopoError('E_POLICY', `${by} is not an approver of stage "${stage.name}" (approvers: ${stage.approval.approvers.join(', ')})`);
+  if (stage.approval.type !== 'manual') throw new RegtopoError('E_USAGE', `stage "${stage.name}" is approved by its ${stage.approval.type} hook, not by hand`);
+  const approvers = stage.approval.approvers?.length ? stage.approval.approvers : undefined;
+  const keys = trustedKeys(ctx.topology);
+  if (!options.keyFile) {
+    // Unsigned decisions count only for approvers without a key: refuse before anything is written.
+    const by = actor(ctx);
+    const keyed = (approvers ?? [...keys.keys()]).filter((a) => keys.has(a));
+    const hint = keyed.length ? `; ${keyed.join(', ')} sign with --key (e.g. --key ~/.ssh/id_ed25519)` : '';
+    if (keys.has(by) || (!approvers && keys.size > 0)) {
+      throw new RegtopoError('E_USAGE', `stage "${stage.name}" takes signed decisions${keyed.length ? ` from ${keyed.join(', ')}` : ''}: pass --key with your SSH key (e.g. --key ~/.ssh/id_ed25519); an unsigned decision in the name "${by}" would not count`);
+    }
+    if (approvers && !approvers.includes(by)) {
+      throw new RegtopoError('E_POLICY', `${by} is not an approver of stage "${stage.name}" (approvers: ${approvers.join(', ')})${hint}`);
+    }
   }
   const detail = await planDetail(ctx, options.image, stage.name, { digest: options.digest, version: options.version });
   const { plan } = detail;
@@ -60,11 +82,25 @@ async function decide(ctx: PromotionContext, options: DecideOptions, decision: '
   const now = nowOf(ctx);
   const body: ApprovalBody = {
     kind: 'approval', subject: plan.source.digest, image: plan.image, stage: plan.stage, planHash: plan.planHash,
-    decision, by, at: new Date(now).toISOString(), ...(options.comment ? { comment: options.comment } : {}),
+    decision, by: actor(ctx), at: new Date(now).toISOString(), ...(options.comment ? { comment: options.comment } : {}),
+    ...(plan.date ? { date: plan.date } : {}),
   };
+  let by = body.by;
+  if (options.keyFile) {
+    const signed = await signWithSshKeygen(approvalMessage(body), { keyFile: options.keyFile, namespace: APPROVAL_NAMESPACE, env: ctx.env, signal: ctx.signal });
+    const check = checkSignature(signed.signature, APPROVAL_NAMESPACE, approvalMessage(body), keys, approvers);
+    const signer = check.signers[0];
+    if (!signer) {
+      const listed = approvers ? `the approvers of stage "${stage.name}" (${approvers.join(', ')})` : 'a key in the topology';
+      throw new RegtopoError('E_POLICY', `key ${signed.publicKey.fingerprint} (${options.keyFile}) is not the key of ${listed}; nothing recorded`);
+    }
+    by = signer.name;
+    body.by = by;
+    body.signature = signed.signature;
+  }
   const stored = await writeRecord(ctx.client.repository(detail.sourceRef), detail.subject, 'approval', body, { name: stage.name, value: decision, now });
   const after = await planDetail(ctx, options.image, stage.name, { digest: plan.source.digest, version: plan.version });
-  return { decision, record: stored.digest, plan: after.plan, state: after.plan.approval };
+  return { decision, by, signed: body.signature !== undefined, record: stored.digest, plan: after.plan, state: after.plan.approval };
 }
 
 export interface ApprovalEntry {
@@ -127,7 +163,7 @@ export async function listApprovals(ctx: PromotionContext, options: { pendingOnl
         result.pending.push({
           image: plan.image, stage: plan.stage, digest: plan.source.digest, source: plan.source.ref, planHash: plan.planHash,
           targets: plan.targets.map((t) => t.ref), quorum: plan.approval.quorum, approvedBy: plan.approval.approvedBy,
-          approveWith: `regtopo approve ${plan.image}@${plan.source.digest} --stage ${plan.stage} --by NAME`,
+          approveWith: `regtopo approve ${plan.image}@${plan.source.digest} --stage ${plan.stage} --key ~/.ssh/id_ed25519`,
         });
       }
     }

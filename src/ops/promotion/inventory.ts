@@ -5,10 +5,10 @@
  */
 import type { PromotedImageSpec, PromotionStageSpec } from '../../topology/model.js';
 import type { ApprovalBody } from './approval-state.js';
-import { imageRef, type PromotionContext } from './context.js';
+import { clockSkewOf, imageRef, nowOf, trustedKeys, type PromotionContext } from './context.js';
 import { history, type HistoryEntry } from './history.js';
 import { listRecords, tagsOf } from './records.js';
-import { statusesOf } from './statuses.js';
+import { currentStatusesOf, statusesOf } from './statuses.js';
 
 export interface InventoryEntry {
   image: string;
@@ -55,8 +55,10 @@ async function entryFor(ctx: PromotionContext, image: PromotedImageSpec, stage: 
   entry.digest = found.digest;
   entry.tags = heads.filter((h) => h.digest === found.digest).map((h) => h.tag);
   const repoTags = await tagsOf(repo);
-  const { current } = await statusesOf(repo, found.digest!, repoTags);
-  entry.statuses = current.map((s) => ({ name: s.name, value: s.value, by: s.by, at: s.at }));
+  const keys = trustedKeys(ctx.topology);
+  const { history: statusHistory } = await statusesOf(repo, found.digest!, repoTags, keys);
+  const current = currentStatusesOf(statusHistory, nowOf(ctx), clockSkewOf(ctx.topology));
+  entry.statuses = current.map((s) => ({ name: s.name, value: s.value, by: s.signedBy?.join('/') ?? s.by, at: s.at }));
   const approvals = await listRecords<ApprovalBody>(repo, 'approval', found.digest, repoTags);
   entry.approvals = approvals.map((a) => ({ stage: a.body.stage, decision: a.body.decision, by: a.body.by, at: a.body.at }));
   const promoted = past.find((h) => h.stage === stage && h.digest === found.digest);
