@@ -106,7 +106,8 @@ async function run(ctx: PromotionContext, planned: PlanDetail, item: PromoteItem
     if (changed) {
       item.plan = again.plan;
       item.digest = again.plan.source.digest;
-      checkPlan(again.plan);
+      // A moved source is a different promotion altogether; otherwise say what the new plan lacks.
+      if (again.plan.source.digest === plan.source.digest) checkPlan(again.plan);
       throw new RegtopoError('E_CONFLICT', `${plan.image} → ${plan.stage}: ${changed} while the ${approval.type} hook ran; nothing written (the hook approved plan ${plan.planHash}); rerun to decide on the new plan`);
     }
     detail = again;
