@@ -36,6 +36,8 @@ export interface TopologyOptions {
   prodGates?: string;
   /** Flow YAML for the prod stage's targetTags (default `[tested, '{version}']`). */
   prodTargetTags?: string;
+  /** No approval on the prod stage at all. */
+  noApproval?: boolean;
   /** Extra lines for the `promotion:` section, e.g. `clockSkew: 5m`. */
   promotionExtra?: string;
 }
@@ -73,8 +75,7 @@ ${options.promotionExtra ? `  ${options.promotionExtra}\n` : ''}  images:
       tags: [tested]
       targetTags: ${options.prodTargetTags ?? "[tested, '{version}']"}
       gates: ${options.prodGates ?? '[{status: scan, in: [clean, accepted]}]'}
-      approval: ${approval}
-`;
+${options.noApproval ? '' : `      approval: ${approval}\n`}`;
   const dir = mkdtempSync(join(tmpdir(), 'regtopo-promo-'));
   const file = join(dir, 'registries.yaml');
   writeFileSync(file, text);
