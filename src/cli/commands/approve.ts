@@ -69,7 +69,7 @@ Examples:
         ];
         if (!opts.pending) {
           text.push(decisions.length ? 'decisions:' : 'decisions: none');
-          text.push(...decisions.map((d) => `  ${d.at} ${d.decision.padEnd(8)} ${d.image}@${d.digest.slice(0, 19)} → ${d.stage} by ${d.by}${d.comment ? `: ${d.comment}` : ''}`));
+          text.push(...decisions.map((d) => `  ${d.at} ${d.decision.padEnd(8)} ${d.image}@${d.digest.slice(0, 19)} → ${d.stage} by ${d.by}${d.signed && d.counted ? ' (signed)' : ''}${d.counted ? '' : ` [not counted: ${d.notCounted}]`}${d.comment ? `: ${d.comment}` : ''}`));
         }
         return { data: opts.pending ? { pending } : { pending, decisions }, text };
       });

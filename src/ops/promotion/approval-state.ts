@@ -106,6 +106,17 @@ export function approvalState(stage: PromotionStageSpec, image: string, planHash
   return { ...base, state: 'pending', reason: `${approved.length} of ${quorum} approvals${approvedBy.length ? ` (approved: ${approvedBy.join(', ')})` : ''}` };
 }
 
+/**
+ * Who a recorded decision is from, as far as the stage's rules can tell (plan hash aside): the
+ * verifying key's name, a keyless approver's name, or why it counts for nobody. For listings.
+ */
+export function decisionAuthor(stage: PromotionStageSpec, record: StoredRecord<ApprovalBody>, keys: Map<string, TrustedKey>): { name: string; counted: true } | { name: string; counted: false; reason: string } {
+  const spec = stage.approval;
+  if (spec?.type !== 'manual') return { name: String(record.body.by), counted: false, reason: record.body.hook ? `${record.body.hook.type} hook decision (history)` : 'this stage is approved by its hook' };
+  const who = countAs(record, spec.approvers?.length ? spec.approvers : undefined, keys);
+  return 'reason' in who ? { name: String(record.body.by), counted: false, reason: who.reason } : { name: who.name, counted: true };
+}
+
 /** Whose decision a record is, or why it is nobody's. */
 function countAs(r: StoredRecord<ApprovalBody>, approvers: string[] | undefined, keys: Map<string, TrustedKey>): { identity: string; name: string } | { reason: string } {
   const b = r.body;

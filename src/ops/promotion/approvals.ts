@@ -5,7 +5,7 @@
  */
 import { RegtopoError } from '../../errors.js';
 import { assertDigest } from '../../ref/digest.js';
-import type { ApprovalBody, ApprovalState } from './approval-state.js';
+import { decisionAuthor, type ApprovalBody, type ApprovalState } from './approval-state.js';
 import { actor, authorizePromotionWrite, findStage, imageRef, nowOf, trustedKeys, type PromotionContext } from './context.js';
 import { signWithSshKeygen } from '../../signing/ssh-keygen-signer.js';
 import { checkSignature } from '../../signing/trusted-keys.js';
@@ -114,6 +114,11 @@ export interface ApprovalEntry {
   planHash: string;
   hook?: ApprovalBody['hook'];
   record: string;
+  /** Whether it can count: signed by a listed key, or from a keyless approver. `by` is then the verified name. */
+  counted: boolean;
+  /** Why it cannot count (unsigned for a keyed name, unlisted key, hook decision, …). */
+  notCounted?: string;
+  signed: boolean;
 }
 
 export interface PendingApproval {
@@ -138,6 +143,7 @@ export interface ApprovalsResult {
 export async function listApprovals(ctx: PromotionContext, options: { pendingOnly?: boolean; image?: string } = {}): Promise<ApprovalsResult> {
   const result: ApprovalsResult = { pending: [], decisions: [] };
   const images = ctx.topology.promotion.images.filter((i) => !options.image || i.name === options.image);
+  const keys = trustedKeys(ctx.topology);
   for (const image of images) {
     for (const stage of ctx.topology.promotion.stages.filter((s) => s.approval)) {
       if (!options.pendingOnly) {
@@ -145,9 +151,11 @@ export async function listApprovals(ctx: PromotionContext, options: { pendingOnl
         for (const r of await listRecords<ApprovalBody>(repo, 'approval')) {
           if (r.body.stage !== stage.name || r.body.image !== image.name) continue;
           const b = r.body;
+          const author = decisionAuthor(stage, r, keys);
           result.decisions.push({
-            image: b.image, stage: b.stage, digest: r.subject, decision: b.decision, by: b.by, at: b.at,
+            image: b.image, stage: b.stage, digest: r.subject, decision: b.decision, by: author.name, at: b.at,
             ...(b.comment ? { comment: b.comment } : {}), planHash: b.planHash, ...(b.hook ? { hook: b.hook } : {}), record: r.digest,
+            counted: author.counted, ...(author.counted ? {} : { notCounted: author.reason }), signed: typeof b.signature === 'string',
           });
         }
       }

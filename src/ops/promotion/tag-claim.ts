@@ -3,15 +3,17 @@
  * write, and "PUT, then read back" lets two writers each read back their own PUT. So each writer
  * first claims the tag:
  *
- *   1. PUT a claim: a tiny unique manifest under a unique tag `rtc-<tag hash>-<time>-<random>`;
- *   2. list the tags: if ours is the only live claim for this tag, the tag is ours to decide: set it
+ *   1. PUT a claim: a tiny unique manifest under a unique tag `rtc-<tag hash>-<digest hash>-<time>-<random>`;
+ *   2. list the tags: if no live claim for another digest is there, the tag is ours to decide: set it
  *      (refusing if it already holds another digest), and only then delete the claim;
  *   3. if another live claim is there, delete ours, back off for a random moment, and try again
  *      (bounded); by then the tag is usually set and the answer is "unchanged" or E_CONFLICT.
  *
  * On a registry whose tag list shows every completed write (Distribution does), two claimants
  * cannot both see only themselves: whoever lists second sees the first claim, which stays until
- * the first claimant has finished its PUT of the tag. A claim left by a killed run expires after
+ * the first claimant has finished its PUT of the tag. Claims for the same digest never compete (either
+ * PUT sets the same thing), so a rerun is not held up by its own killed run. A claim left by a killed
+ * run for another digest expires after
  * CLAIM_TTL plus the clock skew window (claims are dated by their writer's clock). Server-side tag
  * immutability (Harbor, ECR, Quay) makes this absolute; see the README.
  */
@@ -33,7 +35,7 @@ const BACKOFF_BASE_MS = 40;
 
 const EMPTY_JSON = Buffer.from('{}');
 const EMPTY: Descriptor = { mediaType: MediaType.OciEmpty, digest: digestOf(EMPTY_JSON), size: EMPTY_JSON.length };
-const CLAIM_TAG = /^rtc-([a-f0-9]{16})-([a-z0-9]{13})-([a-f0-9]{12})$/;
+const CLAIM_TAG = /^rtc-([a-f0-9]{16})-([a-f0-9]{12})-([a-z0-9]{13})-([a-f0-9]{12})$/;
 
 export interface ClaimOptions {
   now: () => number;
@@ -46,6 +48,11 @@ export type ClaimedTagResult = { action: 'created' } | { action: 'unchanged' };
 
 export function claimTagPrefix(tag: string): string {
   return `rtc-${createHash('sha256').update(tag).digest('hex').slice(0, 16)}-`;
+}
+
+/** The claims of `tag` for one digest. */
+function claimPrefixFor(tag: string, digest: string): string {
+  return `${claimTagPrefix(tag)}${createHash('sha256').update(digest).digest('hex').slice(0, 12)}-`;
 }
 
 export function isClaimTag(tag: string): boolean {
@@ -72,7 +79,7 @@ export async function setImmutableTag(repo: RegistryRepository, tag: string, man
       await repo.deleteManifest(claim.digest).catch(() => undefined); // an undeletable claim just expires
     };
     try {
-      const others = liveClaims(await tagsOf(repo), tag, options).filter((t) => t !== claim.tag);
+      const others = liveClaims(await tagsOf(repo), tag, options).filter((t) => t !== claim.tag && !t.startsWith(claimPrefixFor(tag, digest)));
       if (others.length === 0) {
         const now = (await repo.headManifest(tag))?.digest;
         if (now === digest) return { action: 'unchanged' };
@@ -99,13 +106,13 @@ function liveClaims(tags: string[], tag: string, options: ClaimOptions): string[
   const oldest = options.now() - CLAIM_TTL_MS - options.skewMs;
   return tags.filter((t) => {
     const m = t.startsWith(prefix) ? CLAIM_TAG.exec(t) : null;
-    return m !== null && parseInt(m[2]!, 36) >= oldest;
+    return m !== null && parseInt(m[3]!, 36) >= oldest;
   });
 }
 
 async function writeClaim(repo: RegistryRepository, tag: string, digest: string, now: number): Promise<{ tag: string; digest: string }> {
   const nonce = randomBytes(6).toString('hex');
-  const claimTag = `${claimTagPrefix(tag)}${now.toString(36).padStart(13, '0')}-${nonce}`;
+  const claimTag = `${claimPrefixFor(tag, digest)}${now.toString(36).padStart(13, '0')}-${nonce}`;
   // A manifest of its own (unique by its annotations), so deleting it by digest removes only the claim.
   const manifest = {
     schemaVersion: 2, mediaType: MediaType.OciManifest, artifactType: CLAIM_ARTIFACT_TYPE, config: EMPTY, layers: [EMPTY],
