@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { staticCredentials } from '../../src/auth/credential.js';
 import { promote, type PromotionContext } from '../../src/ops/promotion/index.js';
 import { listRecords } from '../../src/ops/promotion/records.js';
-import { isClaimTag } from '../../src/ops/promotion/tag-claim.js';
+import { createHash } from 'node:crypto';
+import { CLAIM_TTL_MS, claimTagPrefix, isClaimTag, setImmutableTag } from '../../src/ops/promotion/tag-claim.js';
 import { clientForTopology } from '../../src/ops/topology-client.js';
 import { Reference } from '../../src/ref/reference.js';
 import { rawGetManifest } from '../support/images.js';
@@ -60,4 +61,24 @@ describe.skipIf(skip)('immutable tag race', () => {
     console.log(`immutable tag race: ${TRIALS} trials x ${CONTENDERS} promotions in ${Date.now() - started} ms; multiple winners ${multipleWinners}, no winner ${noWinner}, non-E_CONFLICT losers ${wrongCode}, stray promotion records ${strayRecords}, tag not the winner's ${tagNotWinner}, claims left ${leftClaims}`);
     expect({ multipleWinners, noWinner, wrongCode, strayRecords, tagNotWinner, leftClaims }).toEqual({ multipleWinners: 0, noWinner: 0, wrongCode: 0, strayRecords: 0, tagNotWinner: 0, leftClaims: 0 });
   }, 300_000);
+
+  it("a claim left by a killed promotion of another digest holds the tag off until it expires, then it is ignored", async () => {
+    const fx = promotionFixture(regs, { noApproval: true, prodGates: '[]', prodTargetTags: "['{version}']" });
+    try {
+      const [mine, theirs] = [await pushVersioned(regs.prod, fx.repo, 'a', '5.0.0'), await pushVersioned(regs.prod, fx.repo, 'b', '5.0.0')];
+      const repo = fx.client.repository(Reference.parse(`${regs.prod.host}/${fx.repo}`));
+      const raw = await repo.getManifest(mine.digest);
+      // The killed run: a claim for `theirs`, written and never withdrawn (its own setImmutableTag never got further).
+      const killed = await repo.getManifest(theirs.digest);
+      const claimNow = Date.now();
+      const claimTag = `${claimTagPrefix('5.0.0')}${createHash('sha256').update(theirs.digest).digest('hex').slice(0, 12)}-${claimNow.toString(36).padStart(13, '0')}-000000000000`;
+      await repo.putManifest(claimTag, killed);
+      await expect(setImmutableTag(repo, '5.0.0', raw, 'prod/app:5.0.0', { now: () => Date.now(), skewMs: 0 })).rejects.toMatchObject({ code: 'E_CONFLICT', message: expect.stringContaining('kept claiming') });
+      const later = () => Date.now() + CLAIM_TTL_MS + 1_000;
+      expect(await setImmutableTag(repo, '5.0.0', raw, 'prod/app:5.0.0', { now: later, skewMs: 0 })).toEqual({ action: 'created' });
+      expect((await rawGetManifest(regs.prod.url, fx.repo, '5.0.0')).digest).toBe(mine.digest);
+    } finally {
+      await fx.client.close();
+    }
+  });
 });
