@@ -1,4 +1,5 @@
 /** Text rendering shared by the promotion commands. */
+import type { ApprovalState } from '../ops/promotion/approval-state.js';
 import type { PromotionPlan } from '../ops/promotion/plan.js';
 
 export function planLines(plan: PromotionPlan): string[] {
@@ -10,6 +11,18 @@ export function planLines(plan: PromotionPlan): string[] {
   for (const g of plan.gates) lines.push(`  gate ${g.satisfied ? 'ok  ' : 'FAIL'} ${g.reason}${g.evidence ? ` [${g.evidence.slice(0, 19)}]` : ''}`);
   const a = plan.approval;
   lines.push(`  approval ${a.state}${a.required ? ` (${a.type}${a.type === 'manual' ? `, ${a.approvedBy.length}/${a.quorum}` : ''})` : ''}${a.reason ? `: ${a.reason}` : ''}`);
+  lines.push(...approvalLines(a));
+  if (plan.date) lines.push(`  {date} ${plan.date}`);
+  for (const w of plan.warnings ?? []) lines.push(`  warning: ${w}`);
   lines.push(`  plan ${plan.planHash}`);
+  return lines;
+}
+
+/** Who approved, who rejected, and which decisions did not count (and why). */
+export function approvalLines(a: ApprovalState): string[] {
+  const lines: string[] = [];
+  if (a.approvedBy.length) lines.push(`    approved by ${a.approvedBy.join(', ')}`);
+  if (a.rejectedBy.length) lines.push(`    rejected by ${a.rejectedBy.join(', ')}`);
+  for (const i of a.ignored) lines.push(`    not counted: ${i.decision} "by ${i.by}" (${i.reason})`);
   return lines;
 }

@@ -2,7 +2,13 @@
  * The promotion story for `npm run demo`, on registries already started: push `app:latest` to
  * ci-snapshots, record its test status, promote to `tested`, attempt prod (the scan gate refuses),
  * record the scan, see the approval pending, approve, promote, and show inventory and history.
+ * The release manager and the scanner sign with SSH keys the demo generates (ssh-keygen), listed
+ * under `keys:` in the demo topology, so the approval counts because its signature verifies.
  */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runWithTimeout } from '../process/run-with-timeout.js';
 import { promote, type PromoteReport } from '../ops/promotion/promote.js';
 import { approve } from '../ops/promotion/approvals.js';
 import type { PromotionContext } from '../ops/promotion/context.js';
@@ -41,7 +47,36 @@ export async function runPromotionDemo(ctx: PromotionDemoContext): Promise<Promo
     if (!h) throw new Error(`runPromotionDemo: no host for registry "${name}"`);
     return h;
   };
+  const keyDir = await mkdtemp(join(tmpdir(), 'regtopo-demo-keys-'));
+  try {
+    const keys = { releaseManager: await demoKey(keyDir, 'release-manager'), scanner: await demoKey(keyDir, 'scanner') };
+    return await story(ctx, say, steps, host, repository, keys);
+  } finally {
+    await rm(keyDir, { recursive: true, force: true });
+  }
+}
+
+interface DemoKey {
+  privateFile: string;
+  line: string;
+}
+
+/** A throwaway ed25519 key (no passphrase): what a release manager would have in ~/.ssh. */
+async function demoKey(dir: string, name: string): Promise<DemoKey> {
+  const privateFile = join(dir, name);
+  const r = await runWithTimeout('ssh-keygen', { args: ['-q', '-t', 'ed25519', '-N', '', '-C', `${name}@regtopo-demo`, '-f', privateFile], timeoutMs: 30_000, outputLimit: 4096, what: 'ssh-keygen' });
+  if (r.exitCode !== 0) throw new Error(`ssh-keygen could not make the demo key: ${r.stderr.toString().trim()}`);
+  return { privateFile, line: (await readFile(`${privateFile}.pub`, 'utf8')).trim() };
+}
+
+async function story(
+  ctx: PromotionDemoContext, say: (step: string, detail: Record<string, unknown>, line: string) => void, steps: PromotionDemoStep[],
+  host: (name: string) => string, repository: string, keys: { releaseManager: DemoKey; scanner: DemoKey },
+): Promise<PromotionDemoStep[]> {
   const text = `version: 1
+keys:
+  release-manager: '${keys.releaseManager.line}'
+  scanner: '${keys.scanner.line}'
 registries:
   ci-snapshots: {role: ci, url: 'http://${host('ci-snapshots')}'}
   ci-tests: {role: ci, url: 'http://${host('ci-tests')}'}
@@ -55,8 +90,8 @@ promotion:
       to: prod
       tags: [tested]
       targetTags: [tested, '{version}']
-      gates: [{status: security-scan, in: [passed, waived]}]
-      approval: {type: manual}
+      gates: [{status: security-scan, in: [passed, waived], signedBy: [scanner]}]
+      approval: {type: manual, approvers: [release-manager]}
 `;
   const topology = requireValidTopology(parseTopology(text, 'demo-promotion.yaml'));
   const pctx: PromotionContext = { topology, client: ctx.client, by: 'ci-bot' };
@@ -76,14 +111,14 @@ promotion:
   say('promote-prod-refused', { report: refused }, `promote → prod: ${outcome(refused)}`);
 
   const testedRef = Reference.of(host('ci-tests'), repository, 'tested');
-  await setStatus(testedRef, 'security-scan', 'passed', { client: ctx.client, topology, by: 'scanner' });
-  say('status', { name: 'security-scan', value: 'passed' }, 'recorded status security-scan=passed on the tested digest');
+  await setStatus(testedRef, 'security-scan', 'passed', { client: ctx.client, topology, keyFile: keys.scanner.privateFile });
+  say('status', { name: 'security-scan', value: 'passed', signedBy: 'scanner' }, 'the scanner recorded security-scan=passed on the tested digest, signed with its SSH key (the gate counts only its signature)');
 
   const pending = await promote(pctx, { stage: 'prod' });
   say('promote-prod-pending', { report: pending }, `promote → prod: ${outcome(pending)}`);
 
-  const decision = await approve({ ...pctx, by: 'release-manager' }, { image: 'app', digest, stage: 'prod', comment: 'demo release' });
-  say('approve', { record: decision.record, planHash: decision.plan.planHash }, `release-manager approved app@${digest.slice(0, 19)}… for prod (plan ${decision.plan.planHash.slice(0, 19)}…)`);
+  const decision = await approve(pctx, { image: 'app', digest, stage: 'prod', comment: 'demo release', keyFile: keys.releaseManager.privateFile });
+  say('approve', { record: decision.record, planHash: decision.plan.planHash, by: decision.by, signed: decision.signed }, `${decision.by} approved app@${digest.slice(0, 19)}… for prod with an SSH signature over the plan ${decision.plan.planHash.slice(0, 19)}… (the name comes from the key that verifies)`);
 
   const done = await promote(pctx, { stage: 'prod' });
   say('promote-prod', { report: done }, `promote → prod: ${outcome(done)}`);

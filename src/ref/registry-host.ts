@@ -42,3 +42,27 @@ export function isLoopbackHost(host: string): boolean {
   const name = hostName(host).toLowerCase();
   return name === 'localhost' || name === '::1' || /^127(\.\d{1,3}){3}$/.test(name);
 }
+
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '::1']);
+
+/**
+ * One name per registry for "is this the same registry?" questions (write authority): Docker Hub's
+ * aliases folded, localhost / 127.0.0.1 / [::1] folded, and the default ports :443 and :80 dropped.
+ * Deliberately generous: it only ever makes a write refusal match more names, so an alias cannot
+ * walk around a rule. Not for building URLs (the port still matters for connecting).
+ */
+export function hostIdentity(host: string): string {
+  let lower = canonicalHost(host);
+  let port = '';
+  const bracket = lower.startsWith('[') ? lower.indexOf(']') : -1;
+  const colon = bracket !== -1 ? lower.indexOf(':', bracket) : lower.indexOf(':') === lower.lastIndexOf(':') ? lower.lastIndexOf(':') : -1;
+  if (colon !== -1) {
+    port = lower.slice(colon + 1);
+    lower = lower.slice(0, colon);
+  }
+  let name = lower.startsWith('[') ? lower.slice(1, -1) : lower;
+  if (LOOPBACK_NAMES.has(name)) name = 'localhost';
+  if (port === '443' || port === '80') port = '';
+  const shown = name.includes(':') ? `[${name}]` : name;
+  return canonicalHost(port ? `${shown}:${port}` : shown);
+}

@@ -4,6 +4,7 @@
  * content is a result, not an exception; only an unreadable file throws (E_CONFIG).
  */
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { RegtopoError } from '../errors.js';
 import { formatDiagnostic, sortDiagnostics, type Diagnostic } from './diagnostic.js';
 import type { Topology } from './model.js';
@@ -12,6 +13,7 @@ import { applyEnvironment } from './overlay.js';
 import { runRules, TOPOLOGY_RULES, type TopologyRule } from './rules/index.js';
 import { checkSchema } from './schema-issues.js';
 import { parseYamlSource } from './yaml-source.js';
+import { resolveKey } from '../signing/trusted-keys.js';
 
 export { DEFAULT_TOPOLOGY_FILE, locateTopologyFile } from './locate.js';
 
@@ -37,7 +39,28 @@ export async function loadTopology(source: TopologySource, options: LoadTopology
   } catch (err) {
     throw new RegtopoError('E_CONFIG', `cannot read topology file ${source.path}: ${readFailure(err)}`, { cause: err });
   }
-  return parseTopology(text, source.path, options);
+  const parsed = parseTopology(text, source.path, options);
+  return parsed.valid ? withKeyFileChecks(parsed, text) : parsed;
+}
+
+/**
+ * Key files are read here, the loader's one I/O step, so `validate` reports an unreadable or
+ * malformed key file at its line. Commands read them again when they verify (resolveKeys), so a
+ * cached topology never hides a changed key file.
+ */
+function withKeyFileChecks(loaded: Extract<TopologyLoadResult, { valid: true }>, text: string): TopologyLoadResult {
+  const specs = Object.values(loaded.config.keys ?? {}).filter((k) => k.file !== undefined);
+  if (specs.length === 0) return loaded;
+  const positions = parseYamlSource(text).positions;
+  const diagnostics: Diagnostic[] = [...loaded.warnings];
+  for (const spec of specs) {
+    try {
+      resolveKey(spec);
+    } catch (err) {
+      diagnostics.push({ rule: 'invalid-key', severity: 'error', message: (err as Error).message, ...positions.at(['keys', spec.name, 'file']) });
+    }
+  }
+  return result(loaded.file, loaded.config, diagnostics);
 }
 
 /** The pure pipeline; `file` is only used to label diagnostics. */
@@ -54,6 +77,7 @@ export function parseTopology(text: string, file: string, options: LoadTopologyO
   const overlay = applyEnvironment(normaliseTopology(schema.file), env, yaml.positions);
   diagnostics.push(...overlay.diagnostics);
   diagnostics.push(...runRules(options.rules ?? TOPOLOGY_RULES, { config: overlay.config, file: schema.file }, yaml.positions));
+  resolveKeyPaths(overlay.config, file);
   return result(file, overlay.config, diagnostics);
 }
 
@@ -81,4 +105,12 @@ function readFailure(err: unknown): string {
   if (code === 'EACCES') return 'permission denied';
   if (code === 'EISDIR') return 'is a directory';
   return err instanceof Error ? err.message : String(err);
+}
+
+/** `keys: { x: { file: keys/x.pub } }` is relative to the topology file (a path join, no I/O). */
+function resolveKeyPaths(config: Topology, file: string): void {
+  const base = file.startsWith('<') ? process.cwd() : dirname(resolve(file));
+  for (const spec of Object.values(config.keys ?? {})) {
+    if (spec.fileAsWritten !== undefined) spec.file = resolve(base, spec.fileAsWritten);
+  }
 }

@@ -95,6 +95,23 @@ export interface MirrorRuleSpec {
   freeze: boolean;
 }
 
+/**
+ * A trusted public key from `keys:`. Inline lines are checked when the topology is parsed; a file is
+ * only named here (parsing does no I/O) and read by the loader and by whoever verifies signatures.
+ */
+export interface KeySpec {
+  name: string;
+  /** The OpenSSH public key line as written inline. */
+  key?: string;
+  /** Path of the key file: as written, resolved against the topology file's directory. */
+  file?: string;
+  /** The path as written in the topology (for messages). */
+  fileAsWritten?: string;
+}
+
+/** Two records of one status dated within this much of each other count as simultaneous. */
+export const DEFAULT_CLOCK_SKEW_MS = 5 * 60_000;
+
 export interface Topology {
   version: 1;
   /** The environment overlay applied, if any. */
@@ -103,6 +120,13 @@ export interface Topology {
   upstreams: Record<string, UpstreamSpec>;
   /** Every overlay as written, so tools can list and check them. */
   environments: Record<string, EnvironmentFileEntry>;
-  promotion: { images: PromotedImageSpec[]; stages: PromotionStageSpec[] };
+  promotion: {
+    images: PromotedImageSpec[];
+    stages: PromotionStageSpec[];
+    /** promotion.clockSkew in milliseconds; absent = DEFAULT_CLOCK_SKEW_MS. */
+    clockSkewMs?: number;
+  };
+  /** Trusted keys by name (`keys:`); absent or empty when the topology declares none. */
+  keys?: Record<string, KeySpec>;
   mirrors: { rules: MirrorRuleSpec[] };
 }

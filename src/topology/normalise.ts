@@ -3,7 +3,7 @@
  * endpoint scheme/host, replica links written on either side. Pure; runs after the schema passed.
  */
 import { canonicalHost, DOCKER_HUB_ENDPOINT } from '../ref/registry-host.js';
-import type { Endpoint, CredentialSource, MirrorRuleSpec, RegistrySpec, Topology, UpstreamSpec } from './model.js';
+import type { Endpoint, CredentialSource, KeySpec, MirrorRuleSpec, RegistrySpec, Topology, UpstreamSpec } from './model.js';
 import type { CredentialsSpec } from './schema-fields.js';
 import type { RegistryFileEntry, TopologyFile, UpstreamFileEntry } from './schema.js';
 import type { MirrorRule } from './schema-flows.js';
@@ -28,7 +28,9 @@ export function normaliseTopology(file: TopologyFile): Topology {
     registries,
     upstreams,
     environments: file.environments ?? {},
+    keys: normaliseKeys(file.keys),
     promotion: {
+      ...(file.promotion?.clockSkew !== undefined && { clockSkewMs: durationMs(file.promotion.clockSkew) }),
       images: (file.promotion?.images ?? []).map((i) => ({ ...i })),
       stages: (file.promotion?.stages ?? []).map((s) => ({
         ...s,
@@ -137,4 +139,19 @@ function normaliseMirrorRule(rule: MirrorRule): MirrorRuleSpec {
     pins: { ...(rule.pins ?? {}) },
     freeze: rule.freeze ?? false,
   };
+}
+
+function normaliseKeys(keys: TopologyFile['keys']): Record<string, KeySpec> {
+  const out: Record<string, KeySpec> = {};
+  for (const [name, spec] of Object.entries(keys ?? {})) {
+    out[name] = typeof spec === 'string' ? { name, key: spec.trim() } : { name, file: spec.file, fileAsWritten: spec.file };
+  }
+  return out;
+}
+
+/** 300 → 300 000 ms; "5m" → 300 000 ms. The schema already checked the shape. */
+export function durationMs(value: number | string): number {
+  if (typeof value === 'number') return value * 1000;
+  const n = Number(value.slice(0, -1));
+  return n * { s: 1000, m: 60_000, h: 3_600_000 }[value.slice(-1) as 's' | 'm' | 'h'];
 }

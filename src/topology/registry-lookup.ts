@@ -4,7 +4,7 @@
  */
 import { RegtopoError } from '../errors.js';
 import { Reference } from '../ref/reference.js';
-import { canonicalHost } from '../ref/registry-host.js';
+import { hostIdentity } from '../ref/registry-host.js';
 import type { RegistrySpec, Topology } from './model.js';
 import { didYouMean } from './suggest.js';
 
@@ -49,12 +49,14 @@ export function resolveRegistryRef(config: Topology, name: string, repository: s
 /**
  * The topology registry an address belongs to: same canonical host[:port], and the repository
  * inside its namespace. The longest namespace wins when one endpoint hosts several registries.
+ * Hosts compare by hostIdentity: localhost:5000 and 127.0.0.1:5000 are one registry, as are
+ * registry.example:443 and registry.example, and Docker Hub under any of its names.
  */
 export function registryForAddress(config: Topology, address: RegistryAddress): RegistrySpec | undefined {
-  const host = canonicalHost(address.registry);
+  const host = hostIdentity(address.registry);
   let best: RegistrySpec | undefined;
   for (const registry of Object.values(config.registries)) {
-    if (registry.host !== host || !inNamespace(address.repository, registry.namespace)) continue;
+    if (hostIdentity(registry.host) !== host || !inNamespace(address.repository, registry.namespace)) continue;
     if (!best || (registry.namespace?.length ?? 0) > (best.namespace?.length ?? 0)) best = registry;
   }
   return best;

@@ -98,3 +98,20 @@ export const tlsFields = {
   ca: z.string().min(1).optional().describe('PEM file of a CA to trust for this endpoint'),
   insecure: z.boolean().optional().describe('skip TLS certificate verification (never for prod)'),
 };
+
+/**
+ * A trusted public key: an OpenSSH public key line, or a file holding one, relative to the topology
+ * file. The topology is reviewed in git, so this is where trust in approvers and scanners is declared.
+ */
+export const keySpecSchema = z
+  .union([
+    z.string().min(1).describe('an OpenSSH public key line: ssh-ed25519 AAAA… (also ecdsa-sha2-nistp256, ssh-rsa)'),
+    z.strictObject({ file: z.string().min(1).describe('a .pub file, relative to the topology file') }),
+  ])
+  .describe('public key of a person or system that signs approvals or statuses');
+
+/** Seconds, or a number with s / m / h: 300, "90s", "5m". */
+export const durationSchema = z.union([
+  z.int().min(0).max(86_400),
+  z.string().regex(/^\d{1,5}[smh]$/, { error: 'a duration is seconds (300) or a number with s, m or h ("5m")' }),
+]);

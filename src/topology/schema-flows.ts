@@ -7,13 +7,14 @@ import * as z from 'zod';
 import semver from 'semver';
 import { isDigest } from '../ref/digest.js';
 import { isHeaderValueSpec } from './header-template.js';
-import { nameSchema, repositoryPathSchema, tagSchema } from './schema-fields.js';
+import { durationSchema, nameSchema, repositoryPathSchema, tagSchema } from './schema-fields.js';
 
 const gateSchema = z
   .strictObject({
     status: z.string().min(1).describe('name of a status recorded on the image (e.g. tests, scan)'),
     equals: z.string().optional().describe('the status must have exactly this value'),
     in: z.array(z.string()).min(1).optional().describe('the status must have one of these values'),
+    signedBy: z.array(z.string().min(1)).min(1).optional().describe('count only status records signed by one of these keys (names in keys:)'),
   })
   .superRefine((gate, ctx) => {
     if ((gate.equals === undefined) === (gate.in === undefined)) {
@@ -44,7 +45,7 @@ const approvalSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({
     type: z.literal('manual'),
-    approvers: z.array(z.string().min(1)).optional().describe('who may run regtopo approve'),
+    approvers: z.array(z.string().min(1)).optional().describe('who may approve: names in keys: (their approvals must be signed with that key); a name without a key is trusted on its word ([unauthenticated-approval])'),
     quorum: z.int().min(1).optional().describe('distinct approvers needed (default 1); any rejection of the same plan rejects it'),
   }),
 ]);
@@ -82,6 +83,7 @@ const promotedImageSchema = z.strictObject({
 });
 
 export const promotionSchema = z.strictObject({
+  clockSkew: durationSchema.optional().describe('how far apart two status records may be dated and still count as written at the same time (default 5m): contradicting ones within it fail the gate'),
   images: z.array(promotedImageSchema).optional(),
   stages: z.array(stageSchema).optional(),
 });

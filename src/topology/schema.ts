@@ -4,7 +4,7 @@
  * that in one place), so the JSON Schema export describes exactly what a person may write.
  */
 import * as z from 'zod';
-import { credentialsSchema, endpointUrlSchema, nameSchema, repositoryPathSchema, tlsFields } from './schema-fields.js';
+import { credentialsSchema, endpointUrlSchema, keySpecSchema, nameSchema, repositoryPathSchema, tlsFields } from './schema-fields.js';
 import { mirrorsSchema, promotionSchema } from './schema-flows.js';
 import { retentionSchema } from './schema-retention.js';
 
@@ -67,6 +67,7 @@ export const topologySchema = z
       .optional()
       .describe('external registries to mirror from; "dockerhub" is predefined and may be overridden'),
     environments: z.record(nameSchema, environmentSchema).optional().describe('overlays chosen with --env or REGTOPO_ENV'),
+    keys: z.record(nameSchema, keySpecSchema).optional().describe('public keys by name: approvers and status signers (signedBy) refer to these'),
     promotion: promotionSchema.optional(),
     mirrors: mirrorsSchema.optional(),
   })

@@ -8,21 +8,22 @@ import type { Location } from '../ref/location.js';
 import type { RegistrySpec, Role, Topology } from './model.js';
 import { registryForAddress, type RegistryAddress } from './registry-lookup.js';
 
-export type WriteOperation = 'copy' | 'tag' | 'promote' | 'replicate' | 'mirror';
+/** `status`: a status record set by hand or by CI (`regtopo status set`), as opposed to promotion's own records. */
+export type WriteOperation = 'copy' | 'tag' | 'promote' | 'replicate' | 'mirror' | 'status';
 
 export const WRITE_AUTHORITY_RULE = 'write-authority';
 
 const ALLOWED: Record<Role, readonly WriteOperation[]> = {
-  sandbox: ['copy', 'tag'],
-  ci: ['copy', 'tag', 'promote'],
+  sandbox: ['copy', 'tag', 'status'],
+  ci: ['copy', 'tag', 'promote', 'status'],
   prod: ['promote'],
   replica: ['replicate'],
   archive: ['mirror'],
 };
 
 const WRITTEN_BY: Record<Role, string> = {
-  sandbox: 'written only by copy and tag',
-  ci: 'written only by copy, tag and promotion',
+  sandbox: 'written only by copy, tag and status set',
+  ci: 'written only by copy, tag, status set and promotion',
   prod: 'written only by promotion',
   replica: 'written only by replication from its prod',
   archive: 'written only by mirroring',

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promotionFixture, pushVersioned, startPromotionRegistries, type PromotionRegistries } from '../support/promotion-topology.js';
 import { registrySkipReason } from '../support/registry.js';
+import { makeSshKey } from '../support/ssh-keys.js';
 import { runCli } from './run-cli.js';
 
 const skip = registrySkipReason();
@@ -82,5 +83,39 @@ describe.skipIf(skip)('promotion commands (built CLI)', () => {
 
     r = await runCli([...f, 'promote', '--to', 'prod']);
     expect(r.code).toBe(2);
+  });
+
+  it('signed approvals on the command line: --key names the approver, a forged --by is refused, a lost immutable tag is exit 3', async () => {
+    const alice = makeSshKey('ed25519', 'alice@laptop');
+    const fx = promotionFixture(regs, { approval: '{type: manual, approvers: [alice]}', keys: { alice: `'${alice.line}'` } });
+    const f = ['-f', fx.file];
+    const built = await pushVersioned(regs.tests, fx.repo, 'tested', '8.0.0');
+    let r = await runCli([...f, 'status', 'set', `${regs.tests.host}/${fx.repo}:tested`, 'scan=clean']);
+    expect(r.code, r.stderr).toBe(0);
+
+    r = await runCli([...f, '-o', 'json', 'approve', `app@${built.digest}`, '--stage', 'prod', '--by', 'alice']);
+    expect(r.code).toBe(2);
+    expect(r.json().error.message).toContain('pass --key');
+
+    r = await runCli([...f, 'approve', `app@${built.digest}`, '--stage', 'prod', '--key', alice.privateFile, '--by', 'mallory']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/approved app@\S+ for prod by alice \(signed\)/);
+    expect(r.stdout).toContain('approved by alice');
+
+    r = await runCli([...f, '-o', 'json', 'promote', 'app', '--to', 'prod']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+
+    // Another build claiming 8.0.0: the immutable tag holds the first one, a conflict (exit 3).
+    const rebuilt = await pushVersioned(regs.tests, fx.repo, 'tested', '8.0.0');
+    await runCli([...f, 'status', 'set', `${regs.tests.host}/${fx.repo}:tested`, 'scan=clean']);
+    await runCli([...f, 'approve', `app@${rebuilt.digest}`, '--stage', 'prod', '--key', alice.privateFile]);
+    r = await runCli([...f, '-o', 'json', 'promote', 'app', '--to', 'prod']);
+    expect(r.code).toBe(3);
+    expect(r.json().errorCode).toBe('E_CONFLICT');
+
+    // status set into prod is refused whatever the host is called.
+    r = await runCli([...f, '-o', 'json', 'status', 'set', `${regs.prod.host.replace('127.0.0.1', 'localhost')}/${fx.repo}:8.0.0`, 'scan=clean']);
+    expect(r.code).toBe(3);
+    expect(r.json().error.code).toBe('E_POLICY');
   });
 });

@@ -142,7 +142,7 @@ describe.skipIf(skip)('promotion pipeline against real registries', () => {
     const plan = await planPromotion(ctx, 'app', 'prod');
     expect(plan.action).toBe('refused');
     report = await promote(ctx, { stage: 'prod' });
-    expect(report.errorCode).toBe('E_POLICY');
+    expect(report.errorCode).toBe('E_CONFLICT');
     expect(report.results[0]!.error!.message).toContain('1.0.0');
     expect(report.results[0]!.error!.message).toContain(a.digest);
     expect(report.results[0]!.error!.message).toContain(c.digest);
@@ -344,6 +344,8 @@ console.error('version '+p.version+' is not on the release train');process.exit(
       });
       expect(steps.map((s) => s.step)).toEqual(['promotion-push', 'status', 'promote-tested', 'promote-prod-refused', 'status', 'promote-prod-pending', 'approve', 'promote-prod', 'inventory', 'history']);
       expect(lines.join('\n')).toContain('E_GATE_FAILED');
+      // The demo approves with a key it generated; the approver is the key's name in the topology.
+      expect(steps.find((s) => s.step === 'approve')!.detail).toMatchObject({ by: 'release-manager', signed: true });
       expect(lines.join('\n')).toContain('E_APPROVAL_PENDING');
       expect(lines.join('\n')).toMatch(/promote → prod: promoted/);
     } finally {

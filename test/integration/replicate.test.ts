@@ -138,10 +138,10 @@ describe.skipIf(skip)('replicate: prod → prod-eu, prod-us against real registr
     await setStatus(ref, 'tests', 'passed', { client, by: 'ci' });
     await replicate({ topology, client, replicas: ['prod-us'] });
     const replicaRepo = client.repository({ registry: regs.proxies.us.host, repository: repo });
-    const { current } = await statusesOf(replicaRepo, image.digest);
-    const gates = evaluateGates([{ status: 'scan', in: ['clean'] }, { status: 'tests', equals: 'passed' }], current);
+    const { history } = await statusesOf(replicaRepo, image.digest);
+    const gates = evaluateGates([{ status: 'scan', in: ['clean'] }, { status: 'tests', equals: 'passed' }], history);
     expect(gates.passed).toBe(true);
-    expect(current.map((s) => `${s.name}=${s.value}`).sort()).toEqual(['scan=clean', 'tests=passed']);
+    expect(history.map((s) => `${s.name}=${s.value}`).sort()).toEqual(['scan=clean', 'tests=passed']);
   });
 
   it('other referrers travel: an artifact listed under the OCI fallback tag of the digest reaches the replica', async () => {

@@ -30,6 +30,16 @@ export interface TopologyOptions {
   approval?: string;
   /** Override registry URLs (e.g. a fault proxy in front of prod). */
   prodUrl?: string;
+  /** A `keys:` section body, one `name: value` per entry (flow YAML values), e.g. `alice: 'ssh-ed25519 …'`. */
+  keys?: Record<string, string>;
+  /** Flow YAML for the prod stage's gates (default `[{status: scan, in: [clean, accepted]}]`). */
+  prodGates?: string;
+  /** Flow YAML for the prod stage's targetTags (default `[tested, '{version}']`). */
+  prodTargetTags?: string;
+  /** No approval on the prod stage at all. */
+  noApproval?: boolean;
+  /** Extra lines for the `promotion:` section, e.g. `clockSkew: 5m`. */
+  promotionExtra?: string;
 }
 
 export interface PromotionFixture {
@@ -49,8 +59,8 @@ registries:
   ci-snapshots: {role: ci, url: ${regs.snapshots.url}}
   ci-tests: {role: ci, url: ${regs.tests.url}}
   prod: {role: prod, url: ${options.prodUrl ?? regs.prod.url}}
-promotion:
-  images:
+${options.keys ? `keys:\n${Object.entries(options.keys).map(([k, v]) => `  ${k}: ${v}`).join('\n')}\n` : ''}promotion:
+${options.promotionExtra ? `  ${options.promotionExtra}\n` : ''}  images:
     - {name: app, repository: ${repo}, source: ci-snapshots}
   stages:
     - name: tested
@@ -63,10 +73,9 @@ promotion:
       from: ci-tests
       to: prod
       tags: [tested]
-      targetTags: [tested, '{version}']
-      gates: [{status: scan, in: [clean, accepted]}]
-      approval: ${approval}
-`;
+      targetTags: ${options.prodTargetTags ?? "[tested, '{version}']"}
+      gates: ${options.prodGates ?? '[{status: scan, in: [clean, accepted]}]'}
+${options.noApproval ? '' : `      approval: ${approval}\n`}`;
   const dir = mkdtempSync(join(tmpdir(), 'regtopo-promo-'));
   const file = join(dir, 'registries.yaml');
   writeFileSync(file, text);

@@ -1,8 +1,10 @@
-/** `regtopo approve|reject IMAGE@DIGEST --stage S --by NAME` and `regtopo approvals [--pending]`. */
+/** `regtopo approve|reject IMAGE@DIGEST --stage S --key KEY` and `regtopo approvals [--pending]`. */
 import type { Command } from 'commander';
 import { addClientFlags } from '../client-flags.js';
 import type { CliContext } from '../context.js';
 import { withPromotionContext } from '../promotion-context.js';
+import { approvalLines } from '../promotion-text.js';
+import { expandHome } from '../promotion-key.js';
 
 export function registerApprove(program: Command, ctx: CliContext): void {
   for (const decision of ['approve', 'reject'] as const) {
@@ -12,23 +14,29 @@ export function registerApprove(program: Command, ctx: CliContext): void {
         .description(`${decision} promoting one digest to a stage (recorded next to the image, bound to the current plan)`)
         .argument('<image@digest>', 'promotion image name and digest, e.g. app@sha256:…')
         .requiredOption('--stage <stage>', 'stage the decision is for')
-        .option('--by <name>', 'who decides (default $REGTOPO_USER or the OS user)')
+        .option('--key <file>', 'sign the decision with this SSH key (private key, or a .pub whose private half is in ssh-agent); the approver is the topology key that verifies')
+        .option('--by <name>', 'only for approvers without a key in the topology (unauthenticated; default $REGTOPO_USER or the OS user)')
         .option('--comment <text>', 'reason or note stored with the decision')
-        .option('--version <version>', 'value of {version} in tag templates, when the image has no version label'),
+        .option('--version <version>', 'value of {version} in tag templates, when the image has no version label')
+        .addHelpText('after', `
+Examples:
+  regtopo ${decision} app@sha256:4f1c… --stage prod --key ~/.ssh/id_ed25519${decision === 'reject' ? " --comment 'CVE-2026-1234 open'" : ''}
+  SSH_AUTH_SOCK=… regtopo ${decision} app@sha256:4f1c… --stage prod --key ~/.ssh/id_ed25519.pub   # the agent signs`),
     ).action(async (target: string, _o: unknown, self: Command) => {
       await ctx.run(self, async () => {
         const opts = ctx.options(self);
         const lib = await import('../../ops/promotion/approvals.js');
         const { image, digest } = lib.parseImageDigest(target);
         return withPromotionContext(opts, async (pctx) => {
-          const input = { image, digest, stage: opts.stage as string, comment: opts.comment as string | undefined, version: opts.version as string | undefined };
+          const input = { image, digest, stage: opts.stage as string, comment: opts.comment as string | undefined, version: opts.version as string | undefined, keyFile: expandHome(opts.key as string | undefined) };
           const r = decision === 'approve' ? await lib.approve(pctx, input) : await lib.reject(pctx, input);
           const s = r.state;
           return {
             data: r,
             text: [
-              `${r.decision} ${image}@${digest} for ${r.plan.stage} (plan ${r.plan.planHash})`,
-              `approval now ${s.state}${s.type === 'manual' ? ` (${s.approvedBy.length}/${s.quorum}${s.approvedBy.length ? `: ${s.approvedBy.join(', ')}` : ''})` : ''}`,
+              `${r.decision} ${image}@${digest} for ${r.plan.stage} by ${r.by}${r.signed ? ' (signed)' : ' (unsigned)'} (plan ${r.plan.planHash})`,
+              `approval now ${s.state}${s.type === 'manual' ? ` (${s.approvedBy.length}/${s.quorum})` : ''}${s.reason ? `: ${s.reason}` : ''}`,
+              ...approvalLines(s),
             ],
           };
         });
@@ -61,10 +69,11 @@ export function registerApprove(program: Command, ctx: CliContext): void {
         ];
         if (!opts.pending) {
           text.push(decisions.length ? 'decisions:' : 'decisions: none');
-          text.push(...decisions.map((d) => `  ${d.at} ${d.decision.padEnd(8)} ${d.image}@${d.digest.slice(0, 19)} → ${d.stage} by ${d.by}${d.comment ? `: ${d.comment}` : ''}`));
+          text.push(...decisions.map((d) => `  ${d.at} ${d.decision.padEnd(8)} ${d.image}@${d.digest.slice(0, 19)} → ${d.stage} by ${d.by}${d.signed && d.counted ? ' (signed)' : ''}${d.counted ? '' : ` [not counted: ${d.notCounted}]`}${d.comment ? `: ${d.comment}` : ''}`));
         }
         return { data: opts.pending ? { pending } : { pending, decisions }, text };
       });
     });
   });
 }
+

@@ -4,6 +4,7 @@ import { RegtopoError } from '../../errors.js';
 import { addClientFlags, clientFromFlags } from '../client-flags.js';
 import type { CliContext } from '../context.js';
 import { optionalTopology } from '../optional-topology.js';
+import { expandHome } from '../promotion-key.js';
 
 export function registerStatus(program: Command, ctx: CliContext): void {
   const status = program.command('status').description('record or read build statuses (tests, scans) stored in the registry next to an image');
@@ -16,7 +17,12 @@ export function registerStatus(program: Command, ctx: CliContext): void {
       .argument('<assignment>', 'NAME=VALUE, e.g. unit-tests=passed')
       .option('--detail <text>', 'free text stored with the status')
       .option('--url <url>', 'link to the run (CI job, report)')
-      .option('--by <name>', 'who records it (default $REGTOPO_USER or the OS user)'),
+      .option('--key <file>', 'sign the record with this SSH key (gates with signedBy count only signed records)')
+      .option('--by <name>', 'who records it, for unsigned records (default $REGTOPO_USER or the OS user)')
+      .addHelpText('after', `
+Examples:
+  regtopo status set ci.example.com/app:latest unit-tests=passed --detail '412 tests' --url "$CI_JOB_URL"
+  regtopo status set ci.example.com/app@sha256:4f1c… scan=clean --key /run/secrets/scanner_ed25519`),
   ).action(async (ref: string, assignment: string, _o: unknown, self: Command) => {
     await ctx.run(self, async () => {
       const opts = ctx.options(self);
@@ -28,8 +34,10 @@ export function registerStatus(program: Command, ctx: CliContext): void {
       try {
         const r = await setStatus(ref, assignment.slice(0, eq), assignment.slice(eq + 1), {
           client, topology, by: opts.by as string | undefined, detail: opts.detail as string | undefined, url: opts.url as string | undefined,
+          keyFile: expandHome(opts.key as string | undefined),
         });
-        return { data: r, text: [`${r.ref}: ${r.status.name}=${r.status.value} (by ${r.status.by}, record ${r.status.record})`] };
+        const who = r.status.signedBy?.length ? `signed by ${r.status.signedBy.join('/')}` : `by ${r.status.by}${opts.key ? ', signed with a key the topology does not list' : ''}`;
+        return { data: r, text: [`${r.ref}: ${r.status.name}=${r.status.value} (${who}, record ${r.status.record})`] };
       } finally {
         await client.close();
       }
@@ -49,9 +57,11 @@ export function registerStatus(program: Command, ctx: CliContext): void {
       const topology = await optionalTopology(opts);
       const client = await clientFromFlags(opts, topology);
       try {
-        const r = await getStatuses(ref, { client });
+        const r = await getStatuses(ref, { client, topology });
         const rows = opts.all ? r.history : r.current;
-        const text = [`${r.ref}`, ...(rows.length === 0 ? ['  no statuses recorded'] : rows.map((s) => `  ${s.name}=${s.value}  ${s.at} by ${s.by}${s.detail ? `  ${s.detail}` : ''}${s.url ? `  ${s.url}` : ''}`))];
+        const text = [`${r.ref}`, ...(rows.length === 0 ? ['  no statuses recorded'] : rows.map((s) => `  ${s.name}=${s.value}  ${s.at} ${s.signedBy?.length ? `signed by ${s.signedBy.join('/')}` : `by ${s.by}`}${s.detail ? `  ${s.detail}` : ''}${s.url ? `  ${s.url}` : ''}`))];
+        for (const c of r.contradictions) text.push(`  ${c.name}: CONTRADICTORY ${(c.contradiction ?? []).map((e) => `${e.value} (${e.at})`).join(' vs ')}`);
+        for (const w of r.warnings) text.push(`  warning: ${w}`);
         return { data: r, text };
       } finally {
         await client.close();

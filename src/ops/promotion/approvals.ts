@@ -5,8 +5,11 @@
  */
 import { RegtopoError } from '../../errors.js';
 import { assertDigest } from '../../ref/digest.js';
-import type { ApprovalBody, ApprovalState } from './approval-state.js';
-import { actor, authorizePromotionWrite, findStage, imageRef, nowOf, type PromotionContext } from './context.js';
+import { decisionAuthor, type ApprovalBody, type ApprovalState } from './approval-state.js';
+import { actor, authorizePromotionWrite, findStage, imageRef, nowOf, trustedKeys, type PromotionContext } from './context.js';
+import { signWithSshKeygen } from '../../signing/ssh-keygen-signer.js';
+import { checkSignature } from '../../signing/trusted-keys.js';
+import { APPROVAL_NAMESPACE, approvalMessage } from './signed-message.js';
 import { describeFailedGates } from './gates.js';
 import { planDetail, type PromotionPlan } from './plan.js';
 import { listRecords, writeRecord } from './records.js';
@@ -18,10 +21,18 @@ export interface DecideOptions {
   comment?: string;
   /** {version} for plans whose image has no version label. */
   version?: string;
+  /**
+   * Sign the decision with this SSH key (a private key file, or a .pub file whose private half is in
+   * the agent at SSH_AUTH_SOCK). The approver is the topology key that verifies the signature.
+   */
+  keyFile?: string;
 }
 
 export interface DecisionResult {
   decision: 'approved' | 'rejected';
+  /** Who decided: the key name that verifies the signature, or the keyless approver's name. */
+  by: string;
+  signed: boolean;
   record: string;
   plan: PromotionPlan;
   /** The approval state after this decision. */
@@ -46,9 +57,20 @@ export function reject(ctx: PromotionContext, options: DecideOptions): Promise<D
 async function decide(ctx: PromotionContext, options: DecideOptions, decision: 'approved' | 'rejected'): Promise<DecisionResult> {
   const stage = findStage(ctx.topology, options.stage);
   if (!stage.approval) throw new RegtopoError('E_USAGE', `stage "${stage.name}" needs no approval`);
-  const by = actor(ctx);
-  if (stage.approval.type === 'manual' && stage.approval.approvers?.length && !stage.approval.approvers.includes(by)) {
-    throw new RegtopoError('E_POLICY', `${by} is not an approver of stage "${stage.name}" (approvers: ${stage.approval.approvers.join(', ')})`);
+  if (stage.approval.type !== 'manual') throw new RegtopoError('E_USAGE', `stage "${stage.name}" is approved by its ${stage.approval.type} hook, not by hand`);
+  const approvers = stage.approval.approvers?.length ? stage.approval.approvers : undefined;
+  const keys = trustedKeys(ctx.topology);
+  if (!options.keyFile) {
+    // Unsigned decisions count only for approvers without a key: refuse before anything is written.
+    const by = actor(ctx);
+    const keyed = (approvers ?? [...keys.keys()]).filter((a) => keys.has(a));
+    const hint = keyed.length ? `; ${keyed.join(', ')} sign with --key (e.g. --key ~/.ssh/id_ed25519)` : '';
+    if (keys.has(by) || (!approvers && keys.size > 0)) {
+      throw new RegtopoError('E_USAGE', `stage "${stage.name}" takes signed decisions${keyed.length ? ` from ${keyed.join(', ')}` : ''}: pass --key with your SSH key (e.g. --key ~/.ssh/id_ed25519); an unsigned decision in the name "${by}" would not count`);
+    }
+    if (approvers && !approvers.includes(by)) {
+      throw new RegtopoError('E_POLICY', `${by} is not an approver of stage "${stage.name}" (approvers: ${approvers.join(', ')})${hint}`);
+    }
   }
   const detail = await planDetail(ctx, options.image, stage.name, { digest: options.digest, version: options.version });
   const { plan } = detail;
@@ -60,11 +82,25 @@ async function decide(ctx: PromotionContext, options: DecideOptions, decision: '
   const now = nowOf(ctx);
   const body: ApprovalBody = {
     kind: 'approval', subject: plan.source.digest, image: plan.image, stage: plan.stage, planHash: plan.planHash,
-    decision, by, at: new Date(now).toISOString(), ...(options.comment ? { comment: options.comment } : {}),
+    decision, by: actor(ctx), at: new Date(now).toISOString(), ...(options.comment ? { comment: options.comment } : {}),
+    ...(plan.date ? { date: plan.date } : {}),
   };
+  let by = body.by;
+  if (options.keyFile) {
+    const signed = await signWithSshKeygen(approvalMessage(body), { keyFile: options.keyFile, namespace: APPROVAL_NAMESPACE, env: ctx.env, signal: ctx.signal });
+    const check = checkSignature(signed.signature, APPROVAL_NAMESPACE, approvalMessage(body), keys, approvers);
+    const signer = check.signers[0];
+    if (!signer) {
+      const listed = approvers ? `the approvers of stage "${stage.name}" (${approvers.join(', ')})` : 'a key in the topology';
+      throw new RegtopoError('E_POLICY', `key ${signed.publicKey.fingerprint} (${options.keyFile}) is not the key of ${listed}; nothing recorded`);
+    }
+    by = signer.name;
+    body.by = by;
+    body.signature = signed.signature;
+  }
   const stored = await writeRecord(ctx.client.repository(detail.sourceRef), detail.subject, 'approval', body, { name: stage.name, value: decision, now });
   const after = await planDetail(ctx, options.image, stage.name, { digest: plan.source.digest, version: plan.version });
-  return { decision, record: stored.digest, plan: after.plan, state: after.plan.approval };
+  return { decision, by, signed: body.signature !== undefined, record: stored.digest, plan: after.plan, state: after.plan.approval };
 }
 
 export interface ApprovalEntry {
@@ -78,6 +114,11 @@ export interface ApprovalEntry {
   planHash: string;
   hook?: ApprovalBody['hook'];
   record: string;
+  /** Whether it can count: signed by a listed key, or from a keyless approver. `by` is then the verified name. */
+  counted: boolean;
+  /** Why it cannot count (unsigned for a keyed name, unlisted key, hook decision, …). */
+  notCounted?: string;
+  signed: boolean;
 }
 
 export interface PendingApproval {
@@ -102,6 +143,7 @@ export interface ApprovalsResult {
 export async function listApprovals(ctx: PromotionContext, options: { pendingOnly?: boolean; image?: string } = {}): Promise<ApprovalsResult> {
   const result: ApprovalsResult = { pending: [], decisions: [] };
   const images = ctx.topology.promotion.images.filter((i) => !options.image || i.name === options.image);
+  const keys = trustedKeys(ctx.topology);
   for (const image of images) {
     for (const stage of ctx.topology.promotion.stages.filter((s) => s.approval)) {
       if (!options.pendingOnly) {
@@ -109,9 +151,11 @@ export async function listApprovals(ctx: PromotionContext, options: { pendingOnl
         for (const r of await listRecords<ApprovalBody>(repo, 'approval')) {
           if (r.body.stage !== stage.name || r.body.image !== image.name) continue;
           const b = r.body;
+          const author = decisionAuthor(stage, r, keys);
           result.decisions.push({
-            image: b.image, stage: b.stage, digest: r.subject, decision: b.decision, by: b.by, at: b.at,
+            image: b.image, stage: b.stage, digest: r.subject, decision: b.decision, by: author.name, at: b.at,
             ...(b.comment ? { comment: b.comment } : {}), planHash: b.planHash, ...(b.hook ? { hook: b.hook } : {}), record: r.digest,
+            counted: author.counted, ...(author.counted ? {} : { notCounted: author.reason }), signed: typeof b.signature === 'string',
           });
         }
       }
@@ -127,7 +171,7 @@ export async function listApprovals(ctx: PromotionContext, options: { pendingOnl
         result.pending.push({
           image: plan.image, stage: plan.stage, digest: plan.source.digest, source: plan.source.ref, planHash: plan.planHash,
           targets: plan.targets.map((t) => t.ref), quorum: plan.approval.quorum, approvedBy: plan.approval.approvedBy,
-          approveWith: `regtopo approve ${plan.image}@${plan.source.digest} --stage ${plan.stage} --by NAME`,
+          approveWith: `regtopo approve ${plan.image}@${plan.source.digest} --stage ${plan.stage} --key ~/.ssh/id_ed25519`,
         });
       }
     }

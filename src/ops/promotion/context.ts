@@ -12,6 +12,8 @@ import type { PromotedImageSpec, PromotionStageSpec, Topology } from '../../topo
 import { resolveRegistryRef } from '../../topology/registry-lookup.js';
 import { assertWriteAllowed } from '../../topology/write-authority.js';
 import { didYouMean } from '../../topology/suggest.js';
+import { resolveKeys, type TrustedKey } from '../../signing/trusted-keys.js';
+import { DEFAULT_CLOCK_SKEW_MS } from '../../topology/model.js';
 
 export interface PromotionContext {
   topology: Topology;
@@ -22,6 +24,28 @@ export interface PromotionContext {
   now?: () => number;
   /** Where webhook header variables are read; default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** Cancels hooks and waits (Ctrl-C, SIGTERM). */
+  signal?: AbortSignal;
+}
+
+const keyCache = new WeakMap<Topology, Map<string, TrustedKey>>();
+
+/**
+ * The topology's keys, parsed (key files read) once per topology object. An unreadable or invalid
+ * key is an E_CONFIG error naming it: trust that cannot be read must not silently become "no keys".
+ */
+export function trustedKeys(topology: Topology): Map<string, TrustedKey> {
+  let keys = keyCache.get(topology);
+  if (!keys) {
+    keys = resolveKeys(topology.keys);
+    keyCache.set(topology, keys);
+  }
+  return keys;
+}
+
+/** promotion.clockSkew, or its default of 5 minutes. */
+export function clockSkewOf(topology: Topology | undefined): number {
+  return topology?.promotion.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
 }
 
 export function actor(ctx: PromotionContext): string {
@@ -62,6 +86,11 @@ export function imageRef(topology: Topology, registry: string, image: PromotedIm
 /** Throws E_POLICY unless the topology lets promotion write into `ref`'s registry. */
 export function authorizePromotionWrite(topology: Topology | undefined, ref: { registry: string; repository: string }): void {
   if (topology) assertWriteAllowed(topology, ref, 'promote');
+}
+
+/** Throws E_POLICY unless `status set` may write into `ref`'s registry (sandbox and ci only). */
+export function authorizeStatusWrite(topology: Topology | undefined, ref: { registry: string; repository: string }): void {
+  if (topology) assertWriteAllowed(topology, ref, 'status');
 }
 
 /** HEAD `reference` in `repo`: its descriptor, or E_NOT_FOUND naming what was asked. */

@@ -1,14 +1,20 @@
 /**
  * Gates: the AND of required statuses, each an equality or a set of allowed values, evaluated on
- * the current statuses of one exact digest. The evidence is the status records that satisfied them.
+ * the current statuses of one exact digest (status-evidence.ts decides what is current). A gate with
+ * `signedBy` looks only at records signed by one of those keys, so a scanner or test system cannot be
+ * impersonated by anyone else who can push. Contradictory evidence fails the gate. The evidence is
+ * the status records that satisfied them.
  */
 import type { PromotionGate } from '../../topology/schema-flows.js';
+import { DEFAULT_CLOCK_SKEW_MS } from '../../topology/model.js';
+import { currentOf, describeContradiction, futureWarning, type EvidenceOptions } from './status-evidence.js';
 import type { StatusEntry } from './statuses.js';
 
 export interface GateResult {
   status: string;
   equals?: string;
   in?: string[];
+  signedBy?: string[];
   satisfied: boolean;
   /** The current value, absent when the status was never recorded. */
   value?: string;
@@ -16,6 +22,8 @@ export interface GateResult {
   evidence?: string;
   by?: string;
   at?: string;
+  /** Records of this status that disagree within the clock skew window: the gate fails closed. */
+  contradictory?: boolean;
   /** Human summary: "tests=passed", "scan missing", "scan=dirty (wants clean|accepted)". */
   reason: string;
 }
@@ -25,24 +33,38 @@ export interface GateEvaluation {
   results: GateResult[];
   /** Record digests of the statuses that satisfied gates, sorted. */
   evidence: string[];
+  /** Records ignored (dated in the future, unsigned for a signedBy gate), one line each. */
+  warnings: string[];
 }
 
-export function evaluateGates(gates: readonly PromotionGate[], current: readonly StatusEntry[]): GateEvaluation {
-  const byName = new Map(current.map((s) => [s.name, s]));
+export function evaluateGates(gates: readonly PromotionGate[], history: readonly StatusEntry[], options: Partial<EvidenceOptions> = {}): GateEvaluation {
+  const opts: EvidenceOptions = { now: options.now ?? Date.now(), skewMs: options.skewMs ?? DEFAULT_CLOCK_SKEW_MS };
+  const warnings = new Set<string>();
   const results = gates.map((gate): GateResult => {
     const allowed = gate.equals !== undefined ? [gate.equals] : gate.in ?? [];
     const want = allowed.join('|');
-    const base = { status: gate.status, ...(gate.equals !== undefined ? { equals: gate.equals } : { in: [...allowed] }) };
-    const found = byName.get(gate.status);
-    if (!found) return { ...base, satisfied: false, reason: `${gate.status} missing (wants ${want})` };
-    const satisfied = allowed.includes(found.value);
+    const base = {
+      status: gate.status, ...(gate.equals !== undefined ? { equals: gate.equals } : { in: [...allowed] }),
+      ...(gate.signedBy ? { signedBy: [...gate.signedBy] } : {}),
+    };
+    const signers = gate.signedBy;
+    const considered = signers ? history.filter((e) => e.signedBy?.some((k) => signers.includes(k))) : history;
+    const unsignedCount = history.filter((e) => e.name === gate.status).length - considered.filter((e) => e.name === gate.status).length;
+    if (signers && unsignedCount > 0) warnings.add(`gate ${gate.status}: ${unsignedCount} record(s) not signed by ${signers.join(' or ')} ignored`);
+    const found = currentOf(gate.status, considered, opts);
+    for (const f of found.future) warnings.add(futureWarning(f, opts));
+    const signedNote = signers ? ` signed by ${signers.join(' or ')}` : '';
+    if (found.contradiction) return { ...base, satisfied: false, contradictory: true, reason: describeContradiction(found, opts.skewMs) };
+    const entry = found.entry;
+    if (!entry) return { ...base, satisfied: false, reason: `${gate.status} missing${signedNote} (wants ${want})` };
+    const satisfied = allowed.includes(entry.value);
     return {
-      ...base, satisfied, value: found.value, evidence: found.record, by: found.by, at: found.at,
-      reason: satisfied ? `${gate.status}=${found.value}` : `${gate.status}=${found.value} (wants ${want})`,
+      ...base, satisfied, value: entry.value, evidence: entry.record, by: entry.signedBy?.join('/') ?? entry.by, at: entry.at,
+      reason: satisfied ? `${gate.status}=${entry.value}` : `${gate.status}=${entry.value} (wants ${want})`,
     };
   });
   const evidence = results.filter((r) => r.satisfied && r.evidence).map((r) => r.evidence!).sort();
-  return { passed: results.every((r) => r.satisfied), results, evidence };
+  return { passed: results.every((r) => r.satisfied), results, evidence, warnings: [...warnings] };
 }
 
 /** One line naming every unsatisfied gate, for errors. */

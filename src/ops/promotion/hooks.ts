@@ -5,8 +5,10 @@
  * answer `{"approved": true, "by": "..."}` approves, any other 2xx or 4xx answer rejects, and
  * network errors, timeouts and 5xx are retried a bounded number of times before failing.
  */
-import { spawn } from 'node:child_process';
 import { isRetryableStatus, RegtopoError } from '../../errors.js';
+import { runWithTimeout } from '../../process/run-with-timeout.js';
+import { BODY_LIMITS, readBounded } from '../../transport/bounded-body.js';
+import { Agent, undiciRequest } from '../../transport/undici-parts.js';
 import { backoff, DEFAULT_RETRY } from '../../transport/retry.js';
 import { expandHeaderValue } from '../../topology/header-template.js';
 import type { ApprovalSpec } from '../../topology/schema-flows.js';
@@ -19,48 +21,29 @@ export interface HookDecision {
   output: string;
   exitCode?: number;
   status?: number;
+  /** The hook ran out of time (a command's whole process group was killed). */
+  timedOut?: boolean;
 }
 
 const DEFAULT_TIMEOUT_S = 60;
 const DEFAULT_RETRIES = 2;
-const OUTPUT_CAP = 4000;
+/** What of a hook's output is kept in its approval record (it is read up to BODY_LIMITS.hook). */
+const RECORDED_OUTPUT = 4000;
 
 export type CommandHook = Extract<ApprovalSpec, { type: 'command' }>;
 export type WebhookHook = Extract<ApprovalSpec, { type: 'webhook' }>;
 
-export function runCommandHook(spec: CommandHook, plan: PromotionPlan, env: NodeJS.ProcessEnv = process.env): Promise<HookDecision> {
+export async function runCommandHook(spec: CommandHook, plan: PromotionPlan, env: NodeJS.ProcessEnv = process.env, signal?: AbortSignal): Promise<HookDecision> {
   const timeoutMs = (spec.timeout ?? DEFAULT_TIMEOUT_S) * 1000;
   const by = `command:${spec.command}`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(spec.command, {
-      shell: true,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...env, REGTOPO_PLAN_HASH: plan.planHash, REGTOPO_IMAGE: plan.image, REGTOPO_STAGE: plan.stage, REGTOPO_DIGEST: plan.source.digest },
-    });
-    let output = '';
-    const collect = (chunk: Buffer) => {
-      if (output.length < OUTPUT_CAP) output = (output + chunk.toString('utf8')).slice(0, OUTPUT_CAP);
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(new RegtopoError('E_CONFIG', `approval command "${spec.command}" could not start: ${err.message}`));
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (timedOut) resolve({ approved: false, by, output: `${output}\n[timed out after ${timeoutMs / 1000} s]`.trim() });
-      else resolve({ approved: code === 0, by, output: output.trim() || (code === 0 ? '' : `exit ${code ?? signal}`), exitCode: code ?? -1 });
-    });
-    // A command that never reads stdin must not fail the hook with EPIPE.
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(`${JSON.stringify(plan)}\n`);
+  const r = await runWithTimeout(spec.command, {
+    shell: true, timeoutMs, outputLimit: BODY_LIMITS.hook, input: `${JSON.stringify(plan)}\n`, signal, what: `approval command "${spec.command}"`,
+    env: { ...env, REGTOPO_PLAN_HASH: plan.planHash, REGTOPO_IMAGE: plan.image, REGTOPO_STAGE: plan.stage, REGTOPO_DIGEST: plan.source.digest },
   });
+  const output = `${r.stdout.toString('utf8')}${r.stderr.toString('utf8')}`.trim().slice(0, RECORDED_OUTPUT);
+  if (r.timedOut) return { approved: false, by, output: `${output}\n[timed out after ${timeoutMs / 1000} s]`.trim(), timedOut: true };
+  const code = r.exitCode ?? -1;
+  return { approved: r.exitCode === 0 && !r.truncated, by, output: output || (code === 0 ? '' : `exit ${r.exitCode ?? r.signal}`), exitCode: code };
 }
 
 export async function runWebhookHook(spec: WebhookHook, plan: PromotionPlan, env: NodeJS.ProcessEnv = process.env): Promise<HookDecision> {
@@ -70,28 +53,42 @@ export async function runWebhookHook(spec: WebhookHook, plan: PromotionPlan, env
   for (const [name, valueSpec] of Object.entries(spec.headers ?? {})) headers[name] = expandHeaderValue(name, valueSpec, env);
   const body = JSON.stringify(plan);
   let lastFailure = '';
+  const url = new URL(spec.url);
   for (let attempt = 0; attempt <= retries; attempt++) {
     if (attempt > 0) await new Promise((r) => setTimeout(r, backoff(DEFAULT_RETRY, attempt)));
-    let res: Response;
+    let status: number;
+    let text: string;
     try {
-      res = await fetch(spec.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
+      // No redirects are followed (a 3xx is not an approval), and the body is read capped.
+      const res = await undiciRequest.call(webhookAgent(), {
+        origin: url.origin, path: `${url.pathname}${url.search}`, method: 'POST', headers, body,
+        signal: AbortSignal.timeout(timeoutMs), reset: true, // one call: no idle socket keeps the CLI alive
+      });
+      status = res.statusCode;
+      text = (await readBounded(res.body, BODY_LIMITS.hook, `approval webhook ${url.origin}`, { truncate: true })).toString('utf8');
     } catch (err) {
-      lastFailure = err instanceof Error && err.name === 'TimeoutError' ? `timed out after ${timeoutMs / 1000} s` : String((err as Error).cause ?? err);
+      lastFailure = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError') ? `timed out after ${timeoutMs / 1000} s` : String((err as Error).message ?? err);
       continue;
     }
-    const text = (await res.text()).slice(0, OUTPUT_CAP);
-    if (isRetryableStatus(res.status)) {
-      lastFailure = `HTTP ${res.status}`;
+    if (isRetryableStatus(status)) {
+      lastFailure = `HTTP ${status}`;
       continue;
     }
     let answer: { approved?: unknown; by?: unknown; reason?: unknown } = {};
     try {
       answer = JSON.parse(text) as typeof answer;
     } catch { /* not JSON: a rejection with the text as reason */ }
-    const by = typeof answer.by === 'string' && answer.by ? answer.by : `webhook:${new URL(spec.url).host}`;
-    const approved = res.status >= 200 && res.status < 300 && answer.approved === true;
-    const output = typeof answer.reason === 'string' ? answer.reason : text;
-    return { approved, by, output, status: res.status };
+    const by = typeof answer.by === 'string' && answer.by ? answer.by.slice(0, 200) : `webhook:${url.host}`;
+    const approved = status >= 200 && status < 300 && answer.approved === true;
+    const output = (typeof answer.reason === 'string' ? answer.reason : text).slice(0, RECORDED_OUTPUT);
+    return { approved, by, output, status };
   }
   throw new RegtopoError('E_NETWORK', `approval webhook ${new URL(spec.url).origin}: no answer after ${retries + 1} attempts (${lastFailure})`);
+}
+
+let agent: InstanceType<typeof Agent> | undefined;
+/** One small pool for hook calls, kept apart from the registry client's (hooks are other hosts). */
+function webhookAgent(): InstanceType<typeof Agent> {
+  agent ??= new Agent({ connections: 4, keepAliveTimeout: 1_000 });
+  return agent;
 }

@@ -4,11 +4,11 @@
  * statuses and approvals recorded with it, and when it was promoted.
  */
 import type { PromotedImageSpec, PromotionStageSpec } from '../../topology/model.js';
-import type { ApprovalBody } from './approval-state.js';
-import { imageRef, type PromotionContext } from './context.js';
+import { decisionAuthor, type ApprovalBody } from './approval-state.js';
+import { clockSkewOf, imageRef, nowOf, trustedKeys, type PromotionContext } from './context.js';
 import { history, type HistoryEntry } from './history.js';
 import { listRecords, tagsOf } from './records.js';
-import { statusesOf } from './statuses.js';
+import { currentStatusesOf, statusesOf } from './statuses.js';
 import { replicaState, type ReplicaState } from '../replicate/replica-state.js';
 
 export interface InventoryEntry {
@@ -20,7 +20,8 @@ export interface InventoryEntry {
   digest?: string;
   tags: string[];
   statuses: Array<{ name: string; value: string; by: string; at: string }>;
-  approvals: Array<{ stage: string; decision: string; by: string; at: string }>;
+  /** `by` is the verified name when `counted`; otherwise what the record claims. */
+  approvals: Array<{ stage: string; decision: string; by: string; at: string; counted: boolean }>;
   promotedAt?: string;
   promotedBy?: string;
   /** Stages into a prod with replicas: what each replica holds for the same tags (issue 11). */
@@ -58,10 +59,17 @@ async function entryFor(ctx: PromotionContext, image: PromotedImageSpec, stage: 
   entry.digest = found.digest;
   entry.tags = heads.filter((h) => h.digest === found.digest).map((h) => h.tag);
   const repoTags = await tagsOf(repo);
-  const { current } = await statusesOf(repo, found.digest!, repoTags);
-  entry.statuses = current.map((s) => ({ name: s.name, value: s.value, by: s.by, at: s.at }));
+  const keys = trustedKeys(ctx.topology);
+  const { history: statusHistory } = await statusesOf(repo, found.digest!, repoTags, keys);
+  const current = currentStatusesOf(statusHistory, nowOf(ctx), clockSkewOf(ctx.topology));
+  entry.statuses = current.map((s) => ({ name: s.name, value: s.value, by: s.signedBy?.join('/') ?? s.by, at: s.at }));
   const approvals = await listRecords<ApprovalBody>(repo, 'approval', found.digest, repoTags);
-  entry.approvals = approvals.map((a) => ({ stage: a.body.stage, decision: a.body.decision, by: a.body.by, at: a.body.at }));
+  const stages = new Map(ctx.topology.promotion.stages.map((st) => [st.name, st]));
+  entry.approvals = approvals.map((a) => {
+    const st = stages.get(a.body.stage);
+    const author = st ? decisionAuthor(st, a, keys) : { name: String(a.body.by), counted: false as const, reason: 'unknown stage' };
+    return { stage: a.body.stage, decision: a.body.decision, by: author.name, at: a.body.at, counted: author.counted };
+  });
   const replicas = await replicaState(ctx.topology, ctx.client, registry, ref.repository, entry.tags, found.digest);
   if (replicas.length) entry.replicas = replicas;
   const promoted = past.find((h) => h.stage === stage && h.digest === found.digest);

@@ -8,8 +8,9 @@ import { RegtopoError } from '../../errors.js';
 import { assertDigest } from '../../ref/digest.js';
 import type { Reference } from '../../ref/reference.js';
 import type { Descriptor } from '../../registry/descriptor.js';
+import type { PromotionStageSpec } from '../../topology/model.js';
 import { approvalState, type ApprovalBody, type ApprovalState } from './approval-state.js';
-import { findImage, findStage, imageRef, nowOf, resolveDescriptor, type PromotionContext } from './context.js';
+import { clockSkewOf, findImage, findStage, imageRef, nowOf, resolveDescriptor, trustedKeys, type PromotionContext } from './context.js';
 import { evaluateGates, type GateResult } from './gates.js';
 import type { PromotionBody } from './promotion-record.js';
 import { listRecords, tagsOf } from './records.js';
@@ -46,6 +47,10 @@ export interface PromotionPlan {
   evidence: string[];
   approval: ApprovalState;
   version?: string;
+  /** The {date} the target tags were expanded with (UTC YYYYMMDD), when a template uses it. */
+  date?: string;
+  /** Status records ignored while evaluating the gates (future-dated, unsigned for signedBy). */
+  warnings?: string[];
   planHash: string;
   /** A promotion record for this exact plan already exists in the target. */
   promoted: boolean;
@@ -97,31 +102,33 @@ export async function planDetail(ctx: PromotionContext, imageName: string, stage
   const digest = subject.digest;
 
   const version = options.version ?? (needsVersion(stage.targetTags) ? await imageVersion(srcRepo, digest) : undefined);
-  const tags = expandTagTemplates(stage.targetTags, { digest, version, now: nowOf(ctx) });
   const sameRepository = sourceRef.name === targetRef.name;
+  const [srcTags, dstTags] = await Promise.all([tagsOf(srcRepo), tagsOf(dstRepo)]);
+  const keys = trustedKeys(ctx.topology);
+  const now = nowOf(ctx);
+  const { history } = await statusesOf(srcRepo, digest, srcTags, keys);
+  const gates = evaluateGates(stage.gates, history, { now, skewMs: clockSkewOf(ctx.topology) });
+  const approvals = stage.approval ? await listRecords<ApprovalBody>(srcRepo, 'approval', digest, srcTags) : [];
 
-  const [srcTags, dstTags, currents] = await Promise.all([
-    tagsOf(srcRepo),
-    tagsOf(dstRepo),
-    Promise.all(tags.map(async (t) => (await dstRepo.headManifest(t))?.digest)),
-  ]);
-  const targets = tags.map((tag, i): PlanTarget => {
-    const current = currents[i];
-    const moving = isMovingTag(stage, tag);
-    const ref = targetRef.withTag(tag).toString();
-    if (current === digest) return { ref, tag, current, moving, action: 'no-op' };
-    if (current && !moving) {
-      return { ref, tag, current, moving, action: 'refused', reason: `immutable tag ${ref} already holds ${current}; refusing to move it to ${digest}` };
-    }
-    return { ref, tag, ...(current ? { current } : {}), moving, action: sameRepository ? 'retag' : 'copy' };
-  });
+  // {date} is fixed when the plan is approved: a plan approved before midnight keeps that date.
+  // Candidates are the dates approvals of this digest and stage were given with, newest first, then
+  // today; the first whose plan has a counting decision wins (a forged date has none).
+  const today = utcDate(now);
+  const usesDate = stage.targetTags.some((t) => t.includes('{date}'));
+  const dates = usesDate ? [...new Set([...approvals.filter((a) => a.body.stage === stage.name && typeof a.body.date === 'string').reverse().map((a) => a.body.date!), today])] : [today];
+  let chosen: { date: string; targets: PlanTarget[]; planHash: string; approval: ApprovalState } | undefined;
+  for (const date of dates) {
+    const tags = expandTagTemplates(stage.targetTags, { digest, version, now, date });
+    const currents = await Promise.all(tags.map(async (t) => (await dstRepo.headManifest(t))?.digest));
+    const targets = tags.map((tag, i) => targetOf(stage, targetRef, tag, currents[i], digest, sameRepository));
+    const planHash = hashPlan(digest, targets.map((t) => t.ref), gates.evidence);
+    const approval = approvalState(stage, image.name, planHash, approvals, keys);
+    chosen = { date, targets, planHash, approval };
+    if (date === today || approval.approvedBy.length + approval.rejectedBy.length > 0) break;
+  }
+  const { targets, planHash, approval } = chosen!;
   const action: EdgeAction = targets.some((t) => t.action === 'refused') ? 'refused'
     : targets.every((t) => t.action === 'no-op') ? 'no-op' : sameRepository ? 'retag' : 'copy';
-
-  const { current } = await statusesOf(srcRepo, digest, srcTags);
-  const gates = evaluateGates(stage.gates, current);
-  const planHash = hashPlan(digest, targets.map((t) => t.ref), gates.evidence);
-  const approvals = stage.approval ? await listRecords<ApprovalBody>(srcRepo, 'approval', digest, srcTags) : [];
   const promotions = await listRecords<PromotionBody>(dstRepo, 'promotion', digest, dstTags);
 
   const plan: PromotionPlan = {
@@ -129,12 +136,29 @@ export async function planDetail(ctx: PromotionContext, imageName: string, stage
     source: { ref: sourceRef.withDigest(digest).toString(), ...(sourceTag ? { tag: sourceTag } : {}), digest, mediaType: subject.mediaType, size: subject.size },
     target: targetRef.name, targets, action,
     gates: gates.results, gatesPassed: gates.passed, evidence: gates.evidence,
-    approval: approvalState(stage, image.name, planHash, approvals),
+    ...(gates.warnings.length ? { warnings: gates.warnings } : {}),
+    approval,
     ...(version !== undefined ? { version } : {}),
+    ...(usesDate ? { date: chosen!.date } : {}),
     planHash,
     promoted: promotions.some((p) => p.body.planHash === planHash && p.body.stage === stage.name),
   };
   return { plan, sourceRef, targetRef, subject };
+}
+
+function targetOf(stage: PromotionStageSpec, targetRef: Reference, tag: string, current: string | undefined, digest: string, sameRepository: boolean): PlanTarget {
+  const moving = isMovingTag(stage, tag);
+  const ref = targetRef.withTag(tag).toString();
+  if (current === digest) return { ref, tag, current, moving, action: 'no-op' };
+  if (current && !moving) {
+    return { ref, tag, current, moving, action: 'refused', reason: `immutable tag ${ref} already holds ${current}; refusing to move it to ${digest}` };
+  }
+  return { ref, tag, ...(current ? { current } : {}), moving, action: sameRepository ? 'retag' : 'copy' };
+}
+
+/** UTC YYYYMMDD, the value of {date}. */
+export function utcDate(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10).replaceAll('-', '');
 }
 
 /** sha256 of the canonical JSON of (source digest, sorted target refs, sorted evidence digests). */

@@ -8,7 +8,8 @@
 import { errorSummary, RegtopoError, type ErrorCode } from '../../errors.js';
 import type { Reference } from '../../ref/reference.js';
 import type { ApprovalBody } from './approval-state.js';
-import { actor, authorizePromotionWrite, findStage, nowOf, type PromotionContext } from './context.js';
+import { actor, authorizePromotionWrite, clockSkewOf, findStage, nowOf, type PromotionContext } from './context.js';
+import { setImmutableTag } from './tag-claim.js';
 import { copy, DEFAULT_JOBS } from '../copy.js';
 import { concurrencyLimit } from '../../topology/registry-lookup.js';
 import { describeFailedGates } from './gates.js';
@@ -72,7 +73,7 @@ async function promoteOne(ctx: PromotionContext, image: string, stage: string, o
     const detail = await planDetail(ctx, image, stage, { digest: options.digest, version: options.version });
     item.plan = detail.plan;
     item.digest = detail.plan.source.digest;
-    await run(ctx, detail, item, options.dryRun ?? false);
+    await run(ctx, detail, item, options.dryRun ?? false, options);
   } catch (err) {
     item.outcome = 'failed';
     item.error = errorSummary(err);
@@ -80,29 +81,45 @@ async function promoteOne(ctx: PromotionContext, image: string, stage: string, o
   return item;
 }
 
-async function run(ctx: PromotionContext, detail: PlanDetail, item: PromoteItem, dryRun: boolean): Promise<void> {
+async function run(ctx: PromotionContext, planned: PlanDetail, item: PromoteItem, dryRun: boolean, options: PromoteOptions): Promise<void> {
+  let detail = planned;
   const { plan } = detail;
   const stage = findStage(ctx.topology, plan.stage);
-  const refused = plan.targets.find((t) => t.action === 'refused');
-  if (refused) throw new RegtopoError('E_POLICY', refused.reason ?? `${refused.ref}: refused`);
-  if (!plan.gatesPassed) throw new RegtopoError('E_GATE_FAILED', `${plan.image} ${plan.source.ref} → ${plan.stage}: gates not satisfied: ${describeFailedGates(plan.gates)}`);
+  checkPlan(plan);
   if (plan.promoted && plan.action === 'no-op') {
     item.outcome = 'no-op';
     return;
   }
   const approval = plan.approval;
+  let hookRecord: (() => Promise<string>) | undefined;
   if (approval.state === 'rejected' && approval.type === 'manual') throw new RegtopoError('E_APPROVAL_REJECTED', `${plan.image}@${plan.source.digest} → ${plan.stage}: ${approval.reason}`);
   if (approval.state !== 'approved' && approval.state !== 'not-required') {
     if (approval.type === 'manual') {
-      throw new RegtopoError('E_APPROVAL_PENDING', `${plan.image}@${plan.source.digest} → ${plan.stage}: approval pending (${approval.reason}); run: regtopo approve ${plan.image}@${plan.source.digest} --stage ${plan.stage} --by NAME`);
+      throw new RegtopoError('E_APPROVAL_PENDING', `${plan.image}@${plan.source.digest} → ${plan.stage}: approval pending (${approval.reason}); run: regtopo approve ${plan.image}@${plan.source.digest} --stage ${plan.stage} --key ~/.ssh/id_ed25519`);
     }
     if (dryRun) {
       item.outcome = 'planned';
       return;
     }
-    const decision = await askHook(ctx, detail);
+    const decision = await askHook(ctx, plan);
     item.hook = decision;
-    if (!decision.approved) throw new RegtopoError('E_APPROVAL_REJECTED', `${plan.image}@${plan.source.digest} → ${plan.stage}: ${approval.type} hook rejected: ${decision.output || 'no reason given'}`);
+    if (!decision.approved) {
+      await recordHookDecision(ctx, detail, decision);
+      throw new RegtopoError('E_APPROVAL_REJECTED', `${plan.image}@${plan.source.digest} → ${plan.stage}: ${approval.type} hook rejected: ${decision.output || 'no reason given'}`);
+    }
+    // What changed while the hook ran is seen: the source tag, gates, evidence, targets. The hook
+    // approved *that* plan; anything else stops here, before the first write.
+    const again = await planDetail(ctx, plan.image, plan.stage, { digest: options.digest, version: options.version });
+    const changed = planChange(plan, again.plan);
+    if (changed) {
+      item.plan = again.plan;
+      item.digest = again.plan.source.digest;
+      // A moved source is a different promotion altogether; otherwise say what the new plan lacks.
+      if (again.plan.source.digest === plan.source.digest) checkPlan(again.plan);
+      throw new RegtopoError('E_CONFLICT', `${plan.image} → ${plan.stage}: ${changed} while the ${approval.type} hook ran; nothing written (the hook approved plan ${plan.planHash}); rerun to decide on the new plan`);
+    }
+    detail = again;
+    hookRecord = () => recordHookDecision(ctx, detail, decision);
   }
   if (dryRun) {
     item.outcome = 'planned';
@@ -113,6 +130,7 @@ async function run(ctx: PromotionContext, detail: PlanDetail, item: PromoteItem,
   const digest = subject.digest;
   const authorize = (ref: Reference) => authorizePromotionWrite(ctx.topology, ref);
   authorize(targetRef);
+  const hookApproval = hookRecord ? await hookRecord() : undefined;
   const sameRepository = sourceRef.name === targetRef.name;
   const srcRepo = ctx.client.repository(sourceRef);
   const dstRepo = ctx.client.repository(targetRef);
@@ -123,19 +141,24 @@ async function run(ctx: PromotionContext, detail: PlanDetail, item: PromoteItem,
   }
   const raw = await dstRepo.getManifest(digest);
   item.tags = [];
-  for (const target of plan.targets) {
-    // Checked again right before the write: another run may have set the tag since planning.
+  // Immutable tags first, each through a claim (tag-claim.ts): a promotion that loses one stops
+  // before it moves any tag or writes any record.
+  const ordered = [...plan.targets].sort((a, b) => Number(stage.movingTags.includes(a.tag)) - Number(stage.movingTags.includes(b.tag)));
+  for (const target of ordered) {
+    if (!stage.movingTags.includes(target.tag)) {
+      const r = await setImmutableTag(dstRepo, target.tag, raw, target.ref, { now: () => nowOf(ctx), skewMs: clockSkewOf(ctx.topology), signal: ctx.signal });
+      item.tags.push({ ref: target.ref, action: r.action });
+      continue;
+    }
     const current = (await dstRepo.headManifest(target.tag))?.digest;
     if (current === digest) {
       item.tags.push({ ref: target.ref, action: 'unchanged' });
       continue;
     }
-    if (current && !stage.movingTags.includes(target.tag)) {
-      throw new RegtopoError('E_POLICY', `immutable tag ${target.ref} already holds ${current}; refusing to move it to ${digest}`);
-    }
     await dstRepo.putManifest(target.tag, raw);
     item.tags.push(current ? { ref: target.ref, action: 'moved', previous: current } : { ref: target.ref, action: 'created' });
   }
+  item.tags.sort((a, b) => plan.targets.findIndex((t) => t.ref === a.ref) - plan.targets.findIndex((t) => t.ref === b.ref));
   if (!sameRepository) item.records = await syncRecords(ctx.client, sourceRef, targetRef, digest, authorize);
 
   // The promotion record comes last: its presence means the whole edge is done.
@@ -145,13 +168,13 @@ async function run(ctx: PromotionContext, detail: PlanDetail, item: PromoteItem,
     item.promotionRecord = mine.digest;
   } else {
     const now = nowOf(ctx);
-    const approvals = (await listRecords<ApprovalBody>(srcRepo, 'approval', digest))
-      .filter((r) => r.body.planHash === plan.planHash && r.body.stage === plan.stage && r.body.decision === 'approved');
+    const approvedBy = hookApproval ? [item.hook!.by] : plan.approval.approvedBy;
+    const approvals = hookApproval ? [hookApproval] : plan.approval.records;
     const body: PromotionBody = {
       kind: 'promotion', subject: digest, image: plan.image, stage: plan.stage, from: plan.from, to: plan.to,
       source: plan.source.ref, ...(plan.source.tag ? { sourceTag: plan.source.tag } : {}), targets: plan.targets.map((t) => t.ref),
-      planHash: plan.planHash, evidence: plan.evidence, approvals: approvals.map((a) => a.digest),
-      approvedBy: [...new Set(approvals.map((a) => a.body.by))].sort(), ...(plan.version !== undefined ? { version: plan.version } : {}),
+      planHash: plan.planHash, evidence: plan.evidence, approvals, approvedBy,
+      ...(plan.version !== undefined ? { version: plan.version } : {}),
       by: actor(ctx), at: new Date(now).toISOString(),
     };
     const written = await writePromotionRecord(dstRepo, subject, body, now);
@@ -161,14 +184,35 @@ async function run(ctx: PromotionContext, detail: PlanDetail, item: PromoteItem,
   item.outcome = item.tags.every((t) => t.action === 'unchanged') && !item.records?.copied && mine ? 'no-op' : 'promoted';
 }
 
-async function askHook(ctx: PromotionContext, detail: PlanDetail): Promise<HookDecision> {
-  const { plan } = detail;
+/** Refusals that need no approval to decide: tag policy and gates. */
+function checkPlan(plan: PromotionPlan): void {
+  const refused = plan.targets.find((t) => t.action === 'refused');
+  if (refused) throw new RegtopoError('E_CONFLICT', refused.reason ?? `${refused.ref}: refused`);
+  if (!plan.gatesPassed) throw new RegtopoError('E_GATE_FAILED', `${plan.image} ${plan.source.ref} → ${plan.stage}: gates not satisfied: ${describeFailedGates(plan.gates)}`);
+}
+
+/** What differs between the plan a hook approved and the plan now, in words; undefined when nothing. */
+function planChange(before: PromotionPlan, after: PromotionPlan): string | undefined {
+  if (before.source.digest !== after.source.digest) return `the source moved from ${before.source.digest} to ${after.source.digest}`;
+  if (before.gatesPassed !== after.gatesPassed) return `the gates no longer pass (${describeFailedGates(after.gates)})`;
+  if (before.planHash !== after.planHash) return `the plan changed (evidence or targets: ${before.planHash} → ${after.planHash})`;
+  if (before.targets.some((t, i) => t.action !== after.targets[i]?.action)) return 'the target tags changed';
+  return undefined;
+}
+
+async function askHook(ctx: PromotionContext, plan: PromotionPlan): Promise<HookDecision> {
   const spec = findStage(ctx.topology, plan.stage).approval!;
   const env = ctx.env ?? process.env;
-  let decision: HookDecision;
-  if (spec.type === 'command') decision = await runCommandHook(spec, plan, env);
-  else if (spec.type === 'webhook') decision = await runWebhookHook(spec, plan, env);
-  else throw new RegtopoError('E_INTERNAL', 'manual approvals have no hook');
+  if (spec.type === 'command') return runCommandHook(spec, plan, env, ctx.signal);
+  if (spec.type === 'webhook') return runWebhookHook(spec, plan, env);
+  throw new RegtopoError('E_INTERNAL', 'manual approvals have no hook');
+}
+
+/** Records what a hook said, marked as a hook decision (it never counts as a manual approval). */
+async function recordHookDecision(ctx: PromotionContext, detail: PlanDetail, decision: HookDecision): Promise<string> {
+  const { plan } = detail;
+  const spec = findStage(ctx.topology, plan.stage).approval!;
+  if (spec.type === 'manual') throw new RegtopoError('E_INTERNAL', 'manual approvals have no hook');
   authorizePromotionWrite(ctx.topology, detail.sourceRef);
   const now = nowOf(ctx);
   const body: ApprovalBody = {
@@ -176,6 +220,6 @@ async function askHook(ctx: PromotionContext, detail: PlanDetail): Promise<HookD
     decision: decision.approved ? 'approved' : 'rejected', by: decision.by, at: new Date(now).toISOString(),
     hook: { type: spec.type, output: decision.output, ...(decision.exitCode !== undefined ? { exitCode: decision.exitCode } : {}), ...(decision.status !== undefined ? { status: decision.status } : {}) },
   };
-  await writeRecord(ctx.client.repository(detail.sourceRef), detail.subject, 'approval', body, { name: plan.stage, value: body.decision, now });
-  return decision;
+  const stored = await writeRecord(ctx.client.repository(detail.sourceRef), detail.subject, 'approval', body, { name: plan.stage, value: body.decision, now });
+  return stored.digest;
 }

@@ -6,8 +6,12 @@
 import { RegtopoError } from '../../errors.js';
 import type { Reference } from '../../ref/reference.js';
 import type { RegistryRepository } from '../../registry/registry-repository.js';
-import { actor, authorizePromotionWrite, nowOf, parseRef, resolveDescriptor, type PromotionContext } from './context.js';
+import { signWithSshKeygen } from '../../signing/ssh-keygen-signer.js';
+import { checkSignature, type TrustedKey } from '../../signing/trusted-keys.js';
+import { actor, authorizeStatusWrite, clockSkewOf, nowOf, parseRef, resolveDescriptor, trustedKeys, type PromotionContext } from './context.js';
 import { listRecords, writeRecord, type StoredRecord } from './records.js';
+import { STATUS_NAMESPACE, statusMessage } from './signed-message.js';
+import { currentOf, currentStatuses as resolveCurrent, type CurrentStatus } from './status-evidence.js';
 
 /** The JSON body of a status record. */
 export interface StatusBody {
@@ -17,21 +21,34 @@ export interface StatusBody {
   value: string;
   detail?: string;
   url?: string;
+  /** Informational: for signed records, who it is comes from the verifying key. */
   by: string;
   at: string;
+  /** Records of this name that were current when this one was written: the order of writes. */
+  supersedes?: string[];
+  /** SSHSIG over statusMessage(...), namespace regtopo-status. */
+  signature?: string;
 }
 
-export interface StatusEntry extends Omit<StatusBody, 'kind' | 'subject'> {
+export interface StatusEntry extends Omit<StatusBody, 'kind' | 'subject' | 'signature'> {
   /** Digest of the status record: what gates cite as evidence. */
   record: string;
   tag: string;
+  /** Milliseconds, from the record tag (the writer's clock). */
+  time?: number;
+  /** Names of the topology keys whose signature over this record verifies. */
+  signedBy?: string[];
+  /** Present when the record carries a signature that no topology key verifies. */
+  signatureProblem?: string;
 }
 
 export interface SetStatusOptions extends Omit<PromotionContext, 'topology'> {
-  /** When given, the write must be one its write authority allows (promotion writes). */
+  /** When given, the write must be one its write authority allows (sandbox and ci only). */
   topology?: PromotionContext['topology'];
   detail?: string;
   url?: string;
+  /** Sign the record with this SSH key (private key, or .pub with an agent): `--key`. */
+  keyFile?: string;
 }
 
 export interface SetStatusResult {
@@ -46,56 +63,80 @@ export async function setStatus(ref: string | Reference, name: string, value: st
   if (!STATUS_NAME.test(name)) throw new RegtopoError('E_USAGE', `invalid status name "${name}": letters, digits, "_", "." and "-"`);
   if (value.length === 0 || value.length > 200) throw new RegtopoError('E_USAGE', `status ${name}: value must be 1 to 200 characters`);
   const reference = parseRef(ref);
-  authorizePromotionWrite(options.topology, reference);
+  authorizeStatusWrite(options.topology, reference);
   const repo = options.client.repository(reference);
   // Resolved once: the record is about this digest even if the tag moves while we write.
   const subject = await resolveDescriptor(repo, reference.reference);
   const now = nowOf(options as PromotionContext);
+  // What is current now, as this writer sees it, is what this record replaces (status-evidence.ts).
+  const earlier = (await statusesOf(repo, subject.digest)).history.filter((e) => e.name === name);
+  const replaced = new Set(earlier.flatMap((e) => e.supersedes ?? []));
+  const supersedes = earlier.filter((e) => !replaced.has(e.record)).map((e) => e.record).sort();
   const body: StatusBody = {
     kind: 'status', subject: subject.digest, name, value,
     ...(options.detail ? { detail: options.detail } : {}),
     ...(options.url ? { url: options.url } : {}),
-    by: actor(options as PromotionContext), at: new Date(now).toISOString(),
+    by: actor(options as PromotionContext), at: new Date(now).toISOString(), supersedes,
   };
+  let keys: Map<string, TrustedKey> | undefined;
+  if (options.keyFile) {
+    const signed = await signWithSshKeygen(statusMessage(body), { keyFile: options.keyFile, namespace: STATUS_NAMESPACE, env: options.env, signal: options.signal });
+    body.signature = signed.signature;
+    keys = options.topology ? trustedKeys(options.topology) : undefined;
+    const named = keys ? [...keys.values()].filter((k) => k.blob.equals(signed.publicKey.blob)).map((k) => k.name) : [];
+    if (named.length > 0) body.by = named[0]!;
+  }
   const stored = await writeRecord(repo, subject, 'status', body, { name, value, now });
-  return { ref: reference.pinned(subject.digest).toString(), digest: subject.digest, status: entryOf(stored) };
+  return { ref: reference.pinned(subject.digest).toString(), digest: subject.digest, status: entryOf(stored, keys) };
 }
 
 export interface StatusesResult {
   ref: string;
   digest: string;
-  /** Newest record per name, sorted by name. */
+  /** Current record per name, sorted by name (see status-evidence.ts for what "current" means). */
   current: StatusEntry[];
+  /** Names whose records contradict each other within the clock skew window. */
+  contradictions: CurrentStatus[];
   /** Every record, oldest first. */
   history: StatusEntry[];
+  warnings: string[];
 }
 
-export async function getStatuses(ref: string | Reference, options: Pick<PromotionContext, 'client'>): Promise<StatusesResult> {
+export async function getStatuses(ref: string | Reference, options: Pick<PromotionContext, 'client' | 'now'> & { topology?: PromotionContext['topology'] }): Promise<StatusesResult> {
   const reference = parseRef(ref);
   const repo = options.client.repository(reference);
   const subject = await resolveDescriptor(repo, reference.reference);
-  const { current, history } = await statusesOf(repo, subject.digest);
-  return { ref: reference.pinned(subject.digest).toString(), digest: subject.digest, current, history };
+  const keys = options.topology ? trustedKeys(options.topology) : undefined;
+  const { history } = await statusesOf(repo, subject.digest, undefined, keys);
+  const view = resolveCurrent(history, { now: options.now ? options.now() : Date.now(), skewMs: clockSkewOf(options.topology) });
+  return { ref: reference.pinned(subject.digest).toString(), digest: subject.digest, ...view, history };
 }
 
-/** Statuses of `digest` in `repo`; pass `tags` when the tag list is already at hand. */
-export async function statusesOf(repo: RegistryRepository, digest: string, tags?: string[]): Promise<{ current: StatusEntry[]; history: StatusEntry[] }> {
+/** Statuses of `digest` in `repo`; pass `tags` when the tag list is already at hand, `keys` to check signatures. */
+export async function statusesOf(repo: RegistryRepository, digest: string, tags?: string[], keys?: Map<string, TrustedKey>): Promise<{ history: StatusEntry[] }> {
   const records = await listRecords<StatusBody>(repo, 'status', digest, tags);
-  const history = records.filter((r) => r.body.kind === 'status' && typeof r.body.name === 'string').map(entryOf);
-  return { current: currentStatuses(history), history };
+  const history = records.filter((r) => r.body.kind === 'status' && typeof r.body.name === 'string' && r.body.subject === digest).map((r) => entryOf(r, keys));
+  return { history };
 }
 
-/** Newest entry per name (history is oldest first, so later entries win). */
-export function currentStatuses(history: StatusEntry[]): StatusEntry[] {
-  const byName = new Map<string, StatusEntry>();
-  for (const e of history) byName.set(e.name, e);
-  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+/** Current value of each name, for callers that have a history and no gate to apply. */
+export function currentStatusesOf(history: StatusEntry[], now: number, skewMs: number): StatusEntry[] {
+  return resolveCurrent(history, { now, skewMs }).current;
 }
 
-function entryOf(r: StoredRecord<StatusBody>): StatusEntry {
+export { currentOf };
+
+function entryOf(r: StoredRecord<StatusBody>, keys?: Map<string, TrustedKey>): StatusEntry {
   const b = r.body;
-  return {
+  const entry: StatusEntry = {
     name: b.name, value: String(b.value), ...(b.detail ? { detail: b.detail } : {}), ...(b.url ? { url: b.url } : {}),
-    by: b.by, at: b.at, record: r.digest, tag: r.tag,
+    by: String(b.by), at: String(b.at), record: r.digest, tag: r.tag, time: r.time,
+    supersedes: Array.isArray(b.supersedes) ? b.supersedes.filter((d): d is string => typeof d === 'string') : [],
   };
+  if (b.signature !== undefined && keys) {
+    const check = checkSignature(b.signature, STATUS_NAMESPACE, statusMessage({ ...b, supersedes: entry.supersedes }), keys);
+    if (check.signers.length > 0) entry.signedBy = check.signers.map((k) => k.name).sort();
+    else entry.signatureProblem = check.problem;
+  }
+  return entry;
 }

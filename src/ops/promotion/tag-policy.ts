@@ -21,12 +21,14 @@ export function needsVersion(templates: readonly string[]): boolean {
 export interface TemplateValues {
   digest: string;
   version?: string;
-  /** Milliseconds since the epoch; {date} is its UTC YYYYMMDD. */
+  /** Milliseconds since the epoch; {date} is its UTC YYYYMMDD unless `date` is given. */
   now: number;
+  /** {date} fixed elsewhere (by an approval), YYYYMMDD. */
+  date?: string;
 }
 
 export function expandTagTemplates(templates: readonly string[], values: TemplateValues): string[] {
-  const date = new Date(values.now).toISOString().slice(0, 10).replaceAll('-', '');
+  const date = values.date ?? new Date(values.now).toISOString().slice(0, 10).replaceAll('-', '');
   const tags = templates.map((template) => {
     const tag = template.replace(PLACEHOLDER, (_m, name: string) => {
       if (name === 'digest12') return digestHex(values.digest).slice(0, 12);

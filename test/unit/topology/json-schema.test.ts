@@ -27,7 +27,7 @@ describe('JSON Schema export', () => {
     const credentials = registry.properties.credentials as Json;
     // Editors flag a pasted password right away: the key is declared as never valid.
     for (const key of ['password', 'token', 'secret', 'auth']) expect(credentials.properties[key]).toEqual({ not: {} });
-    expect(Object.keys(schema.properties)).toEqual(['version', 'registries', 'upstreams', 'environments', 'promotion', 'mirrors']);
+    expect(Object.keys(schema.properties)).toEqual(['version', 'registries', 'upstreams', 'environments', 'keys', 'promotion', 'mirrors']);
   });
 
   it('matches the committed registries.schema.json (regenerate: node bin/regtopo.js schema > registries.schema.json)', () => {

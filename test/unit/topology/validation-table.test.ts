@@ -95,7 +95,7 @@ const INVALID: { name: string; text: string; expected: string[] }[] = [
   {
     name: 'unknown key without a close match lists the allowed ones',
     text: 'version: 1\nregistries: {}\nfoo: 1\n',
-    expected: ['registries.yaml:3:1: error [unknown-key] unknown key "foo"; allowed: version, registries, upstreams, environments, promotion, mirrors'],
+    expected: ['registries.yaml:3:1: error [unknown-key] unknown key "foo"; allowed: version, registries, upstreams, environments, keys, promotion, mirrors'],
   },
   {
     name: 'registry typos: key and role',

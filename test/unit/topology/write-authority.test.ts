@@ -63,9 +63,10 @@ describe('write authority', () => {
     expect(registryForAddress(config, Reference.parse('alpine:3'))).toBeUndefined();
   });
 
-  it('allows hosts outside the topology', () => {
+  it('allows hosts outside the topology, but localhost is the same host as 127.0.0.1', () => {
     expect(assertWriteAllowed(config, Reference.parse('127.0.0.1:5999/app:1'), 'copy')).toBeUndefined();
-    expect(assertWriteAllowed(config, Reference.parse('localhost:5104/team/app:1'), 'copy')).toBeUndefined();
+    // An alias used to walk around write authority; it names prod all the same.
+    expect(() => assertWriteAllowed(config, Reference.parse('localhost:5104/team/app:1'), 'copy')).toThrow(expect.objectContaining({ code: 'E_POLICY' }));
   });
 });
 
@@ -86,5 +87,47 @@ describe('registry lookup', () => {
     expect(resolveRegistryRef(config, 'sandbox', `x/y@${digest}`).toString()).toBe(`127.0.0.1:5101/x/y@${digest}`);
     expect(resolveRegistryRef(config, 'hub', 'app:1').toString()).toBe('docker.io/acme/app:1');
     expect(() => resolveRegistryRef(config, 'prod', 'App')).toThrow(expect.objectContaining({ code: 'E_REF_INVALID' }));
+  });
+});
+
+describe('write authority under every name of a registry', () => {
+  const aliased: Topology = parseTopology(
+    yaml`
+      version: 1
+      registries:
+        ci: { role: ci, url: http://127.0.0.1:5102 }
+        prod: { role: prod, url: http://localhost:5104 }
+        eu: { role: replica, url: https://eu.example.com, replicaOf: prod }
+        hub: { role: archive, url: https://registry-1.docker.io, namespace: acme }
+    `,
+    'registries.yaml',
+    { environ: {} },
+  ).config!;
+
+  it.each([
+    ['127.0.0.1:5104/app:1', 'prod'],
+    ['localhost:5104/app:1', 'prod'],
+    ['[::1]:5104/app:1', 'prod'],
+    ['LOCALHOST:5104/app:1', 'prod'],
+    ['eu.example.com:443/app:1', 'eu'],
+    ['eu.example.com/app:1', 'eu'],
+    ['docker.io/acme/app:1', 'hub'],
+    ['index.docker.io/acme/app:1', 'hub'],
+    ['registry-1.docker.io/acme/app:1', 'hub'],
+  ])('%s is registry %s', (ref, name) => {
+    expect(registryForAddress(aliased, Reference.parse(ref))?.name).toBe(name);
+    expect(() => assertWriteAllowed(aliased, Reference.parse(ref), 'copy')).toThrow(expect.objectContaining({ code: 'E_POLICY' }));
+  });
+
+  it('another port is another registry', () => {
+    expect(registryForAddress(aliased, Reference.parse('localhost:5105/app:1'))).toBeUndefined();
+    expect(registryForAddress(aliased, Reference.parse('eu.example.com:8443/app:1'))).toBeUndefined();
+  });
+
+  it('status set is allowed into sandbox and ci only: prod, replica and archive records come from their own writers', () => {
+    expect(assertWriteAllowed(aliased, Reference.parse('127.0.0.1:5102/app:1'), 'status')?.name).toBe('ci');
+    expect(() => assertWriteAllowed(aliased, Reference.parse('127.0.0.1:5104/app:1'), 'status')).toThrow('refusing to status into registry "prod" (role prod): prod is written only by promotion [rule write-authority]');
+    expect(() => assertWriteAllowed(aliased, Reference.parse('eu.example.com/app:1'), 'status')).toThrow(expect.objectContaining({ code: 'E_POLICY' }));
+    expect(() => assertWriteAllowed(aliased, Reference.parse('docker.io/acme/app:1'), 'status')).toThrow(expect.objectContaining({ code: 'E_POLICY' }));
   });
 });

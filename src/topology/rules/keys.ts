@@ -1,0 +1,69 @@
+/**
+ * Trust declared in the topology: inline keys must be keys, names that stand for keys (gate
+ * signedBy) must exist, and a manual approver without a key is flagged, because their approval is
+ * only a name anyone who can write the source repository could type.
+ */
+import { parsePublicKey } from '../../signing/public-key.js';
+import type { RuleFinding, TopologyRule } from './rule.js';
+
+export const invalidKey: TopologyRule = {
+  name: 'invalid-key',
+  severity: 'error',
+  description: 'an inline key is an OpenSSH public key line (ssh-ed25519, ecdsa-sha2-nistp256, ssh-rsa)',
+  check({ config }) {
+    const findings: RuleFinding[] = [];
+    for (const spec of Object.values(config.keys ?? {})) {
+      if (spec.key === undefined) continue;
+      try {
+        parsePublicKey(spec.key);
+      } catch (err) {
+        findings.push({ path: ['keys', spec.name], message: `key "${spec.name}": ${(err as Error).message}` });
+      }
+    }
+    return findings;
+  },
+};
+
+export const unknownKey: TopologyRule = {
+  name: 'unknown-signing-key',
+  severity: 'error',
+  description: 'a gate signedBy names keys declared under keys:',
+  check({ config }) {
+    const findings: RuleFinding[] = [];
+    const known = Object.keys(config.keys ?? {});
+    config.promotion.stages.forEach((stage, i) => {
+      stage.gates.forEach((gate, g) => {
+        (gate.signedBy ?? []).forEach((name, k) => {
+          if (!known.includes(name)) {
+            findings.push({ path: ['promotion', 'stages', i, 'gates', g, 'signedBy', k], message: `gate ${gate.status} of stage "${stage.name}" trusts key "${name}", which keys: does not declare (known: ${known.join(', ') || 'none'})` });
+          }
+        });
+      });
+    });
+    return findings;
+  },
+};
+
+export const unauthenticatedApproval: TopologyRule = {
+  name: 'unauthenticated-approval',
+  severity: 'warning',
+  description: 'manual approvers have keys, so an approval is a signature rather than a name',
+  check({ config }) {
+    const findings: RuleFinding[] = [];
+    const keys = config.keys ?? {};
+    config.promotion.stages.forEach((stage, i) => {
+      const approval = stage.approval;
+      if (approval?.type !== 'manual') return;
+      if (!approval.approvers?.length) {
+        findings.push({ path: ['promotion', 'stages', i, 'approval'], message: `stage "${stage.name}" lists no approvers: anyone who can write its source repository can approve` });
+        return;
+      }
+      approval.approvers.forEach((name, a) => {
+        if (!keys[name]) {
+          findings.push({ path: ['promotion', 'stages', i, 'approval', 'approvers', a], message: `approver "${name}" of stage "${stage.name}" has no key in keys:, so an approval in that name is not authenticated` });
+        }
+      });
+    });
+    return findings;
+  },
+};
