@@ -15,8 +15,14 @@ describe('approval hooks', () => {
   let server: Server;
   let url: string;
   let sent = 0;
+  let busyCalls = 0;
   beforeAll(async () => {
     server = createServer((req, res) => {
+      if (req.url === '/busy') {
+        busyCalls++;
+        res.writeHead(503).end('busy');
+        return;
+      }
       if (req.url === '/endless') {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.write('{"approved": true, "reason": "');
@@ -49,6 +55,23 @@ describe('approval hooks', () => {
     expect(d.approved).toBe(false);
     expect(d.output.length).toBeLessThanOrEqual(4000);
     expect(sent).toBeLessThan(64 << 20);
+  });
+
+  it('a webhook that stays busy is asked exactly retries + 1 times through the one retry loop, then fails as a network error', async () => {
+    busyCalls = 0;
+    await expect(runWebhookHook({ type: 'webhook', url: `${url}/busy`, retries: 2 }, plan, {})).rejects.toMatchObject({
+      code: 'E_NETWORK', message: expect.stringMatching(/no answer after 3 attempts \(HTTP 503\)/),
+    });
+    expect(busyCalls).toBe(3);
+  });
+
+  it('an aborted signal ends the webhook between retries with E_INTERRUPTED', async () => {
+    busyCalls = 0;
+    const controller = new AbortController();
+    const run = runWebhookHook({ type: 'webhook', url: `${url}/busy`, retries: 5 }, plan, {}, controller.signal);
+    setTimeout(() => controller.abort(), 50);
+    await expect(run).rejects.toMatchObject({ code: 'E_INTERRUPTED' });
+    expect(busyCalls).toBeLessThan(6);
   });
 
   it('a redirect is not followed and is no approval', async () => {

@@ -9,7 +9,7 @@ import { isRetryableStatus, RegtopoError } from '../../errors.js';
 import { runWithTimeout } from '../../process/run-with-timeout.js';
 import { BODY_LIMITS, readBounded } from '../../transport/bounded-body.js';
 import { Agent, undiciRequest } from '../../transport/undici-parts.js';
-import { backoff, DEFAULT_RETRY } from '../../transport/retry.js';
+import { DEFAULT_RETRY, withRetry } from '../../transport/retry.js';
 import { expandHeaderValue } from '../../topology/header-template.js';
 import type { ApprovalSpec } from '../../topology/schema-flows.js';
 import type { PromotionPlan } from './plan.js';
@@ -46,44 +46,53 @@ export async function runCommandHook(spec: CommandHook, plan: PromotionPlan, env
   return { approved: r.exitCode === 0 && !r.truncated, by, output: output || (code === 0 ? '' : `exit ${r.exitCode ?? r.signal}`), exitCode: code };
 }
 
-export async function runWebhookHook(spec: WebhookHook, plan: PromotionPlan, env: NodeJS.ProcessEnv = process.env): Promise<HookDecision> {
+export async function runWebhookHook(spec: WebhookHook, plan: PromotionPlan, env: NodeJS.ProcessEnv = process.env, signal?: AbortSignal): Promise<HookDecision> {
   const timeoutMs = (spec.timeout ?? DEFAULT_TIMEOUT_S) * 1000;
   const retries = spec.retries ?? DEFAULT_RETRIES;
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
   for (const [name, valueSpec] of Object.entries(spec.headers ?? {})) headers[name] = expandHeaderValue(name, valueSpec, env);
   const body = JSON.stringify(plan);
-  let lastFailure = '';
   const url = new URL(spec.url);
-  for (let attempt = 0; attempt <= retries; attempt++) {
-    if (attempt > 0) await new Promise((r) => setTimeout(r, backoff(DEFAULT_RETRY, attempt)));
-    let status: number;
-    let text: string;
-    try {
-      // No redirects are followed (a 3xx is not an approval), and the body is read capped.
-      const res = await undiciRequest.call(webhookAgent(), {
-        origin: url.origin, path: `${url.pathname}${url.search}`, method: 'POST', headers, body,
-        signal: AbortSignal.timeout(timeoutMs), reset: true, // one call: no idle socket keeps the CLI alive
-      });
-      status = res.statusCode;
-      text = (await readBounded(res.body, BODY_LIMITS.hook, `approval webhook ${url.origin}`, { truncate: true })).toString('utf8');
-    } catch (err) {
-      lastFailure = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError') ? `timed out after ${timeoutMs / 1000} s` : String((err as Error).message ?? err);
-      continue;
-    }
-    if (isRetryableStatus(status)) {
-      lastFailure = `HTTP ${status}`;
-      continue;
-    }
-    let answer: { approved?: unknown; by?: unknown; reason?: unknown } = {};
-    try {
-      answer = JSON.parse(text) as typeof answer;
-    } catch { /* not JSON: a rejection with the text as reason */ }
-    const by = typeof answer.by === 'string' && answer.by ? answer.by.slice(0, 200) : `webhook:${url.host}`;
-    const approved = status >= 200 && status < 300 && answer.approved === true;
-    const output = (typeof answer.reason === 'string' ? answer.reason : text).slice(0, RECORDED_OUTPUT);
-    return { approved, by, output, status };
+  const where = `approval webhook ${url.origin}`;
+  // The transport's one retry loop, with the hook's own budget: network errors, timeouts and 5xx.
+  const budget = { ...DEFAULT_RETRY, attempts: retries + 1 };
+  let answered: { status: number; text: string };
+  try {
+    answered = await withRetry(budget, async () => {
+      const deadline = AbortSignal.timeout(timeoutMs);
+      try {
+        // No redirects are followed (a 3xx is not an approval), and the body is read capped.
+        const res = await undiciRequest.call(webhookAgent(), {
+          origin: url.origin, path: `${url.pathname}${url.search}`, method: 'POST', headers, body,
+          signal: signal ? AbortSignal.any([deadline, signal]) : deadline, reset: true, // one call: no idle socket keeps the CLI alive
+        });
+        return { status: res.statusCode, text: (await readBounded(res.body, BODY_LIMITS.hook, where, { truncate: true })).toString('utf8') };
+      } catch (err) {
+        throw new HookUnanswered(deadline.aborted ? `timed out after ${timeoutMs / 1000} s` : String((err as Error).message ?? err));
+      }
+    }, {
+      signal,
+      retryValue: (r) => (isRetryableStatus(r.status) ? { reason: `HTTP ${r.status}`, release: async () => {} } : undefined),
+    });
+  } catch (err) {
+    if (err instanceof HookUnanswered) throw new RegtopoError('E_NETWORK', `${where}: no answer after ${retries + 1} attempts (${err.message})`);
+    throw err;
   }
-  throw new RegtopoError('E_NETWORK', `approval webhook ${new URL(spec.url).origin}: no answer after ${retries + 1} attempts (${lastFailure})`);
+  if (isRetryableStatus(answered.status)) throw new RegtopoError('E_NETWORK', `${where}: no answer after ${retries + 1} attempts (HTTP ${answered.status})`);
+  const { status, text } = answered;
+  let answer: { approved?: unknown; by?: unknown; reason?: unknown } = {};
+  try {
+    answer = JSON.parse(text) as typeof answer;
+  } catch { /* not JSON: a rejection with the text as reason */ }
+  const by = typeof answer.by === 'string' && answer.by ? answer.by.slice(0, 200) : `webhook:${url.host}`;
+  const approved = status >= 200 && status < 300 && answer.approved === true;
+  const output = (typeof answer.reason === 'string' ? answer.reason : text).slice(0, RECORDED_OUTPUT);
+  return { approved, by, output, status };
+}
+
+/** A webhook call that got no HTTP answer (refused, reset, timed out): worth another try. */
+class HookUnanswered extends Error {
+  readonly retryable = true;
 }
 
 let agent: InstanceType<typeof Agent> | undefined;

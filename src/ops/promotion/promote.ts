@@ -204,7 +204,7 @@ async function askHook(ctx: PromotionContext, plan: PromotionPlan): Promise<Hook
   const spec = findStage(ctx.topology, plan.stage).approval!;
   const env = ctx.env ?? process.env;
   if (spec.type === 'command') return runCommandHook(spec, plan, env, ctx.signal);
-  if (spec.type === 'webhook') return runWebhookHook(spec, plan, env);
+  if (spec.type === 'webhook') return runWebhookHook(spec, plan, env, ctx.signal);
   throw new RegtopoError('E_INTERNAL', 'manual approvals have no hook');
 }
 
