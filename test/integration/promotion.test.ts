@@ -40,6 +40,19 @@ describe.skipIf(skip)('promotion pipeline against real registries', () => {
     return { ...fx, ctx };
   }
 
+  it('a promotion stops on its signal: E_INTERRUPTED, nothing written to the target', async () => {
+    const { repo, ctx } = setup();
+    await pushVersioned(regs.snapshots, repo, 'latest', '1.4.0');
+    await setStatus(`${regs.snapshots.host}/${repo}:latest`, 'tests', 'passed', { client: ctx.client, topology: ctx.topology, by: 'ci' });
+    const controller = new AbortController();
+    controller.abort();
+    const outcome = await promote({ ...ctx, signal: controller.signal }, { stage: 'tested' }).then((r) => r.errorCode, (err: { code?: string }) => err.code);
+    expect(outcome).toBe('E_INTERRUPTED');
+    // The stage writes into ci-tests: the repository must not even exist there.
+    const tags = await runCli(['tags', `${regs.tests.host}/${repo}`, '-o', 'json']);
+    expect(tags.code).toBe(4);
+  });
+
   it('gates refuse, then pass; the whole story lands in prod with its records', async () => {
     const { repo, ctx } = setup();
     const built = await pushVersioned(regs.snapshots, repo, 'latest', '1.4.0');

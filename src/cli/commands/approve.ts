@@ -27,7 +27,7 @@ Examples:
         const opts = ctx.options(self);
         const lib = await import('../../ops/promotion/approvals.js');
         const { image, digest } = lib.parseImageDigest(target);
-        return withPromotionContext(opts, async (pctx) => {
+        return withPromotionContext({ ...opts, signal: ctx.signal }, async (pctx) => {
           const input = { image, digest, stage: opts.stage as string, comment: opts.comment as string | undefined, version: opts.version as string | undefined, keyFile: expandHome(opts.key as string | undefined) };
           const r = decision === 'approve' ? await lib.approve(pctx, input) : await lib.reject(pctx, input);
           const s = r.state;
@@ -54,7 +54,7 @@ Examples:
     await ctx.run(self, async () => {
       const opts = ctx.options(self);
       const { listApprovals } = await import('../../ops/promotion/approvals.js');
-      return withPromotionContext(opts, async (pctx) => {
+      return withPromotionContext({ ...opts, signal: ctx.signal }, async (pctx) => {
         const names = images.length ? images : [undefined];
         const pending = [];
         const decisions = [];

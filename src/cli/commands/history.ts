@@ -11,7 +11,7 @@ export function registerHistory(program: Command, ctx: CliContext): void {
     await ctx.run(self, async () => {
       const opts = ctx.options(self);
       const { history } = await import('../../ops/promotion/history.js');
-      return withPromotionContext(opts, async (pctx) => {
+      return withPromotionContext({ ...opts, signal: ctx.signal }, async (pctx) => {
         const entries = await history(pctx, image);
         const text = entries.length === 0 ? [`${image}: no promotions recorded`] : entries.flatMap((h) => [
           `${h.at} ${h.stage} ${h.digest} by ${h.by}${h.approvedBy.length ? `, approved by ${h.approvedBy.join(', ')}` : ''}`,

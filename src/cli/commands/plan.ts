@@ -18,7 +18,7 @@ export function registerPlan(program: Command, ctx: CliContext): void {
     await ctx.run(self, async () => {
       const opts = ctx.options(self);
       const { planPromotion } = await import('../../ops/promotion/plan.js');
-      return withPromotionContext(opts, async (pctx) => {
+      return withPromotionContext({ ...opts, signal: ctx.signal }, async (pctx) => {
         const names = images.length ? images : pctx.topology.promotion.images.map((i) => i.name);
         const plans = [];
         for (const name of names) plans.push(await planPromotion(pctx, name, opts.to as string, { digest: opts.digest as string | undefined, version: opts.version as string | undefined }));

@@ -26,7 +26,7 @@ export function registerPromote(program: Command, ctx: CliContext): void {
       if (images.length === 0 && !opts.all) throw new RegtopoError('E_USAGE', 'name the images to promote, or pass --all');
       if (images.length > 0 && opts.all) throw new RegtopoError('E_USAGE', 'pass image names or --all, not both');
       const { promote } = await import('../../ops/promotion/promote.js');
-      return withPromotionContext(opts, async (pctx) => {
+      return withPromotionContext({ ...opts, signal: ctx.signal }, async (pctx) => {
         const report = await promote(pctx, {
           stage: opts.to as string, images, digest: opts.digest as string | undefined, version: opts.version as string | undefined, dryRun: opts.dryRun as boolean,
           replicate: opts.replicate !== false,

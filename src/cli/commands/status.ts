@@ -34,7 +34,7 @@ Examples:
       try {
         const r = await setStatus(ref, assignment.slice(0, eq), assignment.slice(eq + 1), {
           client, topology, by: opts.by as string | undefined, detail: opts.detail as string | undefined, url: opts.url as string | undefined,
-          keyFile: expandHome(opts.key as string | undefined),
+          keyFile: expandHome(opts.key as string | undefined), signal: ctx.signal,
         });
         const who = r.status.signedBy?.length ? `signed by ${r.status.signedBy.join('/')}` : `by ${r.status.by}${opts.key ? ', signed with a key the topology does not list' : ''}`;
         return { data: r, text: [`${r.ref}: ${r.status.name}=${r.status.value} (${who}, record ${r.status.record})`] };
@@ -57,7 +57,7 @@ Examples:
       const topology = await optionalTopology(opts);
       const client = await clientFromFlags(opts, topology);
       try {
-        const r = await getStatuses(ref, { client, topology });
+        const r = await getStatuses(ref, { client, topology, signal: ctx.signal });
         const rows = opts.all ? r.history : r.current;
         const text = [`${r.ref}`, ...(rows.length === 0 ? ['  no statuses recorded'] : rows.map((s) => `  ${s.name}=${s.value}  ${s.at} ${s.signedBy?.length ? `signed by ${s.signedBy.join('/')}` : `by ${s.by}`}${s.detail ? `  ${s.detail}` : ''}${s.url ? `  ${s.url}` : ''}`))];
         for (const c of r.contradictions) text.push(`  ${c.name}: CONTRADICTORY ${(c.contradiction ?? []).map((e) => `${e.value} (${e.at})`).join(' vs ')}`);

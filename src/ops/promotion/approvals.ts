@@ -98,7 +98,7 @@ async function decide(ctx: PromotionContext, options: DecideOptions, decision: '
     body.by = by;
     body.signature = signed.signature;
   }
-  const stored = await writeRecord(ctx.client.repository(detail.sourceRef), detail.subject, 'approval', body, { name: stage.name, value: decision, now });
+  const stored = await writeRecord(ctx.client.repository(detail.sourceRef, { signal: ctx.signal }), detail.subject, 'approval', body, { name: stage.name, value: decision, now });
   const after = await planDetail(ctx, options.image, stage.name, { digest: plan.source.digest, version: plan.version });
   return { decision, by, signed: body.signature !== undefined, record: stored.digest, plan: after.plan, state: after.plan.approval };
 }
@@ -147,7 +147,7 @@ export async function listApprovals(ctx: PromotionContext, options: { pendingOnl
   for (const image of images) {
     for (const stage of ctx.topology.promotion.stages.filter((s) => s.approval)) {
       if (!options.pendingOnly) {
-        const repo = ctx.client.repository(imageRef(ctx.topology, stage.from, image));
+        const repo = ctx.client.repository(imageRef(ctx.topology, stage.from, image), { signal: ctx.signal });
         for (const r of await listRecords<ApprovalBody>(repo, 'approval')) {
           if (r.body.stage !== stage.name || r.body.image !== image.name) continue;
           const b = r.body;

@@ -51,7 +51,7 @@ function stageTags(stage: PromotionStageSpec, past: HistoryEntry[], image: Promo
 
 async function entryFor(ctx: PromotionContext, image: PromotedImageSpec, stage: string, registry: string, tags: string[], past: HistoryEntry[]): Promise<InventoryEntry> {
   const ref = imageRef(ctx.topology, registry, image);
-  const repo = ctx.client.repository(ref);
+  const repo = ctx.client.repository(ref, { signal: ctx.signal });
   const entry: InventoryEntry = { image: image.name, stage, registry, repository: ref.name, tags: [], statuses: [], approvals: [] };
   const heads = await Promise.all(tags.map(async (t) => ({ tag: t, digest: (await repo.headManifest(t).catch(() => undefined))?.digest })));
   const found = heads.find((h) => h.digest);

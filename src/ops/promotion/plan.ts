@@ -80,8 +80,8 @@ export async function planDetail(ctx: PromotionContext, imageName: string, stage
   const stage = findStage(ctx.topology, stageName);
   const sourceRef = imageRef(ctx.topology, stage.from, image);
   const targetRef = imageRef(ctx.topology, stage.to, image);
-  const srcRepo = ctx.client.repository(sourceRef);
-  const dstRepo = ctx.client.repository(targetRef);
+  const srcRepo = ctx.client.repository(sourceRef, { signal: ctx.signal });
+  const dstRepo = ctx.client.repository(targetRef, { signal: ctx.signal });
 
   // The one resolution of this promotion: everything below is about this digest.
   let subject: Descriptor | undefined;

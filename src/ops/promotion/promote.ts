@@ -132,12 +132,12 @@ async function run(ctx: PromotionContext, planned: PlanDetail, item: PromoteItem
   authorize(targetRef);
   const hookApproval = hookRecord ? await hookRecord() : undefined;
   const sameRepository = sourceRef.name === targetRef.name;
-  const srcRepo = ctx.client.repository(sourceRef);
-  const dstRepo = ctx.client.repository(targetRef);
+  const srcRepo = ctx.client.repository(sourceRef, { signal: ctx.signal });
+  const dstRepo = ctx.client.repository(targetRef, { signal: ctx.signal });
   if (!sameRepository) {
     // By digest on both sides: the exact approved content, whatever the source tags do meanwhile.
     const jobs = Math.min(DEFAULT_JOBS, concurrencyLimit(ctx.topology, sourceRef, targetRef) ?? DEFAULT_JOBS);
-    await copy({ kind: 'registry', ref: sourceRef.withDigest(digest) }, { kind: 'registry', ref: targetRef.withDigest(digest) }, { client: ctx.client, jobs });
+    await copy({ kind: 'registry', ref: sourceRef.withDigest(digest) }, { kind: 'registry', ref: targetRef.withDigest(digest) }, { client: ctx.client, jobs, signal: ctx.signal });
   }
   const raw = await dstRepo.getManifest(digest);
   item.tags = [];
@@ -159,7 +159,7 @@ async function run(ctx: PromotionContext, planned: PlanDetail, item: PromoteItem
     item.tags.push(current ? { ref: target.ref, action: 'moved', previous: current } : { ref: target.ref, action: 'created' });
   }
   item.tags.sort((a, b) => plan.targets.findIndex((t) => t.ref === a.ref) - plan.targets.findIndex((t) => t.ref === b.ref));
-  if (!sameRepository) item.records = await syncRecords(ctx.client, sourceRef, targetRef, digest, authorize);
+  if (!sameRepository) item.records = await syncRecords(ctx.client, sourceRef, targetRef, digest, authorize, ctx.signal);
 
   // The promotion record comes last: its presence means the whole edge is done.
   const existing = await listRecords<PromotionBody>(dstRepo, 'promotion', digest);
@@ -220,6 +220,6 @@ async function recordHookDecision(ctx: PromotionContext, detail: PlanDetail, dec
     decision: decision.approved ? 'approved' : 'rejected', by: decision.by, at: new Date(now).toISOString(),
     hook: { type: spec.type, output: decision.output, ...(decision.exitCode !== undefined ? { exitCode: decision.exitCode } : {}), ...(decision.status !== undefined ? { status: decision.status } : {}) },
   };
-  const stored = await writeRecord(ctx.client.repository(detail.sourceRef), detail.subject, 'approval', body, { name: plan.stage, value: body.decision, now });
+  const stored = await writeRecord(ctx.client.repository(detail.sourceRef, { signal: ctx.signal }), detail.subject, 'approval', body, { name: plan.stage, value: body.decision, now });
   return stored.digest;
 }

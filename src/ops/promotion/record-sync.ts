@@ -17,9 +17,9 @@ export interface RecordSyncResult {
 
 export async function syncRecords(
   client: RegistryClient, source: Reference, target: Reference, digest: string,
-  authorizeWrite?: (ref: Reference) => void,
+  authorizeWrite?: (ref: Reference) => void, signal?: AbortSignal,
 ): Promise<RecordSyncResult> {
-  const [srcTags, dstTags] = await Promise.all([tagsOf(client.repository(source)), tagsOf(client.repository(target))]);
+  const [srcTags, dstTags] = await Promise.all([tagsOf(client.repository(source, { signal })), tagsOf(client.repository(target, { signal }))]);
   const prefixes = KINDS.map((k) => recordTagPrefix(k, digest));
   const wanted = srcTags.filter((t) => isRecordTag(t) && prefixes.some((p) => t.startsWith(p)));
   const have = new Set(dstTags);
@@ -27,7 +27,7 @@ export async function syncRecords(
   for (const tag of missing) {
     const to = target.withTag(tag);
     authorizeWrite?.(to);
-    await copy({ kind: 'registry', ref: source.withTag(tag) }, { kind: 'registry', ref: to }, { client, jobs: 2 });
+    await copy({ kind: 'registry', ref: source.withTag(tag) }, { kind: 'registry', ref: to }, { client, jobs: 2, signal });
   }
   return { copied: missing.length, present: wanted.length - missing.length };
 }

@@ -64,7 +64,7 @@ export async function setStatus(ref: string | Reference, name: string, value: st
   if (value.length === 0 || value.length > 200) throw new RegtopoError('E_USAGE', `status ${name}: value must be 1 to 200 characters`);
   const reference = parseRef(ref);
   authorizeStatusWrite(options.topology, reference);
-  const repo = options.client.repository(reference);
+  const repo = options.client.repository(reference, { signal: options.signal });
   // Resolved once: the record is about this digest even if the tag moves while we write.
   const subject = await resolveDescriptor(repo, reference.reference);
   const now = nowOf(options as PromotionContext);
@@ -102,9 +102,9 @@ export interface StatusesResult {
   warnings: string[];
 }
 
-export async function getStatuses(ref: string | Reference, options: Pick<PromotionContext, 'client' | 'now'> & { topology?: PromotionContext['topology'] }): Promise<StatusesResult> {
+export async function getStatuses(ref: string | Reference, options: Pick<PromotionContext, 'client' | 'now' | 'signal'> & { topology?: PromotionContext['topology'] }): Promise<StatusesResult> {
   const reference = parseRef(ref);
-  const repo = options.client.repository(reference);
+  const repo = options.client.repository(reference, { signal: options.signal });
   const subject = await resolveDescriptor(repo, reference.reference);
   const keys = options.topology ? trustedKeys(options.topology) : undefined;
   const { history } = await statusesOf(repo, subject.digest, undefined, keys);
