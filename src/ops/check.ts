@@ -13,12 +13,15 @@ import { Reference } from '../ref/reference.js';
 import type { RegistryClient } from '../registry/registry-client.js';
 import type { RegistrySpec, Topology } from '../topology/model.js';
 import { clientForTopology, topologyCredentials } from './topology-client.js';
+import { abortedOr, throwIfAborted } from '../transport/abort.js';
 
 export interface CheckOptions {
   /** Repository (under each registry's namespace) used for upload probes. */
   probeRepository?: string;
   env?: NodeJS.ProcessEnv;
   logger?: (line: string) => void;
+  /** Stops the audit (E_INTERRUPTED); an interruption is never reported as a finding. */
+  signal?: AbortSignal;
 }
 
 export interface RegistryCheck {
@@ -60,7 +63,7 @@ export async function checkTopology(config: Topology, options: CheckOptions = {}
     }
   }
   try {
-    const registries = await Promise.all(Object.values(config.registries).map((r) => checkOne(r, own, anonymous, borrowed, probeRepo)));
+    const registries = await Promise.all(Object.values(config.registries).map((r) => checkOne(r, own, anonymous, borrowed, probeRepo, options.signal)));
     return { registries, findings: registries.reduce((n, r) => n + r.findings.length, 0) };
   } finally {
     await Promise.all([own.close(), anonymous.close(), ...borrowed.map((b) => b.client.close())]);
@@ -72,10 +75,14 @@ function borrow(named: CredentialProvider, fromHost: string): CredentialProvider
   return { get: () => named.get(fromHost) };
 }
 
-async function checkOne(r: RegistrySpec, own: RegistryClient, anonymous: RegistryClient, borrowed: Array<{ who: string; client: RegistryClient }>, probeRepo: string): Promise<RegistryCheck> {
+async function checkOne(
+  r: RegistrySpec, own: RegistryClient, anonymous: RegistryClient, borrowed: Array<{ who: string; client: RegistryClient }>, probeRepo: string,
+  signal: AbortSignal | undefined,
+): Promise<RegistryCheck> {
+  throwIfAborted(signal);
   const check: RegistryCheck = { name: r.name, role: r.role, url: r.url, reachable: false, access: 'unreachable', writableBy: [], findings: [] };
   try {
-    const ping = await own.ping(r.host);
+    const ping = await own.ping(r.host, { signal });
     check.reachable = true;
     if (ping.status === 200) check.access = r.credentials ? 'authenticated' : 'anonymous';
     else if (ping.status === 401 || ping.status === 403) {
@@ -83,6 +90,7 @@ async function checkOne(r: RegistrySpec, own: RegistryClient, anonymous: Registr
       check.findings.push(r.credentials ? 'configured credentials were refused' : 'requires credentials, none configured');
     } else check.findings.push(`GET /v2/ answered ${ping.status}`);
   } catch (err) {
+    if (signal?.aborted) throw abortedOr(err, signal);
     if (isRegtopoError(err) && (err.code === 'E_UNAUTHORIZED' || err.code === 'E_DENIED')) {
       // A token service refusing the credentials: the registry is there, the login is not accepted.
       check.reachable = true;
@@ -104,10 +112,11 @@ async function checkOne(r: RegistrySpec, own: RegistryClient, anonymous: Registr
   const identities = [{ who: 'anonymous', client: anonymous }, ...(PROTECTED.has(r.role) ? borrowed.filter((b) => !b.who.startsWith(`${r.name} `)) : [])];
   for (const { who, client } of identities) {
     try {
-      const probe = await client.repository(ref).probeUpload();
+      const probe = await client.repository(ref, { signal }).probeUpload();
       if (probe.allowed) check.writableBy.push(who);
       else if (!REFUSALS.has(probe.status)) check.findings.push(`could not verify write authority as ${who}: upload probe answered HTTP ${probe.status}`);
     } catch (err) {
+      if (signal?.aborted) throw abortedOr(err, signal);
       // Refused outright (401/403 from a token service) is the expected answer; anything else is not.
       if (isRegtopoError(err) && (err.code === 'E_UNAUTHORIZED' || err.code === 'E_DENIED')) continue;
       check.findings.push(`could not verify write authority as ${who}: ${(err as Error).message}`);

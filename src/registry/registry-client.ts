@@ -133,8 +133,8 @@ export class RegistryClient {
   }
 
   /** GET /v2/ with auth: status 200 means reachable and (if required) authenticated. */
-  async ping(host: string): Promise<{ status: number; authenticate?: string }> {
-    const res = await this.request(host, { method: 'GET', path: '/v2/' });
+  async ping(host: string, options: { signal?: AbortSignal } = {}): Promise<{ status: number; authenticate?: string }> {
+    const res = await this.request(host, { method: 'GET', path: '/v2/', ...(options.signal ? { signal: options.signal } : {}) });
     await discard(res);
     return { status: res.status, authenticate: res.headers['www-authenticate'] };
   }

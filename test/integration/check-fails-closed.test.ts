@@ -68,6 +68,14 @@ describe.skipIf(skip)('check fails closed', () => {
     expect(brokenTokens.requests.length).toBeGreaterThan(0);
   });
 
+  it('an interrupted audit is E_INTERRUPTED, never a finding or a pass', async () => {
+    rules();
+    const controller = new AbortController();
+    controller.abort();
+    await expect(checkTopology(requireValidTopology(parseTopology(yaml, 'registries.yaml', { environ: {} })), { signal: controller.signal }))
+      .rejects.toMatchObject({ code: 'E_INTERRUPTED' });
+  });
+
   it('the CLI exits 9 and prints the finding', async () => {
     rules();
     const file = join(mkdtempSync(join(tmpdir(), 'regtopo-check-')), 'registries.yaml');

@@ -14,7 +14,7 @@ export function registerCheck(program: Command, ctx: CliContext): void {
         const { checkTopology } = await import('../../ops/check.js');
         const { loadValidTopology } = await import('../topology-cache.js');
         const config = await loadValidTopology(await requireTopologyPath(opts.file), opts.env);
-        const result = await checkTopology(config, { logger: opts.verbose ? (l) => process.stderr.write(`${l}\n`) : undefined });
+        const result = await checkTopology(config, { logger: opts.verbose ? (l) => process.stderr.write(`${l}\n`) : undefined, signal: ctx.signal });
         const width = Math.max(...result.registries.map((r) => r.name.length));
         const text = result.registries.map((r) => {
           const state = r.findings.length ? `FINDING ${r.findings.join('; ')}` : `ok (${r.access}${r.writableBy.length ? `, writable by ${r.writableBy.join(', ')}` : ', probes could not write'})`;
