@@ -262,6 +262,11 @@ export async function startFaultProxy(targetUrl: string, options: FaultProxyOpti
         const rest = outHeaders.location.slice(target.origin.length);
         outHeaders.location = state.relativeLocations ? rest : url + rest;
       }
+      // The client may have gone (a killed CLI) while the registry was answering.
+      if (res.destroyed) {
+        up.resume();
+        return;
+      }
       respond(up.statusCode ?? 502, outHeaders);
       const transform = bodyTransform(fault, up, res);
       const onDone = (): void => undefined;

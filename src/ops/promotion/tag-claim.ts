@@ -76,10 +76,18 @@ export async function setImmutableTag(repo: RegistryRepository, tag: string, man
     const removeClaim = async () => {
       if (removed) return;
       removed = true;
-      await repo.deleteManifest(claim.digest).catch(() => undefined); // an undeletable claim just expires
+      // Read back: under load a DELETE can fail or leave the tag listed, and a claim left behind holds
+      // other promotions off until it expires. An undeletable claim just expires.
+      for (let tries = 0; tries < 3; tries++) {
+        await repo.deleteManifest(claim.digest).catch(() => undefined);
+        if (!(await repo.headManifest(claim.tag).then(Boolean, () => true))) return;
+      }
     };
     try {
-      const others = liveClaims(await tagsOf(repo), tag, options).filter((t) => t !== claim.tag && !t.startsWith(claimPrefixFor(tag, digest)));
+      const listed = liveClaims(await tagsOf(repo), tag, options).filter((t) => t !== claim.tag && !t.startsWith(claimPrefixFor(tag, digest)));
+      // Distribution can list a tag whose manifest a concurrent DELETE already removed (its untag
+      // lost a race with other deletes): such a claim answers 404 and holds nothing.
+      const others = (await Promise.all(listed.map(async (t) => ((await repo.headManifest(t).then(Boolean, () => true)) ? t : undefined)))).filter(Boolean);
       if (others.length === 0) {
         const now = (await repo.headManifest(tag))?.digest;
         if (now === digest) return { action: 'unchanged' };
