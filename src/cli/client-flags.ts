@@ -5,12 +5,13 @@
 import type { Command } from 'commander';
 import type { RegistryClient } from '../registry/registry-client.js';
 import type { Topology } from '../topology/model.js';
+import { verboseLogger } from './cli-logger.js';
 import type { GlobalOptions } from './output.js';
 
 export function addClientFlags(cmd: Command): Command {
   return cmd
-    .option('--plain-http', 'speak plain http to non-loopback registries (loopback ones do already)', false)
-    .option('--insecure', 'https without certificate verification (test setups only)', false)
+    .option('--plain-http', 'speak plain http to non-loopback registries (loopback ones do already)')
+    .option('--insecure', 'https without certificate verification (test setups only)')
     .option('--ca-file <file>', 'PEM CA bundle that signed the registries\' certificates');
 }
 
@@ -25,7 +26,7 @@ export interface ClientFlags {
 export async function clientFromFlags(flags: ClientFlags, topology?: Topology): Promise<RegistryClient> {
   const options = {
     defaults: { plainHttp: flags.plainHttp || undefined, insecure: flags.insecure || undefined, caFile: flags.caFile },
-    logger: flags.verbose ? (line: string) => process.stderr.write(`${line}\n`) : undefined,
+    logger: verboseLogger(flags.verbose),
   };
   if (topology) {
     const { clientForTopology } = await import('../ops/topology-client.js');

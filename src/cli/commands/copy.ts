@@ -18,8 +18,14 @@ export function registerCopy(program: Command, ctx: CliContext): void {
     .addHelpText('after', `
 Examples:
   regtopo copy ci.example.com/app:1.4.2 prod.example.com/app:1.4.2
-  regtopo copy ci.example.com/app:latest oci:./backup:latest --platform linux/amd64,linux/arm64
-  regtopo copy mcr.microsoft.com/windows/servercore:ltsc2022 oci:./win --include-foreign`);
+  regtopo copy ci.example.com/app:latest oci:./backup:latest \\
+    --platform linux/amd64,linux/arm64
+  regtopo copy ci.example.com/app@sha256:… prod.example.com/app:1.4.2
+  regtopo copy mcr.microsoft.com/windows/servercore:ltsc2022 oci:./win \\
+    --include-foreign
+
+A target without a tag takes the source's tag; a source by digest into an
+untagged target is pushed by digest only (the summary says nothing was tagged).`);
   addClientFlags(cmd).action(async (source: string, target: string, _o: unknown, self: Command) => {
     await ctx.run(self, async () => {
       const opts = ctx.options(self);

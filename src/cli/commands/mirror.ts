@@ -1,5 +1,6 @@
 /** `regtopo mirror`: run the topology's mirror rules into the Archive (see ops/mirror/run.ts). */
 import { InvalidArgumentError, type Command } from 'commander';
+import { verboseLogger } from '../cli-logger.js';
 import type { CliContext } from '../context.js';
 import { collectList, parsePositiveInt } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
@@ -28,7 +29,7 @@ export function registerMirror(program: Command, ctx: CliContext): void {
           lockFile: opts.lock as string | undefined,
           reserve: opts.reserve as number | undefined,
           jobs: opts.jobs as number | undefined,
-          clientOptions: { logger: opts.verbose ? (l: string) => process.stderr.write(`${l}\n`) : undefined },
+          clientOptions: { logger: verboseLogger(opts.verbose) },
         });
         const exitCode =
           report.outcome === 'rate-reserve' ? ExitCode.RateReserve
