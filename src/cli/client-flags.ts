@@ -40,12 +40,22 @@ export async function clientFromFlags(flags: ClientFlags, topology?: Topology): 
  * Runs `body` with a client for the flags (and the topology, when one is in play), closing the
  * client afterwards whatever happens.
  */
-export async function withClient<T>(flags: ClientFlags & GlobalOptions, body: (client: RegistryClient, topology: Topology | undefined) => Promise<T>): Promise<T> {
+export async function withClient<T>(
+  flags: ClientFlags & GlobalOptions,
+  body: (client: RegistryClient, topology: Topology | undefined) => Promise<T>,
+  /** Arguments to probe when the body fails with "not found" (see failure-detail.ts). */
+  explain?: { source?: string; others?: string[] },
+): Promise<T> {
   const { optionalTopology } = await import('./optional-topology.js');
   const topology = await optionalTopology(flags);
   const client = await clientFromFlags(flags, topology);
   try {
     return await body(client, topology);
+  } catch (err) {
+    if (!explain) throw err;
+    const { explainFailure, registryRefs } = await import('./failure-detail.js');
+    const [source] = explain.source !== undefined ? await registryRefs(explain.source) : [];
+    throw await explainFailure(err, client, source, await registryRefs(...(explain.others ?? [])));
   } finally {
     await client.close();
   }

@@ -42,21 +42,40 @@ untagged target is pushed by digest only (the summary says nothing was tagged).`
             signal: ctx.signal,
             includeForeign: opts.includeForeign === true,
           });
+          const tagging = await taggingNote(source, target);
           const text = r.upToDate
             ? [`${r.target}: already at ${r.digest}, nothing copied`]
             : [
                 `copied ${r.source} → ${r.target}`,
                 `digest ${r.digest}${r.platformSubset ? ` (platform subset: differs from source ${r.sourceDigest})` : ''}`,
                 `blobs: ${r.blobs.copied} copied, ${r.blobs.mounted} mounted, ${r.blobs.existing} already present; ${formatTransfer(r.bytes, r.durationMs)}`,
+                ...(tagging ? [tagging] : []),
                 ...(r.foreignSkipped > 0 ? [`${r.foreignSkipped} non-distributable layer(s) left behind (clients fetch them from their urls; --include-foreign copies them)`] : []),
               ];
           return { data: r, text };
         } finally {
           progress.done();
         }
-      });
+      }, { source, others: [target] });
     });
   });
+}
+
+/**
+ * What a target without a tag ends up with: the source's tag, or, for a source by digest, no tag
+ * at all (only the digest), which the user should hear about rather than find out later.
+ */
+async function taggingNote(source: string, target: string): Promise<string | undefined> {
+  const { parseLocation } = await import('../../ref/location.js');
+  const { tagOf } = await import('../../ops/open-store.js');
+  const src = parseLocation(source);
+  const dst = parseLocation(target);
+  const dstDigest = dst.kind === 'registry' ? dst.ref.digest : dst.digest;
+  if (tagOf(dst) !== undefined || dstDigest !== undefined) return undefined;
+  const tag = tagOf(src);
+  if (tag !== undefined) return `tagged ${tag} (the source's tag; the target named none)`;
+  const srcDigest = src.kind === 'registry' ? src.ref.digest : src.digest;
+  return srcDigest ? `nothing was tagged: the source is a digest and the target names no tag (pushed as ${srcDigest} only)` : undefined;
 }
 
 /** --jobs, capped by the topology's `limits.concurrency` for the registries involved. */

@@ -20,6 +20,7 @@ export function registerMirror(program: Command, ctx: CliContext): void {
       await ctx.run(self, async () => {
         const opts = ctx.options(self);
         const { mirror, formatReport } = await import('../../ops/mirror/index.js');
+        const { onlyNetworkFailures } = await import('../../ops/mirror/report.js');
         const { loadValidTopology } = await import('../topology-cache.js');
         const config = await loadValidTopology(await requireTopologyPath(opts.file), opts.env);
         const report = await mirror(config, {
@@ -34,7 +35,7 @@ export function registerMirror(program: Command, ctx: CliContext): void {
         const exitCode =
           report.outcome === 'rate-reserve' ? ExitCode.RateReserve
           : report.outcome === 'rate-limited' ? ExitCode.RateLimited
-          : report.outcome === 'partial' ? ExitCode.Failed
+          : report.outcome === 'partial' ? (onlyNetworkFailures(report) ? ExitCode.Network : ExitCode.Failed)
           : ExitCode.Ok;
         return { data: report, text: formatReport(report), exitCode };
       });

@@ -39,7 +39,7 @@ them into request paths.`);
         const tags = opts.all === true ? listed : listed.filter((t) => !isHiddenTag(t));
         const hidden = listed.length - tags.length;
         return { data: { repository, tags, ...(hidden > 0 && { hidden }), ...(skipped.length > 0 && { skipped }) }, text: tags };
-      });
+      }, { source: repository });
     });
   });
 }
