@@ -36,15 +36,18 @@ function unexpected(err: unknown): boolean {
  * checked for being registries.
  */
 export async function explainFailure(err: unknown, client: RegistryClient, source: Reference | undefined, others: Reference[] = []): Promise<unknown> {
-  if (!unexpected(err)) return err;
+  const notFound = isRegtopoError(err) && err.code === 'E_NOT_FOUND';
+  if (!unexpected(err) && !notFound) return err;
+  // Distribution answers MANIFEST_UNKNOWN for a manifest of a repository it has never seen, so
+  // even a coded "not found" gets the tag-list probe below; only an uncoded one the /v2/ probe.
   const hosts = [...new Set([source, ...others].filter((r): r is Reference => r !== undefined).map((r) => r.registry))];
-  for (const host of hosts) {
+  for (const host of unexpected(err) ? hosts : []) {
     const status = await client.ping(host).then((p) => p.status, () => undefined);
     if (status !== undefined && status !== 200 && status !== 401) {
       return new RegtopoError('E_NETWORK', `${host} is not a container registry (GET /v2/ → ${status}); check the host and port`, { cause: err });
     }
   }
-  if (!source || !isRegtopoError(err) || err.code !== 'E_NOT_FOUND') return err;
+  if (!source || !notFound) return err;
   const { listTags } = await import('../ops/list-tags.js');
   const where = `${source.registry}/${source.repository}`;
   let tags: string[];
