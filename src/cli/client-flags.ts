@@ -53,9 +53,10 @@ export async function withClient<T>(
     return await body(client, topology);
   } catch (err) {
     if (!explain) throw err;
-    const { explainFailure, registryRefs } = await import('./failure-detail.js');
+    const { explainAuthFailure, explainFailure, registryRefs } = await import('./failure-detail.js');
     const [source] = explain.source !== undefined ? await registryRefs(explain.source) : [];
-    throw await explainFailure(err, client, source, await registryRefs(...(explain.others ?? [])));
+    const others = await registryRefs(...(explain.others ?? []));
+    throw await explainAuthFailure(await explainFailure(err, client, source, others), [...(source ? [source] : []), ...others], topology);
   } finally {
     await client.close();
   }

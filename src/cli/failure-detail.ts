@@ -9,6 +9,7 @@
 import { isRegtopoError, RegistryError, RegtopoError } from '../errors.js';
 import type { Reference } from '../ref/reference.js';
 import type { RegistryClient } from '../registry/registry-client.js';
+import type { CredentialSource, Topology } from '../topology/model.js';
 
 /** Registry references among command arguments (oci: layouts and unparsable ones are left out). */
 export async function registryRefs(...args: string[]): Promise<Reference[]> {
@@ -55,7 +56,7 @@ export async function explainFailure(err: unknown, client: RegistryClient, sourc
     tags = await listTags(where, { client });
   } catch (probe) {
     if (isRegtopoError(probe) && probe.code === 'E_NOT_FOUND') {
-      return new RegtopoError('E_NOT_FOUND', `repository ${source.repository} does not exist on ${source.registry} (NAME_UNKNOWN); check the repository path`, { cause: err });
+      return new RegtopoError('E_NOT_FOUND', `${source.toString()}: repository ${source.repository} does not exist on ${source.registry} (NAME_UNKNOWN); check the repository path`, { cause: err });
     }
     return err;
   }
@@ -68,4 +69,35 @@ export async function explainFailure(err: unknown, client: RegistryClient, sourc
     return new RegtopoError('E_NOT_FOUND', `manifest ${source.digest} not found in repository ${where}, which exists (MANIFEST_UNKNOWN)`, { cause: err });
   }
   return err;
+}
+
+/**
+ * An auth failure with where the credentials came from, whether there were any, and the fix.
+ * Only the source is named (a file and key, a helper, the topology's variables), never a value.
+ */
+export async function explainAuthFailure(err: unknown, refs: Reference[], topology: Topology | undefined): Promise<unknown> {
+  if (!isRegtopoError(err) || (err.code !== 'E_UNAUTHORIZED' && err.code !== 'E_DENIED') || refs.length === 0) return err;
+  const ref = refs.find((r) => err.message.includes(r.registry)) ?? refs[0]!;
+  const host = ref.registry;
+  const named = topology && Object.values(topology.registries).find((r) => r.host === host && r.credentials && r.credentials.type !== 'docker-config');
+  let tried: string;
+  let had: boolean;
+  if (named) {
+    tried = `the credentials registries.yaml names for ${named.name} (${describeTopologyCredentials(named.credentials)})`;
+    had = true;
+  } else {
+    const { dockerConfigCredentials, dockerConfigPath } = await import('../auth/docker-config.js');
+    const cred = await dockerConfigCredentials().get(host).catch(() => undefined);
+    had = cred !== undefined;
+    tried = cred?.source ?? `none: ${dockerConfigPath()} has no entry, credHelpers or credsStore for ${host}, so the request was anonymous`;
+  }
+  const verdict = err.code === 'E_DENIED' ? 'authenticated, but not allowed' : had ? 'refused' : 'missing';
+  const fix = named ? 'check those variables' : `run: docker login ${host}`;
+  return new RegtopoError(err.code, `${err.message} (credentials ${verdict}; tried ${tried}; ${fix})`, { cause: err });
+}
+
+function describeTopologyCredentials(source: CredentialSource | undefined): string {
+  if (source?.type === 'env') return `environment variables ${source.usernameVar} and ${source.passwordVar}`;
+  if (source?.type === 'helper') return `credential helper docker-credential-${source.helper}`;
+  return 'the docker config';
 }
