@@ -15,6 +15,18 @@ export interface Credential {
   password?: string;
   identityToken?: string;
   registryToken?: string;
+  /**
+   * Where the login came from, for messages (`~/.docker/config.json auths["ghcr.io"]`, `credential
+   * helper docker-credential-pass`): never a secret. Set with withSource, which keeps it out of
+   * JSON and equality so a Credential still compares by its login alone.
+   */
+  readonly source?: string;
+}
+
+/** `cred` labelled with where it came from (non-enumerable; see Credential.source). */
+export function withSource<T extends Credential>(cred: T, source: string): T {
+  Object.defineProperty(cred, 'source', { value: source, enumerable: false, configurable: true });
+  return cred;
 }
 
 export interface CredentialProvider {

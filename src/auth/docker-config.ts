@@ -9,7 +9,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { RegtopoError } from '../errors.js';
 import { canonicalHost, credentialKey } from '../ref/registry-host.js';
-import { type Credential, type CredentialProvider, isEmptyCredential } from './credential.js';
+import { type Credential, type CredentialProvider, isEmptyCredential, withSource } from './credential.js';
 import { credentialHelper } from './credential-helper.js';
 
 export interface DockerConfigOptions {
@@ -57,16 +57,17 @@ export function dockerConfigCredentials(opts: DockerConfigOptions = {}): Credent
       const helperName = findByHost(config.credHelpers, canonical);
       if (helperName) {
         const cred = await helper(helperName).get(canonical);
-        if (cred) return cred;
+        if (cred) return withSource(cred, `credential helper docker-credential-${helperName} (credHelpers in ${path})`);
       }
       // Falling through when a helper has no entry (rather than stopping, as the docker CLI does)
       // lets `auths` written by CI tooling work on machines whose credsStore is a desktop keychain.
       if (config.credsStore) {
         const cred = await helper(config.credsStore).get(canonical);
-        if (cred) return cred;
+        if (cred) return withSource(cred, `credential helper docker-credential-${config.credsStore} (credsStore in ${path})`);
       }
       const key = findAuthKey(config.auths, canonical);
-      return key === undefined ? undefined : decodeAuthEntry(path, key, config.auths[key]);
+      const cred = key === undefined ? undefined : decodeAuthEntry(path, key, config.auths[key]);
+      return cred && withSource(cred, `${path} auths[${JSON.stringify(key)}]`);
     },
   };
 }

@@ -5,12 +5,13 @@
 import type { Command } from 'commander';
 import type { RegistryClient } from '../registry/registry-client.js';
 import type { Topology } from '../topology/model.js';
+import { verboseLogger } from './cli-logger.js';
 import type { GlobalOptions } from './output.js';
 
 export function addClientFlags(cmd: Command): Command {
   return cmd
-    .option('--plain-http', 'speak plain http to non-loopback registries (loopback ones do already)', false)
-    .option('--insecure', 'https without certificate verification (test setups only)', false)
+    .option('--plain-http', 'speak plain http to non-loopback registries (loopback ones do already)')
+    .option('--insecure', 'https without certificate verification (test setups only)')
     .option('--ca-file <file>', 'PEM CA bundle that signed the registries\' certificates');
 }
 
@@ -25,7 +26,7 @@ export interface ClientFlags {
 export async function clientFromFlags(flags: ClientFlags, topology?: Topology): Promise<RegistryClient> {
   const options = {
     defaults: { plainHttp: flags.plainHttp || undefined, insecure: flags.insecure || undefined, caFile: flags.caFile },
-    logger: flags.verbose ? (line: string) => process.stderr.write(`${line}\n`) : undefined,
+    logger: verboseLogger(flags.verbose),
   };
   if (topology) {
     const { clientForTopology } = await import('../ops/topology-client.js');
@@ -39,12 +40,23 @@ export async function clientFromFlags(flags: ClientFlags, topology?: Topology): 
  * Runs `body` with a client for the flags (and the topology, when one is in play), closing the
  * client afterwards whatever happens.
  */
-export async function withClient<T>(flags: ClientFlags & GlobalOptions, body: (client: RegistryClient, topology: Topology | undefined) => Promise<T>): Promise<T> {
+export async function withClient<T>(
+  flags: ClientFlags & GlobalOptions,
+  body: (client: RegistryClient, topology: Topology | undefined) => Promise<T>,
+  /** Arguments to probe when the body fails with "not found" (see failure-detail.ts). */
+  explain?: { source?: string; others?: string[] },
+): Promise<T> {
   const { optionalTopology } = await import('./optional-topology.js');
   const topology = await optionalTopology(flags);
   const client = await clientFromFlags(flags, topology);
   try {
     return await body(client, topology);
+  } catch (err) {
+    if (!explain) throw err;
+    const { explainAuthFailure, explainFailure, registryRefs } = await import('./failure-detail.js');
+    const [source] = explain.source !== undefined ? await registryRefs(explain.source) : [];
+    const others = await registryRefs(...(explain.others ?? []));
+    throw await explainAuthFailure(await explainFailure(err, client, source, others), [...(source ? [source] : []), ...others], topology);
   } finally {
     await client.close();
   }

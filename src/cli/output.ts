@@ -2,10 +2,14 @@
  * How commands speak: one result object, printed either as JSON (stable, for pipelines) or as text.
  * Errors are one line on stderr (or a JSON object on stdout with --output json), never a stack trace.
  */
-import { errorSummary, isRegtopoError } from '../errors.js';
+import { errorSummary, isRegtopoError, RegtopoError } from '../errors.js';
+import { cliSettings, withLabels } from './cli-settings.js';
 import { exitCodeFor, ExitCode } from './exit-codes.js';
 
-export type OutputFormat = 'text' | 'json';
+export type OutputFormat = 'text' | 'json' | 'html';
+
+/** The commands that render `--output html`; every other one refuses it as a usage error. */
+export const HTML_COMMANDS = ['inventory'];
 
 export interface GlobalOptions {
   output: OutputFormat;
@@ -19,21 +23,34 @@ export interface CommandResult {
   data: unknown;
   /** What text mode prints, one string per line. */
   text: string[];
+  /** What `--output html` prints (a whole page); only the commands in HTML_COMMANDS set it. */
+  html?: string;
   /** Non-zero when the command ran but reports a failure (partial copy, audit findings). */
   exitCode?: number;
 }
 
-export function printResult(result: CommandResult, format: OutputFormat): number {
-  if (format === 'json') process.stdout.write(`${JSON.stringify(result.data, null, 2)}\n`);
-  else if (result.text.length > 0) process.stdout.write(`${result.text.join('\n')}\n`);
+/**
+ * Results go to stdout. `-q` silences text results; a JSON report or an HTML page is still written,
+ * since asking for one is asking for the result itself.
+ */
+export function printResult(result: CommandResult, format: OutputFormat, command = ''): number {
+  if (format === 'json') process.stdout.write(`${JSON.stringify(withLabels(result.data, cliSettings().labels), null, 2)}\n`);
+  else if (format === 'html') {
+    if (result.html === undefined) return printError(htmlUnsupported(command), 'text');
+    process.stdout.write(result.html);
+  } else if (result.text.length > 0 && !cliSettings().quiet) process.stdout.write(`${result.text.join('\n')}\n`);
   return result.exitCode ?? ExitCode.Ok;
+}
+
+export function htmlUnsupported(command: string): RegtopoError {
+  return new RegtopoError('E_USAGE', `--output html is not supported by ${command || 'this command'} (commands with html output: ${HTML_COMMANDS.join(', ')})`);
 }
 
 export function printError(err: unknown, format: OutputFormat): number {
   const { code, message } = errorSummary(err);
   const exit = isRegtopoError(err) ? exitCodeFor(err.code) : ExitCode.Failed;
   if (format === 'json') {
-    process.stdout.write(`${JSON.stringify({ error: { code, message, exitCode: exit } }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(withLabels({ error: { code, message, exitCode: exit } }, cliSettings().labels), null, 2)}\n`);
   } else {
     process.stderr.write(`regtopo: ${oneLine(message)}\n`);
   }

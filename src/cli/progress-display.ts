@@ -4,6 +4,8 @@
  * otherwise (so CI logs and pipes stay clean).
  */
 import type { CopyEvent, CopyProgress } from '../ops/copy-progress.js';
+import { formatLogLine } from './cli-logger.js';
+import { cliSettings } from './cli-settings.js';
 import { gcNudge } from './gc-nudge.js';
 
 /** What the line shows; `total` is unknown until the copy has read its manifest tree. */
@@ -16,24 +18,40 @@ export interface ProgressState {
   bytesMoved: number;
 }
 
-export function progressDisplay(verbose: boolean): { onEvent: CopyProgress; done(): void } {
-  const tty = process.stderr.isTTY === true;
+export interface ProgressDisplay {
+  onEvent: CopyProgress;
+  /** Erases the line; the display can be reused for the next image afterwards. */
+  done(): void;
+  /** Starts a new image: the line restarts its counts and is prefixed with `label`. */
+  image(label: string): void;
+}
+
+/**
+ * The display for one command run. `-q` turns it off; `-v` adds a log line per blob and manifest
+ * (JSON lines with `--log-format json`). Multi-image commands call `image()` before each image.
+ */
+export function progressDisplay(verboseFlag: boolean): ProgressDisplay {
+  const quiet = cliSettings().quiet;
+  const verbose = verboseFlag && !quiet;
+  const tty = process.stderr.isTTY === true && !quiet;
   const nudge = gcNudge();
-  if (!tty && !verbose) return { onEvent: (e) => { if (e.type === 'bytes') nudge(e.n); }, done: () => undefined };
-  const started = Date.now();
-  const state: ProgressState = { blobsDone: 0, bytesDone: 0, bytesMoved: 0 };
+  if (!tty && !verbose) return { onEvent: (e) => { if (e.type === 'bytes') nudge(e.n); }, done: () => undefined, image: () => undefined };
+  let started = Date.now();
+  let state: ProgressState = { blobsDone: 0, bytesDone: 0, bytesMoved: 0 };
+  let prefix = '';
   let lastDraw = 0;
   const draw = (force = false) => {
     const now = Date.now();
     if (!force && now - lastDraw < 100) return;
     lastDraw = now;
-    process.stderr.write(`\r\x1b[2K${formatProgressLine(state, now - started)}`);
+    process.stderr.write(`\r\x1b[2K${fitLine(`${prefix}${formatProgressLine(state, now - started)}`)}`);
   };
+  const log = (message: string, fields: Record<string, string | number>) => process.stderr.write(`${tty ? '\r\x1b[2K' : ''}${formatLogLine('debug', message, fields)}\n`);
   const onEvent = (e: CopyEvent) => {
     applyEvent(state, e);
     if (e.type === 'bytes') nudge(e.n);
-    if (verbose && e.type === 'blob') process.stderr.write(`${tty ? '\r\x1b[2K' : ''}blob ${e.digest} ${formatBytes(e.size)} ${e.how}\n`);
-    if (verbose && e.type === 'manifest') process.stderr.write(`${tty ? '\r\x1b[2K' : ''}manifest ${e.digest} → ${e.reference} ${e.how}\n`);
+    if (verbose && e.type === 'blob') log(`${prefix}blob ${e.digest} ${formatBytes(e.size)} ${e.how}`, { event: 'blob', digest: e.digest, size: e.size, how: e.how });
+    if (verbose && e.type === 'manifest') log(`${prefix}manifest ${e.digest} → ${e.reference} ${e.how}`, { event: 'manifest', digest: e.digest, reference: e.reference, how: e.how });
     if (tty) draw(e.type === 'plan');
   };
   return {
@@ -41,7 +59,19 @@ export function progressDisplay(verbose: boolean): { onEvent: CopyProgress; done
     done: () => {
       if (tty) process.stderr.write('\r\x1b[2K');
     },
+    image: (label: string) => {
+      started = Date.now();
+      state = { blobsDone: 0, bytesDone: 0, bytesMoved: 0 };
+      prefix = `${label}  `;
+      if (tty) draw(true);
+    },
   };
+}
+
+/** A line wider than the terminal would wrap, and `\r` would then rewrite only its last row. */
+function fitLine(line: string): string {
+  const width = process.stderr.columns;
+  return !width || line.length < width ? line : `…${line.slice(line.length - width + 2)}`;
 }
 
 /** Erases a progress line a display may have left on a terminal (before an interrupted exit). */

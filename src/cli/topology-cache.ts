@@ -10,8 +10,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { RegtopoError } from '../errors.js';
+import type { Diagnostic } from '../topology/diagnostic.js';
 import type { Topology } from '../topology/model.js';
 
 export async function loadValidTopology(path: string, env: string | undefined): Promise<Topology> {
@@ -31,9 +32,25 @@ export async function loadValidTopology(path: string, env: string | undefined): 
     // Not cached yet (or unreadable): validate below.
   }
   const { parseTopology, requireValidTopology } = await import('../topology/load.js');
-  const config = requireValidTopology(parseTopology(text, path, { env: env }));
+  const loaded = parseTopology(text, path, { env: env });
+  if (!loaded.valid) blameEnvironment(loaded.errors, path, env, (await import('../topology/overlay.js')).UNKNOWN_ENVIRONMENT_RULE);
+  const config = requireValidTopology(loaded);
   await store(file, JSON.stringify(config));
   return config;
+}
+
+/**
+ * An unknown environment is the fault of whoever chose it, not of the file: name the flag or the
+ * variable (a stale REGTOPO_ENV in a shell is the usual cause), and the environments there are.
+ */
+function blameEnvironment(errors: readonly Diagnostic[], path: string, flag: string | undefined, rule: string): void {
+  const unknown = errors.find((d) => d.rule === rule);
+  if (!unknown) return;
+  const name = flag ?? process.env.REGTOPO_ENV ?? '';
+  const origin = flag !== undefined ? `--env ${name}` : `REGTOPO_ENV=${name}`;
+  const known = /known: (.*)$/.exec(unknown.message)?.[1];
+  const suggestion = /\(did you mean [^)]*\)/.exec(unknown.message)?.[0];
+  throw new RegtopoError('E_CONFIG', `${origin}: no environment "${name}" in ${basename(path)} (${known ? `environments: ${known}` : 'it defines no environments'})${suggestion ? ` ${suggestion}` : ''}`);
 }
 
 function cacheDir(): string {

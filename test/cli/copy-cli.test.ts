@@ -99,7 +99,8 @@ describe.skipIf(!findRegistryBinary())('CLI: copy, tag, tags, inspect against re
   it('missing images exit 4 with a one-line message; JSON errors carry code and exit', async () => {
     const r = await runCli(['copy', `${a.host}/team/absent:latest`, `${b.host}/prod/x:1`]);
     expect(r.code).toBe(4);
-    expect(r.stderr).toBe(`regtopo: ${a.host}/team/absent:latest: manifest not found\n`);
+    // Which part is missing: here the repository itself (issue 12).
+    expect(r.stderr).toBe(`regtopo: ${a.host}/team/absent:latest: repository team/absent does not exist on ${a.host} (NAME_UNKNOWN); check the repository path\n`);
     const j = await runCli(['inspect', `${a.host}/team/absent:latest`, '-o', 'json']);
     expect(j.code).toBe(4);
     expect(j.json().error.code).toBe('E_NOT_FOUND');

@@ -7,9 +7,9 @@ import { requireTopologyPath } from '../topology-file.js';
 
 const EXAMPLES = `
 Examples:
-  regtopo backup                          every registry with a backup: target in registries.yaml
-  regtopo backup prod --to oci:/mnt/bk    one registry into another layout
-  regtopo backup --verify                 then re-hash every blob and manifest of the layout
+  regtopo backup                        every registry with a backup: target
+  regtopo backup prod --to oci:/mnt/bk  one registry into another layout
+  regtopo backup --verify               then re-hash every blob and manifest
   skopeo inspect oci:./backups/prod:team/app:1.4.2   refs are REPOSITORY:TAG`;
 
 export function registerBackup(program: Command, ctx: CliContext): void {

@@ -1,4 +1,5 @@
 /** `regtopo check [--env ENV]`: audit the live registries against the topology; exit 9 on findings. */
+import { verboseLogger } from '../cli-logger.js';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
@@ -14,7 +15,7 @@ export function registerCheck(program: Command, ctx: CliContext): void {
         const { checkTopology } = await import('../../ops/check.js');
         const { loadValidTopology } = await import('../topology-cache.js');
         const config = await loadValidTopology(await requireTopologyPath(opts.file), opts.env);
-        const result = await checkTopology(config, { logger: opts.verbose ? (l) => process.stderr.write(`${l}\n`) : undefined, signal: ctx.signal });
+        const result = await checkTopology(config, { logger: verboseLogger(opts.verbose), signal: ctx.signal });
         const width = Math.max(...result.registries.map((r) => r.name.length));
         const text = result.registries.map((r) => {
           const state = r.findings.length ? `FINDING ${r.findings.join('; ')}` : `ok (${r.access}${r.writableBy.length ? `, writable by ${r.writableBy.join(', ')}` : ', probes could not write'})`;

@@ -13,8 +13,8 @@ export function registerCompletion(program: Command, ctx: CliContext): void {
     .description('print a shell completion script (bash, zsh or fish)')
     .addHelpText('after', `
 Examples:
-  eval "$(regtopo completion bash)"                              # in ~/.bashrc
-  eval "$(regtopo completion zsh)"                               # in ~/.zshrc, after compinit
+  eval "$(regtopo completion bash)"   # in ~/.bashrc
+  eval "$(regtopo completion zsh)"    # in ~/.zshrc, after compinit
   regtopo completion fish > ~/.config/fish/completions/regtopo.fish`)
     .action(async (shell: Shell, _o: unknown, self: Command) => {
       await ctx.run(self, async () => {

@@ -18,8 +18,14 @@ export function registerCopy(program: Command, ctx: CliContext): void {
     .addHelpText('after', `
 Examples:
   regtopo copy ci.example.com/app:1.4.2 prod.example.com/app:1.4.2
-  regtopo copy ci.example.com/app:latest oci:./backup:latest --platform linux/amd64,linux/arm64
-  regtopo copy mcr.microsoft.com/windows/servercore:ltsc2022 oci:./win --include-foreign`);
+  regtopo copy ci.example.com/app:latest oci:./backup:latest \\
+    --platform linux/amd64,linux/arm64
+  regtopo copy ci.example.com/app@sha256:… prod.example.com/app:1.4.2
+  regtopo copy mcr.microsoft.com/windows/servercore:ltsc2022 oci:./win \\
+    --include-foreign
+
+A target without a tag takes the source's tag; a source by digest into an
+untagged target is pushed by digest only (the summary says nothing was tagged).`);
   addClientFlags(cmd).action(async (source: string, target: string, _o: unknown, self: Command) => {
     await ctx.run(self, async () => {
       const opts = ctx.options(self);
@@ -36,21 +42,40 @@ Examples:
             signal: ctx.signal,
             includeForeign: opts.includeForeign === true,
           });
+          const tagging = await taggingNote(source, target);
           const text = r.upToDate
             ? [`${r.target}: already at ${r.digest}, nothing copied`]
             : [
                 `copied ${r.source} → ${r.target}`,
                 `digest ${r.digest}${r.platformSubset ? ` (platform subset: differs from source ${r.sourceDigest})` : ''}`,
                 `blobs: ${r.blobs.copied} copied, ${r.blobs.mounted} mounted, ${r.blobs.existing} already present; ${formatTransfer(r.bytes, r.durationMs)}`,
+                ...(tagging ? [tagging] : []),
                 ...(r.foreignSkipped > 0 ? [`${r.foreignSkipped} non-distributable layer(s) left behind (clients fetch them from their urls; --include-foreign copies them)`] : []),
               ];
           return { data: r, text };
         } finally {
           progress.done();
         }
-      });
+      }, { source, others: [target] });
     });
   });
+}
+
+/**
+ * What a target without a tag ends up with: the source's tag, or, for a source by digest, no tag
+ * at all (only the digest), which the user should hear about rather than find out later.
+ */
+async function taggingNote(source: string, target: string): Promise<string | undefined> {
+  const { parseLocation } = await import('../../ref/location.js');
+  const { tagOf } = await import('../../ops/open-store.js');
+  const src = parseLocation(source);
+  const dst = parseLocation(target);
+  const dstDigest = dst.kind === 'registry' ? dst.ref.digest : dst.digest;
+  if (tagOf(dst) !== undefined || dstDigest !== undefined) return undefined;
+  const tag = tagOf(src);
+  if (tag !== undefined) return `tagged ${tag} (the source's tag; the target named none)`;
+  const srcDigest = src.kind === 'registry' ? src.ref.digest : src.digest;
+  return srcDigest ? `nothing was tagged: the source is a digest and the target names no tag (pushed as ${srcDigest} only)` : undefined;
 }
 
 /** --jobs, capped by the topology's `limits.concurrency` for the registries involved. */

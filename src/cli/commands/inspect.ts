@@ -14,7 +14,7 @@ export function registerInspect(program: Command, ctx: CliContext): void {
       return withClient(opts, async (client) => {
         const r = await inspect(reference, { client, signal: ctx.signal });
         return { data: r, text: describe(r) };
-      });
+      }, { source: reference });
     });
   });
 }

@@ -22,7 +22,8 @@ export function registerInventory(program: Command, ctx: CliContext): void {
             ...(e.replicas ?? []).map((r) => `  replica ${r.name}: ${r.error ? `unreachable [${r.error.code}]` : r.digest ? `${r.digest} ${r.inSync ? 'in sync' : 'OUT OF SYNC'}` : 'nothing yet (OUT OF SYNC)'}`),
           ];
         });
-        return { data: { inventory: entries }, text };
+        const html = opts.output === 'html' ? await (await import('../inventory-page.js')).inventoryPage(pctx, entries) : undefined;
+        return { data: { inventory: entries }, text, ...(html !== undefined && { html }) };
       });
     });
   });

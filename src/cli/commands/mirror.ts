@@ -1,5 +1,6 @@
 /** `regtopo mirror`: run the topology's mirror rules into the Archive (see ops/mirror/run.ts). */
 import { InvalidArgumentError, type Command } from 'commander';
+import { verboseLogger } from '../cli-logger.js';
 import type { CliContext } from '../context.js';
 import { collectList, parsePositiveInt } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
@@ -19,6 +20,7 @@ export function registerMirror(program: Command, ctx: CliContext): void {
       await ctx.run(self, async () => {
         const opts = ctx.options(self);
         const { mirror, formatReport } = await import('../../ops/mirror/index.js');
+        const { onlyNetworkFailures } = await import('../../ops/mirror/report.js');
         const { loadValidTopology } = await import('../topology-cache.js');
         const config = await loadValidTopology(await requireTopologyPath(opts.file), opts.env);
         const report = await mirror(config, {
@@ -28,12 +30,12 @@ export function registerMirror(program: Command, ctx: CliContext): void {
           lockFile: opts.lock as string | undefined,
           reserve: opts.reserve as number | undefined,
           jobs: opts.jobs as number | undefined,
-          clientOptions: { logger: opts.verbose ? (l: string) => process.stderr.write(`${l}\n`) : undefined },
+          clientOptions: { logger: verboseLogger(opts.verbose) },
         });
         const exitCode =
           report.outcome === 'rate-reserve' ? ExitCode.RateReserve
           : report.outcome === 'rate-limited' ? ExitCode.RateLimited
-          : report.outcome === 'partial' ? ExitCode.Failed
+          : report.outcome === 'partial' ? (onlyNetworkFailures(report) ? ExitCode.Network : ExitCode.Failed)
           : ExitCode.Ok;
         return { data: report, text: formatReport(report), exitCode };
       });

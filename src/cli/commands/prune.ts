@@ -8,12 +8,14 @@ import { requireTopologyPath } from '../topology-file.js';
 
 const EXAMPLES = `
 Examples:
-  regtopo prune                          # dry run: every registry with a retention policy
-  regtopo prune ci-snapshots --confirm   # delete what the policy allows in one registry
-  regtopo prune --output json | jq '.registries[].repositories[].tags[] | select(.action == "delete")'
+  regtopo prune                         # dry run: every registry with a policy
+  regtopo prune ci-snapshots --confirm  # delete what the policy allows there
+  regtopo prune --output json \\
+    | jq '.registries[].repositories[].tags[] | select(.action == "delete")'
 
-A dry run unless --confirm. Deleting is by digest (every tag on it goes); the registry's own garbage
-collection (docker-registry garbage-collect config.yml) reclaims the space afterwards.`;
+A dry run unless --confirm. Deleting is by digest (every tag on it goes); the
+registry's own garbage collection (docker-registry garbage-collect config.yml)
+reclaims the space afterwards.`;
 
 export function registerPrune(program: Command, ctx: CliContext): void {
   addClientFlags(

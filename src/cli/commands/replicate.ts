@@ -7,11 +7,15 @@ import { requireTopologyPath } from '../topology-file.js';
 
 const EXAMPLES = `
 Examples:
-  regtopo replicate                       every promoted image's repository, to every replica
-  regtopo replicate app --replica prod-eu one image, one replica
-  regtopo replicate --all --dry-run       every repository prod's catalog lists; write nothing
-  regtopo replicate --all --prune         also delete tags that exist only in a replica
-  regtopo replicate --output json         { replicas: [{ name, registry, tags: [...] }], summary }`;
+  regtopo replicate                  every promoted image's repository,
+                                     to every replica
+  regtopo replicate app --replica prod-eu
+                                     one image, one replica
+  regtopo replicate --all --dry-run  every repository prod's catalog lists;
+                                     write nothing
+  regtopo replicate --all --prune    also delete tags only a replica has
+  regtopo replicate --output json    { replicas: [{ name, registry, tags }],
+                                       summary }`;
 
 export function registerReplicate(program: Command, ctx: CliContext): void {
   addClientFlags(

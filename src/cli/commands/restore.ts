@@ -6,9 +6,10 @@ import { ExitCode } from '../exit-codes.js';
 
 const EXAMPLES = `
 Examples:
-  regtopo restore oci:./backups/prod prod                 every ref back into prod (a recovery action)
+  regtopo restore oci:./backups/prod prod            every ref back into prod
+                                                     (a recovery action)
   regtopo restore oci:./backups/prod 127.0.0.1:5000 --repository team/app
-  regtopo restore oci:./backups/prod prod --dry-run       say what would be pushed`;
+  regtopo restore oci:./backups/prod prod --dry-run  say what would be pushed`;
 
 export function registerRestore(program: Command, ctx: CliContext): void {
   addClientFlags(

@@ -18,7 +18,7 @@ export function registerTag(program: Command, ctx: CliContext): void {
         const r = await tag(source, tags, { client, authorizeWrite: await writeGuard(topology, 'tag'), signal: ctx.signal });
         const text = r.tags.map((t) => `${t.tag}: ${t.action}${t.previous ? ` (was ${t.previous})` : ''} → ${r.digest}`);
         return { data: r, text };
-      });
+      }, { source });
     });
   });
 }

@@ -66,11 +66,19 @@ export function summarise(tags: MirrorTagReport[], durationMs: number): MirrorRe
   return { ...counts, tags: tags.length, bytes, durationMs };
 }
 
+/** How a dry run says what it decided: nothing happened, so no past tense (JSON keeps `action`). */
+const WOULD: Partial<Record<MirrorAction, string>> = { copied: 'would copy', updated: 'would update', pinned: 'would pin' };
+
+function actionWord(action: MirrorAction, dryRun: boolean | undefined): string {
+  return (dryRun && WOULD[action]) || action;
+}
+
 /** One line per tag and a summary line, for text output. */
 export function formatReport(report: MirrorReport): string[] {
   const lines: string[] = [];
   for (const t of report.tags) {
-    const what = t.action === 'updated' ? `updated (old ${short(t.previousDigest)} kept as ${t.historyTag})` : t.action;
+    const word = actionWord(t.action, t.dryRun);
+    const what = t.action === 'updated' ? `${word} (old ${short(t.previousDigest)} ${t.dryRun ? 'would be kept' : 'kept'} as ${t.historyTag})` : word;
     const digest = t.archiveDigest ?? t.upstreamDigest;
     const extra = t.error ? ` - ${t.error.message}` : '';
     lines.push(`${t.dryRun ? '[dry-run] ' : ''}${t.rule} ${t.tag}: ${what}${digest ? ` ${short(digest)}` : ''}${t.bytes ? ` ${t.bytes} B` : ''} ${t.ms} ms${extra}`);
@@ -78,13 +86,22 @@ export function formatReport(report: MirrorReport): string[] {
   for (const r of report.ruleErrors) lines.push(`${r.rule}: rule failed - ${r.message}`);
   for (const t of report.invalidTags ?? []) lines.push(`${t.rule}: skipped ${t.source} tag-list entry that is not a valid tag: ${JSON.stringify(t.entry.slice(0, 300))}`);
   const s = report.summary;
-  const counts = ACTIONS.filter((a) => s[a] > 0).map((a) => `${s[a]} ${a}`);
+  const counts = ACTIONS.filter((a) => s[a] > 0).map((a) => `${s[a]} ${actionWord(a, report.dryRun)}`);
   lines.push(`mirror ${report.outcome}: ${s.tags} tag${s.tags === 1 ? '' : 's'}${counts.length ? ` (${counts.join(', ')})` : ''}, ${s.bytes} bytes, ${s.durationMs} ms${report.dryRun ? ' [dry run]' : ''}`);
   if (report.stopped) {
     const left = report.stopped.remaining.map((r) => (r.tags ? `${r.rule}: ${r.tags.join(', ')}` : `${r.rule}: (not started)`));
     lines.push(`stopped (${report.stopped.reason}): ${report.stopped.message}; left: ${left.join('; ') || 'nothing'}`);
   }
   return lines;
+}
+
+/**
+ * A run that failed only for network reasons (upstream or archive unreachable, TLS, dropped
+ * connections): the caller should retry later, which exit 7 says; any other failure is exit 1.
+ */
+export function onlyNetworkFailures(report: MirrorReport): boolean {
+  const codes = [...report.tags.filter((t) => t.action === 'failed').map((t) => t.error?.code), ...report.ruleErrors.map((r) => r.code)];
+  return codes.length > 0 && codes.every((c) => c === 'E_NETWORK' || c === 'E_TLS');
 }
 
 function short(digest: string | undefined): string {
