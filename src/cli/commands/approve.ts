@@ -20,8 +20,9 @@ export function registerApprove(program: Command, ctx: CliContext): void {
         .option('--version <version>', 'value of {version} in tag templates, when the image has no version label')
         .addHelpText('after', `
 Examples:
-  regtopo ${decision} app@sha256:4f1c… --stage prod --key ~/.ssh/id_ed25519${decision === 'reject' ? " --comment 'CVE-2026-1234 open'" : ''}
-  SSH_AUTH_SOCK=… regtopo ${decision} app@sha256:4f1c… --stage prod --key ~/.ssh/id_ed25519.pub   # the agent signs`),
+  regtopo ${decision} app@sha256:4f1c… --stage prod --key ~/.ssh/id_ed25519${decision === 'reject' ? " \\\n      --comment 'CVE-2026-1234 open'" : ''}
+  # with SSH_AUTH_SOCK set and a public key, the agent signs:
+  regtopo ${decision} app@sha256:4f1c… --stage prod --key ~/.ssh/id_ed25519.pub`),
     ).action(async (target: string, _o: unknown, self: Command) => {
       await ctx.run(self, async () => {
         const opts = ctx.options(self);
