@@ -42,10 +42,21 @@ export function assertWriteAllowed(config: Topology, target: RegistryAddress, op
   if (registry && !isWriteAllowed(registry.role, operation)) {
     throw new RegtopoError(
       'E_POLICY',
-      `refusing to ${operation} into registry "${registry.name}" (role ${registry.role}): ${registry.role} is ${WRITTEN_BY[registry.role]} [rule ${WRITE_AUTHORITY_RULE}]`,
+      `refusing to ${operation} into registry "${registry.name}" (role ${registry.role}): ${registry.role} is ${WRITTEN_BY[registry.role]}${insteadHint(config, registry)} [rule ${WRITE_AUTHORITY_RULE}]`,
     );
   }
   return registry;
+}
+
+/** The command that may write where the refused one may not, so the refusal says what to do next. */
+function insteadHint(config: Topology, registry: RegistrySpec): string {
+  if (registry.role === 'prod') {
+    const stages = config.promotion.stages.filter((st) => st.to === registry.name).map((st) => st.name);
+    return stages.length ? `; use: regtopo promote IMAGE --to ${stages.join('|')}` : '; declare a promotion stage into it and use regtopo promote';
+  }
+  if (registry.role === 'replica') return `; use: regtopo replicate --replica ${registry.name}`;
+  if (registry.role === 'archive') return '; use: regtopo mirror';
+  return '';
 }
 
 /**

@@ -76,7 +76,7 @@ describe.skipIf(skip)('topology against live registries: check and write authori
   it('copy and tag into prod are refused before anything is written; ci accepts them', async () => {
     const refused = await runCli(['copy', `${ci.host}/${repo}:v1`, `${prod.host}/${repo}:v1`, '-f', file], env());
     expect(refused.code).toBe(3);
-    expect(refused.stderr).toBe('regtopo: refusing to copy into registry "prod" (role prod): prod is written only by promotion [rule write-authority]\n');
+    expect(refused.stderr).toBe('regtopo: refusing to copy into registry "prod" (role prod): prod is written only by promotion; declare a promotion stage into it and use regtopo promote [rule write-authority]\n');
     expect((await rawGetManifest(prod.url, repo, 'v1', { auth: { username: prod.username!, password: prod.password! } })).status).toBe(404);
 
     const ok = await runCli(['copy', `${ci.host}/${repo}:v1`, `${ci.host}/${repo}-copy:v1`, '-f', file, '-o', 'json'], env());

@@ -39,13 +39,13 @@ describe('write authority', () => {
 
   it('names the registry, role and rule when refusing', () => {
     expect(() => assertWriteAllowed(config, Reference.parse('127.0.0.1:5104/team/app:1'), 'copy')).toThrow(
-      'refusing to copy into registry "prod" (role prod): prod is written only by promotion [rule write-authority]',
+      'refusing to copy into registry "prod" (role prod): prod is written only by promotion; declare a promotion stage into it and use regtopo promote [rule write-authority]',
     );
     expect(() => assertWriteAllowed(config, Reference.parse('127.0.0.1:5105/team/app:1'), 'tag')).toThrow(
-      'refusing to tag into registry "eu" (role replica): replica is written only by replication from its prod [rule write-authority]',
+      'refusing to tag into registry "eu" (role replica): replica is written only by replication from its prod; use: regtopo replicate --replica eu [rule write-authority]',
     );
     expect(() => assertWriteAllowed(config, Reference.parse('127.0.0.1:5107/library/alpine:3'), 'promote')).toThrow(
-      'refusing to promote into registry "archive" (role archive): archive is written only by mirroring [rule write-authority]',
+      'refusing to promote into registry "archive" (role archive): archive is written only by mirroring; use: regtopo mirror [rule write-authority]',
     );
   });
 
@@ -126,8 +126,31 @@ describe('write authority under every name of a registry', () => {
 
   it('status set is allowed into sandbox and ci only: prod, replica and archive records come from their own writers', () => {
     expect(assertWriteAllowed(aliased, Reference.parse('127.0.0.1:5102/app:1'), 'status')?.name).toBe('ci');
-    expect(() => assertWriteAllowed(aliased, Reference.parse('127.0.0.1:5104/app:1'), 'status')).toThrow('refusing to status into registry "prod" (role prod): prod is written only by promotion [rule write-authority]');
+    expect(() => assertWriteAllowed(aliased, Reference.parse('127.0.0.1:5104/app:1'), 'status')).toThrow('refusing to status into registry "prod" (role prod): prod is written only by promotion; declare a promotion stage into it and use regtopo promote [rule write-authority]');
     expect(() => assertWriteAllowed(aliased, Reference.parse('eu.example.com/app:1'), 'status')).toThrow(expect.objectContaining({ code: 'E_POLICY' }));
     expect(() => assertWriteAllowed(aliased, Reference.parse('docker.io/acme/app:1'), 'status')).toThrow(expect.objectContaining({ code: 'E_POLICY' }));
+  });
+});
+
+describe('write authority refusals say what may write there', () => {
+  const staged = parseTopology(
+    yaml`
+      version: 1
+      registries:
+        ci: { role: ci, url: http://127.0.0.1:5202 }
+        prod: { role: prod, url: http://127.0.0.1:5204 }
+      promotion:
+        stages:
+          - { name: release, from: ci, to: prod, tags: [tested] }
+          - { name: hotfix, from: ci, to: prod, tags: [hotfix] }
+    `,
+    'registries.yaml',
+    { environ: {} },
+  ).config!;
+
+  it('a copy into prod names the promotion stages that write it', () => {
+    expect(() => assertWriteAllowed(staged, Reference.parse('127.0.0.1:5204/app:1'), 'copy')).toThrow(
+      'refusing to copy into registry "prod" (role prod): prod is written only by promotion; use: regtopo promote IMAGE --to release|hotfix [rule write-authority]',
+    );
   });
 });
