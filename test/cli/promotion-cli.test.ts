@@ -23,6 +23,10 @@ describe.skipIf(skip)('promotion commands (built CLI)', () => {
     let r = await runCli([...f, '-o', 'json', 'promote', 'app', '--to', 'tested']);
     expect(r.code).toBe(10);
     expect(r.json()).toMatchObject({ ok: false, errorCode: 'E_GATE_FAILED' });
+    // The text names the command that records the missing status, for the exact digest.
+    r = await runCli([...f, 'promote', 'app', '--to', 'tested']);
+    expect(r.code).toBe(10);
+    expect(r.stdout + r.stderr).toContain(`run: regtopo status set ${regs.snapshots.host}/${fx.repo}@${built.digest} tests=passed`);
 
     r = await runCli([...f, '-o', 'json', 'status', 'set', `${regs.snapshots.host}/${fx.repo}:latest`, 'tests=passed', '--by', 'ci', '--detail', 'all green']);
     expect(r.code, r.stderr).toBe(0);

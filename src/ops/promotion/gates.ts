@@ -71,3 +71,14 @@ export function evaluateGates(gates: readonly PromotionGate[], history: readonly
 export function describeFailedGates(results: readonly GateResult[]): string {
   return results.filter((r) => !r.satisfied).map((r) => r.reason).join(', ');
 }
+
+/**
+ * The command that records a missing status, for the gate-failure message: `run: regtopo status set
+ * REF scan=clean` (with `--key` when the gate wants it signed). Gates with a wrong value get none:
+ * whoever records it must decide, not copy a command.
+ */
+export function missingStatusHints(results: readonly GateResult[], ref: string): string[] {
+  return results
+    .filter((r) => !r.satisfied && r.value === undefined && !r.contradictory)
+    .map((r) => `run: regtopo status set ${ref} ${r.status}=${r.equals ?? r.in?.[0] ?? 'VALUE'}${r.signedBy?.length ? ' --key KEY' : ''}`);
+}

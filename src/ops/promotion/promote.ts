@@ -12,7 +12,7 @@ import { actor, authorizePromotionWrite, clockSkewOf, findStage, nowOf, type Pro
 import { setImmutableTag } from './tag-claim.js';
 import { copy, DEFAULT_JOBS } from '../copy.js';
 import { concurrencyLimit } from '../../topology/registry-lookup.js';
-import { describeFailedGates } from './gates.js';
+import { describeFailedGates, missingStatusHints } from './gates.js';
 import { runCommandHook, runWebhookHook, type HookDecision } from './hooks.js';
 import { planDetail, type PlanDetail, type PlanOptions, type PromotionPlan } from './plan.js';
 import { writePromotionRecord, type PromotionBody } from './promotion-record.js';
@@ -188,7 +188,10 @@ async function run(ctx: PromotionContext, planned: PlanDetail, item: PromoteItem
 function checkPlan(plan: PromotionPlan): void {
   const refused = plan.targets.find((t) => t.action === 'refused');
   if (refused) throw new RegtopoError('E_CONFLICT', refused.reason ?? `${refused.ref}: refused`);
-  if (!plan.gatesPassed) throw new RegtopoError('E_GATE_FAILED', `${plan.image} ${plan.source.ref} → ${plan.stage}: gates not satisfied: ${describeFailedGates(plan.gates)}`);
+  if (!plan.gatesPassed) {
+    const hints = missingStatusHints(plan.gates, plan.source.ref);
+    throw new RegtopoError('E_GATE_FAILED', `${plan.image} ${plan.source.ref} → ${plan.stage}: gates not satisfied: ${describeFailedGates(plan.gates)}${hints.length ? `; ${hints.join('; ')}` : ''}`);
+  }
 }
 
 /** What differs between the plan a hook approved and the plan now, in words; undefined when nothing. */
