@@ -52,6 +52,7 @@ describe.skipIf(skip)('promotion commands (built CLI)', () => {
     r = await runCli([...f, '-o', 'json', 'promote', 'app', '--to', 'prod']);
     expect(r.code).toBe(11);
     expect(r.json().errorCode).toBe('E_APPROVAL_PENDING');
+    expect(r.json().results[0].outcome).toBe('pending');
     r = await runCli([...f, '-o', 'json', 'approvals', '--pending']);
     expect(r.json().pending).toMatchObject([{ image: 'app', stage: 'prod', digest: built.digest }]);
 
@@ -60,6 +61,8 @@ describe.skipIf(skip)('promotion commands (built CLI)', () => {
     r = await runCli([...f, 'promote', 'app', '--to', 'prod']);
     expect(r.code).toBe(12);
     expect(r.stdout).toContain('not today');
+    expect(r.stdout).toMatch(/→ prod: rejected: /);
+    expect(r.stdout).not.toContain('FAILED');
 
     // A fresh build of the same version: a new plan, so the old rejection does not apply.
     const again = await pushVersioned(regs.tests, fx.repo, 'tested', '7.0.0');

@@ -34,6 +34,7 @@ export function registerPromote(program: Command, ctx: CliContext): void {
         const text: string[] = [];
         for (const r of report.results) {
           if (r.outcome === 'failed') text.push(`${r.image} → ${r.stage}: FAILED [${r.error?.code}] ${r.error?.message}`);
+          else if (r.outcome === 'pending' || r.outcome === 'rejected') text.push(`${r.image} → ${r.stage}: ${r.outcome}: ${r.error?.message}`);
           else if (r.outcome === 'planned' && r.plan) text.push(...planLines(r.plan));
           else if (r.outcome === 'no-op') text.push(`${r.image} → ${r.stage}: already promoted (${r.digest}), nothing to do`);
           else {

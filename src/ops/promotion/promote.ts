@@ -33,7 +33,8 @@ export interface PromoteOptions extends PlanOptions {
 export interface PromoteItem {
   image: string;
   stage: string;
-  outcome: 'promoted' | 'no-op' | 'planned' | 'failed';
+  /** `pending`/`rejected`: an approval is outstanding or said no (a decision, not a failure). */
+  outcome: 'promoted' | 'no-op' | 'planned' | 'pending' | 'rejected' | 'failed';
   digest?: string;
   plan?: PromotionPlan;
   tags?: Array<{ ref: string; action: 'created' | 'moved' | 'unchanged'; previous?: string }>;
@@ -75,8 +76,8 @@ async function promoteOne(ctx: PromotionContext, image: string, stage: string, o
     item.digest = detail.plan.source.digest;
     await run(ctx, detail, item, options.dryRun ?? false, options);
   } catch (err) {
-    item.outcome = 'failed';
     item.error = errorSummary(err);
+    item.outcome = item.error.code === 'E_APPROVAL_PENDING' ? 'pending' : item.error.code === 'E_APPROVAL_REJECTED' ? 'rejected' : 'failed';
   }
   return item;
 }
