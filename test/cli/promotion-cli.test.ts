@@ -119,6 +119,8 @@ describe.skipIf(skip)('promotion commands (built CLI)', () => {
     r = await runCli([...f, '-o', 'json', 'promote', 'app', '--to', 'prod']);
     expect(r.code).toBe(3);
     expect(r.json().errorCode).toBe('E_CONFLICT');
+    // The refusal says which tags may move and where that is declared.
+    expect(r.json().results[0].error.message).toMatch(/immutable tag .*:8\.0\.0 already holds .*movingTags: latest, tested, stable, prod; add "8\.0\.0" there only if it is meant to move/);
 
     // status set into prod is refused whatever the host is called.
     r = await runCli([...f, '-o', 'json', 'status', 'set', `${regs.prod.host.replace('127.0.0.1', 'localhost')}/${fx.repo}:8.0.0`, 'scan=clean']);

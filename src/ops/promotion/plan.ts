@@ -151,7 +151,7 @@ function targetOf(stage: PromotionStageSpec, targetRef: Reference, tag: string, 
   const ref = targetRef.withTag(tag).toString();
   if (current === digest) return { ref, tag, current, moving, action: 'no-op' };
   if (current && !moving) {
-    return { ref, tag, current, moving, action: 'refused', reason: `immutable tag ${ref} already holds ${current}; refusing to move it to ${digest}` };
+    return { ref, tag, current, moving, action: 'refused', reason: `immutable tag ${ref} already holds ${current}; refusing to move it to ${digest} (tags that may move are the stage's movingTags: ${stage.movingTags.join(', ')}; add "${tag}" there only if it is meant to move)` };
   }
   return { ref, tag, ...(current ? { current } : {}), moving, action: sameRepository ? 'retag' : 'copy' };
 }
