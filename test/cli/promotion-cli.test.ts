@@ -33,6 +33,10 @@ describe.skipIf(skip)('promotion commands (built CLI)', () => {
     expect(r.json()).toMatchObject({ digest: built.digest, status: { name: 'tests', value: 'passed', by: 'ci' } });
     r = await runCli([...f, '-o', 'json', 'status', 'get', `${regs.snapshots.host}/${fx.repo}:latest`]);
     expect(r.json().current).toMatchObject([{ name: 'tests', value: 'passed', detail: 'all green' }]);
+    // A name no gate reads is recorded, with a warning that suggests the gate's name.
+    r = await runCli([...f, 'status', 'set', `${regs.snapshots.host}/${fx.repo}:latest`, 'Tests=passed', '--by', 'ci']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('regtopo: warning: status "Tests" is not used by any gate of the topology (did you mean "tests"?)\n');
 
     r = await runCli([...f, 'promote', '--all', '--to', 'tested']);
     expect(r.code, r.stderr).toBe(0);

@@ -5,6 +5,7 @@ import { addClientFlags, clientFromFlags } from '../client-flags.js';
 import type { CliContext } from '../context.js';
 import { optionalTopology } from '../optional-topology.js';
 import { expandHome } from '../promotion-key.js';
+import { cliSettings } from '../cli-settings.js';
 
 export function registerStatus(program: Command, ctx: CliContext): void {
   const status = program.command('status').description('record or read build statuses (tests, scans) stored in the registry next to an image');
@@ -37,6 +38,7 @@ Examples:
           keyFile: expandHome(opts.key as string | undefined), signal: ctx.signal,
         });
         const who = r.status.signedBy?.length ? `signed by ${r.status.signedBy.join('/')}` : `by ${r.status.by}${opts.key ? ', signed with a key the topology does not list' : ''}`;
+        for (const w of r.warnings ?? []) if (!cliSettings().quiet) process.stderr.write(`regtopo: warning: ${w}\n`);
         return { data: r, text: [`${r.ref}: ${r.status.name}=${r.status.value} (${who}, record ${r.status.record})`] };
       } finally {
         await client.close();

@@ -12,6 +12,7 @@ import { actor, authorizeStatusWrite, clockSkewOf, nowOf, parseRef, resolveDescr
 import { listRecords, writeRecord, type StoredRecord } from './records.js';
 import { STATUS_NAMESPACE, statusMessage } from './signed-message.js';
 import { currentOf, currentStatuses as resolveCurrent, type CurrentStatus } from './status-evidence.js';
+import { didYouMean } from '../../topology/suggest.js';
 
 /** The JSON body of a status record. */
 export interface StatusBody {
@@ -55,6 +56,8 @@ export interface SetStatusResult {
   ref: string;
   digest: string;
   status: StatusEntry;
+  /** With a topology: the name is used by no gate (a typo like "Tests" for "tests" is the usual cause). */
+  warnings?: string[];
 }
 
 const STATUS_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
@@ -87,7 +90,8 @@ export async function setStatus(ref: string | Reference, name: string, value: st
     if (named.length > 0) body.by = named[0]!;
   }
   const stored = await writeRecord(repo, subject, 'status', body, { name, value, now });
-  return { ref: reference.pinned(subject.digest).toString(), digest: subject.digest, status: entryOf(stored, keys) };
+  const unused = unusedStatusWarning(options.topology, name);
+  return { ref: reference.pinned(subject.digest).toString(), digest: subject.digest, status: entryOf(stored, keys), ...(unused ? { warnings: [unused] } : {}) };
 }
 
 export interface StatusesResult {
@@ -139,4 +143,12 @@ function entryOf(r: StoredRecord<StatusBody>, keys?: Map<string, TrustedKey>): S
     else entry.signatureProblem = check.problem;
   }
   return entry;
+}
+
+/** A warning when the topology's gates never read status `name` (recorded anyway: gates may come later). */
+function unusedStatusWarning(topology: PromotionContext['topology'] | undefined, name: string): string | undefined {
+  if (!topology) return undefined;
+  const used = new Set(topology.promotion.stages.flatMap((st) => st.gates.map((g) => g.status)));
+  if (used.has(name)) return undefined;
+  return `status "${name}" is not used by any gate of the topology${didYouMean(name, used)}`;
 }
