@@ -57,8 +57,10 @@ describe.skipIf(skip)('promotion commands (built CLI)', () => {
     expect(r.code).toBe(11);
     expect(r.json().errorCode).toBe('E_APPROVAL_PENDING');
     expect(r.json().results[0].outcome).toBe('pending');
+    // The hint is complete: the plan's {version} goes with it, so the approval names the same plan.
+    expect(r.json().results[0].error.message).toContain(`run: regtopo approve app@${built.digest} --stage prod --version 7.0.0 --key`);
     r = await runCli([...f, '-o', 'json', 'approvals', '--pending']);
-    expect(r.json().pending).toMatchObject([{ image: 'app', stage: 'prod', digest: built.digest }]);
+    expect(r.json().pending).toMatchObject([{ image: 'app', stage: 'prod', digest: built.digest, approveWith: expect.stringContaining('--version 7.0.0 ') }]);
 
     r = await runCli([...f, 'reject', `app@${built.digest}`, '--stage', 'prod', '--by', 'bob', '--comment', 'not today']);
     expect(r.code, r.stderr).toBe(0);

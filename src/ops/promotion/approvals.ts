@@ -11,7 +11,7 @@ import { signWithSshKeygen } from '../../signing/ssh-keygen-signer.js';
 import { checkSignature } from '../../signing/trusted-keys.js';
 import { APPROVAL_NAMESPACE, approvalMessage } from './signed-message.js';
 import { describeFailedGates } from './gates.js';
-import { planDetail, type PromotionPlan } from './plan.js';
+import { planDetail, versionFlag, type PromotionPlan } from './plan.js';
 import { listRecords, writeRecord } from './records.js';
 
 export interface DecideOptions {
@@ -171,7 +171,7 @@ export async function listApprovals(ctx: PromotionContext, options: { pendingOnl
         result.pending.push({
           image: plan.image, stage: plan.stage, digest: plan.source.digest, source: plan.source.ref, planHash: plan.planHash,
           targets: plan.targets.map((t) => t.ref), quorum: plan.approval.quorum, approvedBy: plan.approval.approvedBy,
-          approveWith: `regtopo approve ${plan.image}@${plan.source.digest} --stage ${plan.stage} --key ~/.ssh/id_ed25519`,
+          approveWith: `regtopo approve ${plan.image}@${plan.source.digest} --stage ${plan.stage}${versionFlag(plan)} --key ~/.ssh/id_ed25519`,
         });
       }
     }

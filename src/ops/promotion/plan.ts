@@ -166,3 +166,8 @@ export function hashPlan(digest: string, targetRefs: readonly string[], evidence
   const canonical = JSON.stringify({ digest, evidence: [...evidence].sort(), targets: [...targetRefs].sort() });
   return `sha256:${createHash('sha256').update(canonical).digest('hex')}`;
 }
+
+/** `--version V` for approve hints whose plan expands `{version}`: the approval must name the same plan. */
+export function versionFlag(plan: PromotionPlan): string {
+  return plan.version !== undefined ? ` --version ${plan.version}` : '';
+}

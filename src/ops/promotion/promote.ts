@@ -14,7 +14,7 @@ import { copy, DEFAULT_JOBS } from '../copy.js';
 import { concurrencyLimit } from '../../topology/registry-lookup.js';
 import { describeFailedGates, missingStatusHints } from './gates.js';
 import { runCommandHook, runWebhookHook, type HookDecision } from './hooks.js';
-import { planDetail, type PlanDetail, type PlanOptions, type PromotionPlan } from './plan.js';
+import { planDetail, versionFlag, type PlanDetail, type PlanOptions, type PromotionPlan } from './plan.js';
 import { writePromotionRecord, type PromotionBody } from './promotion-record.js';
 import { listRecords, writeRecord } from './records.js';
 import { syncRecords, type RecordSyncResult } from './record-sync.js';
@@ -96,7 +96,7 @@ async function run(ctx: PromotionContext, planned: PlanDetail, item: PromoteItem
   if (approval.state === 'rejected' && approval.type === 'manual') throw new RegtopoError('E_APPROVAL_REJECTED', `${plan.image}@${plan.source.digest} → ${plan.stage}: ${approval.reason}`);
   if (approval.state !== 'approved' && approval.state !== 'not-required') {
     if (approval.type === 'manual') {
-      throw new RegtopoError('E_APPROVAL_PENDING', `${plan.image}@${plan.source.digest} → ${plan.stage}: approval pending (${approval.reason}); run: regtopo approve ${plan.image}@${plan.source.digest} --stage ${plan.stage} --key ~/.ssh/id_ed25519`);
+      throw new RegtopoError('E_APPROVAL_PENDING', `${plan.image}@${plan.source.digest} → ${plan.stage}: approval pending (${approval.reason}); run: regtopo approve ${plan.image}@${plan.source.digest} --stage ${plan.stage}${versionFlag(plan)} --key ~/.ssh/id_ed25519`);
     }
     if (dryRun) {
       item.outcome = 'planned';
