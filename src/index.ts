@@ -6,6 +6,7 @@
 // Errors
 export { RegtopoError, RegistryError, isRegtopoError, isRetryableStatus } from './errors.js';
 export type { ErrorCode, SpecError } from './errors.js';
+export { NetworkError } from './transport/network-error.js';
 
 // References
 export { Reference, normalise } from './ref/reference.js';
