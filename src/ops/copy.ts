@@ -184,9 +184,12 @@ class CopyRun {
     }
     // GET by the digest HEAD saw, so a tag moving meanwhile cannot mix two images. The target probe
     // rides along: into a new repository, a HEAD is a third of a small blob's requests.
-    const [root, unknown] = await Promise.all([
+    // So does the HEAD of the root's digest in the target (an alias tag may hold it), unless a
+    // platform subset makes the written digest differ.
+    const [root, unknown, rootPresent] = await Promise.all([
       this.src.getManifest(head.digest),
       existing ? false : (this.options.targetUnknown ?? this.dst.isUnknown?.() ?? false),
+      this.selectors ? undefined : this.dst.headManifest(head.digest).then((d) => d !== undefined),
     ]);
     this.targetUnknown = unknown;
     this.result.sourceDigest = root.digest;
@@ -198,6 +201,7 @@ class CopyRun {
     const plan = await planCopy(this.src, this.dst, written, written === root ? head : undefined, putAs, {
       includeForeign: this.options.includeForeign ?? false,
       where: this.result.source,
+      ...(rootPresent !== undefined && { rootPresent }),
     });
     this.result.mediaType = plan.root.manifest.mediaType;
     this.result.planned = { blobs: plan.blobs.length, bytes: plan.bytes };
