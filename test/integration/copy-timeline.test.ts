@@ -33,12 +33,14 @@ describe.skipIf(skip)('copy timeline: streamed, parallel, on reused connections'
     await Promise.all([src?.stop(), dst?.stop()]);
   });
 
-  it(`a cold copy of ${LAYERS} × 4 MiB layers: uploads start while their downloads still run, in parallel, on ≤ jobs+2 connections a side`, async () => {
+  it(`a cold copy of ${LAYERS} × 1 MiB layers over slow downloads: uploads start while their downloads still run, in parallel, on reused connections`, async () => {
     const repo = uniqueRepo('timeline');
-    const image = buildImage({ layers: Array.from({ length: LAYERS }, () => 4 << 20) });
+    const image = buildImage({ layers: Array.from({ length: LAYERS }, () => 1 << 20) });
     await pushImage(src.url, repo, '1', image);
     up.reset();
     down.reset();
+    // A download that takes 2 s, as across a slow link: an upload that waited for it would start after.
+    up.addRule({ method: 'GET', path: /\/blobs\/sha256:/, fault: { kind: 'slowBody', bytesPerSecond: 512 << 10 } });
     const r = await copy(`${up.host}/${repo}:1`, `${down.host}/${repo}:1`, { client });
     expect(r.blobs.copied).toBe(LAYERS + 1);
     const gets = up.requests.filter((q) => q.method === 'GET' && /\/blobs\/sha256:/.test(q.path));
@@ -47,15 +49,14 @@ describe.skipIf(skip)('copy timeline: streamed, parallel, on reused connections'
     const overlap = image.layers.map((layer) => {
       const get = gets.find((q) => q.path.endsWith(layer.digest))!;
       const put = puts.find((q) => new URLSearchParams(q.query).get('digest') === layer.digest)!;
-      return { put: put.startedAt - get.startedAt, getEnd: get.endedAt! - get.startedAt, putEnd: put.endedAt! - get.startedAt };
+      return { put: put.startedAt - get.startedAt, getEnd: (get.endedAt ?? Infinity) - get.startedAt };
     });
-    // Loopback socket buffers can swallow a whole 4 MiB download before the upload session is open,
-    // so not every blob shows it; a copy that downloaded first and uploaded after would show none.
-    expect(overlap.filter((o) => o.put < o.getEnd).length).toBeGreaterThanOrEqual(LAYERS / 2);
-    for (const o of overlap) expect(o.putEnd).toBeGreaterThanOrEqual(o.getEnd);
+    for (const o of overlap) expect(o.put).toBeLessThan(o.getEnd);
     expect(peakConcurrency(down.requests, (q) => q.method === 'PUT')).toBeGreaterThanOrEqual(Math.min(LAYERS, DEFAULT_JOBS) - 1);
     const ports = (p: FaultProxy) => new Set(p.requests.map((q) => q.clientPort)).size;
-    expect(ports(up)).toBeLessThanOrEqual(DEFAULT_JOBS + 2);
-    expect(ports(down)).toBeLessThanOrEqual(DEFAULT_JOBS + 2);
+    // Connections are kept and reused: no more downloads' connections than parallel jobs (the
+    // manifest reads reuse one), and on the target at least two requests per connection.
+    expect(ports(up)).toBeLessThanOrEqual(DEFAULT_JOBS + 1);
+    expect(ports(down)).toBeLessThanOrEqual(down.requests.length / 2);
   });
 });
