@@ -24,7 +24,8 @@ function cacheDir() {
 
 /**
  * Loads the bundle and returns its `main` with a `save()` that writes the code cache when there was
- * none (call it after the command ran, so the functions it compiled are in the cache). Returns
+ * none or V8 refused it (call it after the command ran, so the functions it compiled are in the
+ * cache), and `cacheAccepted`. Returns
  * undefined when there is no bundle (a tsc-only build), and the caller imports dist/cli/main.js.
  */
 exports.loadBundle = function loadBundle(file) {
@@ -65,5 +66,7 @@ exports.loadBundle = function loadBundle(file) {
       // A read-only or full cache directory only costs speed.
     }
   };
-  return { main: module.exports.main, save };
+  // Whether V8 took the cache (tests and benchmarks read it; a refused one is rewritten by save()).
+  const cacheAccepted = cachedData !== undefined && !script.cachedDataRejected;
+  return { main: module.exports.main, save, cacheAccepted };
 };

@@ -41,6 +41,8 @@ export interface PlanOptions {
   includeForeign: boolean;
   /** How the source is named in messages. */
   where: string;
+  /** Whether the target holds the root's digest, when the caller asked alongside the root's GET (one round trip less). */
+  rootPresent?: boolean;
 }
 
 export async function planCopy(src: ImageStore, dst: ImageStore, root: RawManifest, pointer: Descriptor | undefined, putAs: string, options: PlanOptions): Promise<CopyPlan> {
@@ -91,7 +93,7 @@ export async function planCopy(src: ImageStore, dst: ImageStore, root: RawManife
   const visit = async (raw: RawManifest, ptr: Descriptor | undefined, as: string, where: string, depth: number): Promise<PlannedManifest> => {
     const parsed = parseManifest(raw, where, ptr);
     const manifest = pushable(raw, parsed);
-    const present = (await dst.headManifest(raw.digest)) !== undefined;
+    const present = depth === 0 && options.rootPresent !== undefined ? options.rootPresent : (await dst.headManifest(raw.digest)) !== undefined;
     // A tree copied earlier without its foreign layers is present but not whole: look inside.
     if (present && !options.includeForeign) return { manifest, putAs: as, present, children: [], foreignLayers: 0 };
     if (parsed.kind === 'index') {

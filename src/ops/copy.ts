@@ -1,6 +1,8 @@
 /**
  * Digest-exact copy between registries and OCI layouts. First reads and validates the whole tree
- * (copy-plan.ts), then moves each blob once (mounting within a registry), then pushes manifests,
+ * (copy-plan.ts), then moves each blob once (copy-blob.ts: mounting what the target registry
+ * already holds elsewhere, from the source, the run's ledger, the location cache or the caller's
+ * candidates), then pushes manifests,
  * children before their index, each with its original bytes. A target tag that already holds the
  * source digest costs two HEADs and nothing else; into a repository the registry does not know yet,
  * blobs are uploaded without existence checks (one tag-list probe instead of a HEAD per blob).
@@ -15,6 +17,9 @@ import { describeValue, schema1Unsupported } from '../registry/manifest-validati
 import { isSchema1Type } from '../registry/media-types.js';
 import { RegistryClient } from '../registry/registry-client.js';
 import { RegistryRepository } from '../registry/registry-repository.js';
+import type { BlobLedger } from './blob-ledger.js';
+import type { BlobLocationCache } from './blob-locations/blob-location-cache.js';
+import { BlobMover } from './copy-blob.js';
 import { planCopy, type PlannedManifest } from './copy-plan.js';
 import type { CopyProgress } from './copy-progress.js';
 import { openStore, referenceOf, tagOf } from './open-store.js';
@@ -45,6 +50,27 @@ export interface CopyOptions {
    * target that already holds the digest is still looked through, for layers an earlier copy left.
    */
   includeForeign?: boolean;
+  /**
+   * Repositories on the target registry that may hold the copy's blobs (the topology's other
+   * stages, replicas, mirrors: see mountCandidates()). Each blob the target lacks is mounted from
+   * one of them when it can be, before any upload. Default none.
+   */
+  mountCandidates?: readonly string[];
+  /**
+   * Persistent digest → repository sightings (blob-locations/): consulted for mounts, updated with
+   * every blob found, mounted or written. Default none (a library does not write the user's cache
+   * unasked); the CLI passes the one under $XDG_CACHE_HOME/regtopo. Flushed when the copy ends,
+   * unless `ledger` is given too (then the caller's run flushes it once).
+   */
+  blobLocations?: BlobLocationCache;
+  /** Shared by the copies of one run: a blob moves into a registry once, the others find or mount it. */
+  ledger?: BlobLedger;
+  /** The caller HEADed the source already: its descriptor (saves the source HEAD). */
+  sourceHead?: Descriptor;
+  /** The caller HEADed the target tag already: its descriptor, or null when absent (saves the target HEAD). */
+  targetHead?: Descriptor | null;
+  /** The caller knows whether the target repository is new to its registry (saves the probe). */
+  targetUnknown?: boolean;
 }
 
 // Eight streams saturate a loopback or LAN registry without starving a 2-core machine, and stay
@@ -89,7 +115,10 @@ export async function copy(source: string | Location, target: string | Location,
     stores.push(src);
     const dst = await openStore(dstLoc, client, 'write', { signal });
     stores.push(dst);
-    return await new CopyRun(src, dst, srcLoc, dstLoc, options, selectors).run();
+    await options.blobLocations?.load();
+    const result = await new CopyRun(src, dst, srcLoc, dstLoc, options, selectors).run();
+    if (!options.ledger) await options.blobLocations?.flush();
+    return result;
   } catch (err) {
     if (!signal?.aborted) throw err;
     // The first aborted transfer ends the run while its siblings are still unwinding: let them
@@ -106,7 +135,7 @@ class CopyRun {
   private readonly limit;
   private readonly blobTasks = new Map<string, Promise<void>>();
   private readonly result: CopyResult;
-  private readonly canMount: boolean;
+  private readonly mover: BlobMover;
   /**
    * The registry says the target repository does not exist, so no blob in it needs a HEAD. Manifests
    * are still HEADed: Distribution says "unknown" until a repository has a tag, even when manifests
@@ -123,18 +152,28 @@ class CopyRun {
     private readonly selectors: ReturnType<typeof parsePlatform>[] | undefined,
   ) {
     this.limit = pLimit(options.jobs ?? DEFAULT_JOBS);
-    this.canMount = src instanceof RegistryRepository && dst instanceof RegistryRepository && src.client === dst.client && src.registry === dst.registry;
     this.result = {
       source: formatLocation(srcLoc), target: formatLocation(dstLoc), sourceDigest: '', digest: '', mediaType: '',
       upToDate: false, platformSubset: false, manifests: { pushed: 0, existing: 0 },
       blobs: { copied: 0, mounted: 0, existing: 0 }, bytes: 0, durationMs: 0, planned: { blobs: 0, bytes: 0 }, foreignSkipped: 0,
     };
+    this.mover = new BlobMover(src, dst, {
+      ledger: options.ledger, locations: options.blobLocations, mountCandidates: options.mountCandidates, progress: options.progress,
+    }, this.result, () => this.targetUnknown);
   }
 
   async run(): Promise<CopyResult> {
     const srcRef = referenceOf(this.srcLoc);
     const putAs = this.targetReference();
-    const [head, existing] = await Promise.all([this.src.headManifest(srcRef), this.selectors ? undefined : this.dst.headManifest(putAs)]);
+    const { sourceHead, targetHead } = this.options;
+    const srcDigest = this.srcLoc.kind === 'registry' ? this.srcLoc.ref.digest : this.srcLoc.digest;
+    if (sourceHead && srcDigest && sourceHead.digest !== srcDigest) {
+      throw new RegtopoError('E_USAGE', `${this.result.source}: sourceHead names ${sourceHead.digest}, not the source's digest`);
+    }
+    const [head, existing] = await Promise.all([
+      sourceHead ?? this.src.headManifest(srcRef),
+      this.selectors ? undefined : targetHead !== undefined ? targetHead ?? undefined : this.dst.headManifest(putAs),
+    ]);
     if (!head) throw new RegtopoError('E_NOT_FOUND', `${this.result.source}: manifest not found`);
     // Before the GET: a registry re-signs schema 1 on every read, so its bytes never match a digest.
     if (isSchema1Type(head.mediaType)) throw schema1Unsupported(this.result.source);
@@ -145,9 +184,12 @@ class CopyRun {
     }
     // GET by the digest HEAD saw, so a tag moving meanwhile cannot mix two images. The target probe
     // rides along: into a new repository, a HEAD is a third of a small blob's requests.
-    const [root, unknown] = await Promise.all([
+    // So does the HEAD of the root's digest in the target (an alias tag may hold it), unless a
+    // platform subset makes the written digest differ.
+    const [root, unknown, rootPresent] = await Promise.all([
       this.src.getManifest(head.digest),
-      existing ? false : (this.dst.isUnknown?.() ?? false),
+      existing ? false : (this.options.targetUnknown ?? this.dst.isUnknown?.() ?? false),
+      this.selectors ? undefined : this.dst.headManifest(head.digest).then((d) => d !== undefined),
     ]);
     this.targetUnknown = unknown;
     this.result.sourceDigest = root.digest;
@@ -159,6 +201,7 @@ class CopyRun {
     const plan = await planCopy(this.src, this.dst, written, written === root ? head : undefined, putAs, {
       includeForeign: this.options.includeForeign ?? false,
       where: this.result.source,
+      ...(rootPresent !== undefined && { rootPresent }),
     });
     this.result.mediaType = plan.root.manifest.mediaType;
     this.result.planned = { blobs: plan.blobs.length, bytes: plan.bytes };
@@ -218,33 +261,8 @@ class CopyRun {
     return task;
   }
 
-  private async copyBlob(desc: Descriptor): Promise<void> {
-    const progress = this.options.progress;
-    if (!this.targetUnknown && (await this.dst.hasBlob(desc))) {
-      this.result.blobs.existing++;
-      progress?.({ type: 'blob', digest: desc.digest, size: desc.size, how: 'existing' });
-      return;
-    }
-    const onBytes = (n: number) => {
-      this.result.bytes += n;
-      progress?.({ type: 'bytes', n });
-    };
-    const open = () => this.src.openBlob(desc, { onBytes });
-    const outcome: { how: 'copied' | 'mounted' } = { how: 'copied' };
-    if (this.canMount) {
-      await (this.dst as RegistryRepository).putBlob(desc, open, {
-        mountFrom: (this.src as RegistryRepository).repository,
-        onDone: (h) => { outcome.how = h === 'mounted' ? 'mounted' : 'copied'; },
-      });
-    } else {
-      await this.dst.putBlob(desc, open);
-    }
-    const how = outcome.how;
-    // A mount is by digest alone: the size the descriptor declares is checked here, as a HEAD would.
-    if (how === 'mounted') await this.dst.hasBlob(desc);
-    if (how === 'mounted') this.result.blobs.mounted++;
-    else this.result.blobs.copied++;
-    progress?.({ type: 'blob', digest: desc.digest, size: desc.size, how });
+  private copyBlob(desc: Descriptor): Promise<void> {
+    return this.mover.move(desc);
   }
 
   /** A new index holding only the selected platforms; everything else in the document is kept. */

@@ -1,6 +1,8 @@
 /**
- * Blob push (distribution-spec "pushing blobs"): cross-repository mount when the source is on the
- * same registry, otherwise POST for an upload session and one monolithic streamed PUT with the digest.
+ * Blob push (distribution-spec "pushing blobs"): cross-repository mount from the candidate
+ * repositories the caller names (in order, each once), otherwise POST for an upload session and one
+ * monolithic streamed PUT with the digest. A refused mount answers 202 with an upload session: the
+ * last one is used for the upload, earlier ones are cancelled.
  *
  * The upload is one operation with one attempt budget (the client's retry options): a failed try
  * cancels its session and the next one starts a new session with a freshly opened source. Its
@@ -19,10 +21,12 @@ import type { RegistryRepository } from './registry-repository.js';
 import { responseError } from './response-error.js';
 
 export interface UploadOptions {
-  /** A repository on the same registry that holds the blob: try a cross-repository mount first. */
-  mountFrom?: string;
-  /** Called with 'mounted' or 'uploaded' (for progress and benchmarks). */
-  onDone?: (how: 'mounted' | 'uploaded') => void;
+  /** Repositories on the same registry that may hold the blob: cross-repository mounts are tried first, in order. */
+  mountFrom?: string | readonly string[];
+  /** Called with 'mounted' (and the repository it came from) or 'uploaded' (for progress and benchmarks). */
+  onDone?: (how: 'mounted' | 'uploaded', from?: string) => void;
+  /** Called for each candidate the registry refused to mount from: it does not hold the blob (or we may not pull it). */
+  onMountRefused?: (from: string) => void;
 }
 
 // Cancelling is a courtesy (registries purge abandoned sessions): after an interruption it must not
@@ -32,10 +36,17 @@ const CANCEL_TIMEOUT_MS = 1_000;
 const STALE_SESSION_CODES = ['BLOB_UPLOAD_UNKNOWN', 'BLOB_UPLOAD_INVALID'];
 
 export async function uploadBlob(repo: RegistryRepository, desc: Descriptor, open: () => Promise<Readable>, options: UploadOptions): Promise<void> {
-  let session = options.mountFrom && options.mountFrom !== repo.repository ? await tryMount(repo, desc, options.mountFrom) : undefined;
-  if (session === 'mounted') {
-    options.onDone?.('mounted');
-    return;
+  const candidates = [...new Set(typeof options.mountFrom === 'string' ? [options.mountFrom] : options.mountFrom ?? [])].filter((r) => r !== repo.repository);
+  let session: string | undefined;
+  for (const from of candidates) {
+    if (session) await cancelSession(repo, session);
+    const tried = await tryMount(repo, desc, from);
+    if (tried === 'mounted') {
+      options.onDone?.('mounted', from);
+      return;
+    }
+    options.onMountRefused?.(from);
+    session = tried;
   }
   await withRetry(repo.client.retry, async () => {
     const reused = session;

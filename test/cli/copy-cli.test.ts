@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../../src/registry/registry-client.js';
 import { pushDemoImage } from '../../src/local/demo-image.js';
@@ -78,7 +81,8 @@ describe.skipIf(!findRegistryBinary())('CLI: copy, tag, tags, inspect against re
   });
 
   it('-v logs each request with redacted URLs to stderr', async () => {
-    const r = await runCli(['copy', `${a.host}/team/app:latest`, `${b.host}/prod/verbose:1`, '-v']);
+    // An empty blob-location cache: with this file's earlier copies in it, the blobs would be mounted, not uploaded.
+    const r = await runCli(['copy', `${a.host}/team/app:latest`, `${b.host}/prod/verbose:1`, '-v'], { XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'regtopo-cli-empty-cache-')) });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/HEAD http:\/\/127\.0\.0\.1:\d+\/v2\/team\/app\/manifests\/latest → 200/);
     expect(r.stderr).toMatch(/PUT http:\/\/127\.0\.0\.1:\d+\/v2\/prod\/verbose\/blobs\/uploads\/[^ ]*_state=REDACTED/);

@@ -30,6 +30,7 @@ untagged target is pushed by digest only (the summary says nothing was tagged).`
     await ctx.run(self, async () => {
       const opts = ctx.options(self);
       const { copy } = await import('../../ops/copy.js');
+      const { BlobLocationCache } = await import('../../ops/blob-locations/blob-location-cache.js');
       const progress = progressDisplay(opts.verbose);
       return withClient(opts, async (client, topology) => {
         try {
@@ -41,6 +42,8 @@ untagged target is pushed by digest only (the summary says nothing was tagged).`
             authorizeWrite: await writeGuard(topology, 'copy'),
             signal: ctx.signal,
             includeForeign: opts.includeForeign === true,
+            blobLocations: new BlobLocationCache(),
+            mountCandidates: await candidatesFor(topology, target),
           });
           const tagging = await taggingNote(source, target);
           const text = r.upToDate
@@ -88,4 +91,14 @@ async function jobsFor(flag: number | undefined, topology: Topology | undefined,
   if (limit === undefined) return flag;
   const { DEFAULT_JOBS } = await import('../../ops/copy.js');
   return Math.min(flag ?? DEFAULT_JOBS, limit);
+}
+
+/** With a topology: the other repositories it writes in the target's registry, to mount from. */
+async function candidatesFor(topology: Topology | undefined, target: string): Promise<string[]> {
+  if (!topology) return [];
+  const { parseLocation } = await import('../../ref/location.js');
+  const to = parseLocation(target);
+  if (to.kind !== 'registry') return [];
+  const { mountCandidates } = await import('../../ops/mount-candidates.js');
+  return mountCandidates(topology, to.ref);
 }

@@ -22,6 +22,7 @@ export function registerMirror(program: Command, ctx: CliContext): void {
         const { mirror, formatReport } = await import('../../ops/mirror/index.js');
         const { onlyNetworkFailures } = await import('../../ops/mirror/report.js');
         const { loadValidTopology } = await import('../topology-cache.js');
+        const { BlobLocationCache } = await import('../../ops/blob-locations/blob-location-cache.js');
         const config = await loadValidTopology(await requireTopologyPath(opts.file), opts.env);
         const report = await mirror(config, {
           rules: opts.rule as string[] | undefined,
@@ -30,6 +31,7 @@ export function registerMirror(program: Command, ctx: CliContext): void {
           lockFile: opts.lock as string | undefined,
           reserve: opts.reserve as number | undefined,
           jobs: opts.jobs as number | undefined,
+          blobLocations: new BlobLocationCache(),
           clientOptions: { logger: verboseLogger(opts.verbose) },
         });
         const exitCode =

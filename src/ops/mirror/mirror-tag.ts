@@ -10,6 +10,8 @@ import { isIndexType } from '../../registry/media-types.js';
 import type { RegistryClient } from '../../registry/registry-client.js';
 import type { RegistryRepository } from '../../registry/registry-repository.js';
 import type { MirrorRuleSpec } from '../../topology/model.js';
+import type { BlobLedger } from '../blob-ledger.js';
+import type { BlobLocationCache } from '../blob-locations/blob-location-cache.js';
 import { copy, DEFAULT_JOBS } from '../copy.js';
 import { historyTag } from './history-tag.js';
 import type { MirrorTagReport } from './report.js';
@@ -19,6 +21,9 @@ export const SOURCE_DIGEST_ANNOTATION = 'io.regtopo.mirror.source-digest';
 
 export interface TagDeps {
   client: RegistryClient;
+  /** The run's: a blob shared by several tags is uploaded once, the others find it. */
+  ledger?: BlobLedger;
+  blobLocations?: BlobLocationCache;
   dryRun?: boolean;
   copyJobs?: number;
   now?: () => Date;
@@ -36,6 +41,11 @@ export interface RuleContext {
   subset: boolean;
   /** The topology's `limits.concurrency` for these registries, if any: caps parallel transfers. */
   copyLimit?: number;
+  /**
+   * Whether the Archive repository was new to its registry when the run began, asked once per rule
+   * (or known from its tag list). Blobs the run wrote since are in the ledger, so it stays true.
+   */
+  archiveUnknown: () => Promise<boolean>;
 }
 
 /** Why an archived tag is kept without mirroring: upstream deleted it, or the rule no longer selects it. */
@@ -78,11 +88,20 @@ export async function mirrorTag(ctx: RuleContext, tag: string, deps: TagDeps): P
     await ctx.archive.putManifest(history, raw);
   }
   const jobs = ctx.copyLimit === undefined ? deps.copyJobs : Math.min(deps.copyJobs ?? DEFAULT_JOBS, ctx.copyLimit);
+  // What the HEADs above learned is passed on, so the copy does not ask again.
+  const known = {
+    ...(up && up.digest === wanted && { sourceHead: up }),
+    targetHead: current ?? null,
+    ...(!current && { targetUnknown: await ctx.archiveUnknown() }),
+  };
   const r = await copy(
     { kind: 'registry', ref: ctx.upRef.withDigest(wanted) },
     { kind: 'registry', ref: ctx.archiveRef.withTag(tag) },
     {
       client: deps.client,
+      ...known,
+      ...(deps.ledger && { ledger: deps.ledger }),
+      ...(deps.blobLocations && { blobLocations: deps.blobLocations }),
       ...(ctx.subset && { platforms: rule.platforms, reducedIndexAnnotations: { [SOURCE_DIGEST_ANNOTATION]: wanted } }),
       ...(jobs !== undefined && { jobs }),
     },

@@ -21,6 +21,8 @@ import type { RegistryClient } from '../../registry/registry-client.js';
 import type { MirrorRuleSpec, Topology } from '../../topology/model.js';
 import { concurrencyLimit, resolveRegistryRef } from '../../topology/registry-lookup.js';
 import { assertWriteAllowed } from '../../topology/write-authority.js';
+import { BlobLedger } from '../blob-ledger.js';
+import type { BlobLocationCache } from '../blob-locations/blob-location-cache.js';
 import { clientForTopology, type TopologyClientOptions } from '../topology-client.js';
 import { isHistoryTag } from './history-tag.js';
 import { acquireLock } from './lock.js';
@@ -60,6 +62,8 @@ export interface MirrorOptions {
   now?: () => Date;
   /** Called as each tag finishes (progress output). */
   onTag?: (tag: MirrorTagReport) => void;
+  /** Blob sightings kept across runs (see copy's `blobLocations`); the CLI passes the user's cache. Flushed when the run ends. */
+  blobLocations?: BlobLocationCache;
 }
 
 export async function mirror(config: Topology, options: MirrorOptions = {}): Promise<MirrorReport> {
@@ -73,7 +77,10 @@ export async function mirror(config: Topology, options: MirrorOptions = {}): Pro
   const ownClient = !client;
   try {
     client ??= clientForTopology(config, { ...options.clientOptions, layers: [...(options.clientOptions?.layers ?? []), tracker.layer(reserve)] });
-    return await new MirrorRun(config, rules, client, tracker, { ...options, reserve, shard }).run();
+    await options.blobLocations?.load();
+    const report = await new MirrorRun(config, rules, client, tracker, { ...options, reserve, shard }).run();
+    await options.blobLocations?.flush();
+    return report;
   } finally {
     if (ownClient) await client?.close();
     lock?.release();
@@ -98,6 +105,7 @@ class MirrorRun {
   private readonly invalidTags: NonNullable<MirrorReport['invalidTags']> = [];
   private stop?: { reason: 'rate-reserve' | 'rate-limited'; message: string };
   private readonly remaining: Array<{ rule: string; tags?: string[] }> = [];
+  private readonly ledger = new BlobLedger();
 
   constructor(
     private readonly config: Topology,
@@ -145,12 +153,14 @@ class MirrorRun {
     const upRef = Reference.of(upstream.host, rule.repository);
     const archiveRef = resolveRegistryRef(this.config, rule.target, rule.path);
     assertWriteAllowed(this.config, archiveRef, 'mirror');
+    let archiveUnknown: Promise<boolean> | undefined;
     const ctx: RuleContext = {
       rule, upRef, archiveRef,
       up: this.client.repository(upRef),
       archive: this.client.repository(archiveRef),
       subset: rule.platforms.length > 0,
       copyLimit: concurrencyLimit(this.config, upRef, archiveRef),
+      archiveUnknown: () => (archiveUnknown ??= ctx.archive.isUnknown()),
     };
 
     let tags: string[];
@@ -163,10 +173,16 @@ class MirrorRun {
       tags = selectTags(rule, listed);
       // Tags the Archive holds under this rule's patterns that upstream no longer lists.
       const present = new Set(listed);
+      let unknown = false;
       const archived = await ctx.archive.listTags({ onInvalidTag: invalid('archive') }).catch((err: unknown) => {
-        if (isRegtopoError(err) && err.code === 'E_NOT_FOUND') return [] as string[];
+        if (isRegtopoError(err) && err.code === 'E_NOT_FOUND') {
+          unknown = true;
+          return [] as string[];
+        }
         throw err;
       });
+      // The tag list was the probe: an empty list is a repository that exists (it had tags once).
+      archiveUnknown = Promise.resolve(unknown);
       const selected = new Set(tags);
       kept = archived
         .filter((t) => !isHistoryTag(t) && !selected.has(t) && matchesRulePatterns(rule, t))
@@ -223,7 +239,7 @@ class MirrorRun {
 
   private tagDeps(): TagDeps {
     const o = this.options;
-    return { client: this.client, dryRun: o.dryRun, copyJobs: o.copyJobs, now: o.now };
+    return { client: this.client, dryRun: o.dryRun, copyJobs: o.copyJobs, now: o.now, ledger: this.ledger, ...(o.blobLocations && { blobLocations: o.blobLocations }) };
   }
 
   /** Records a stop for 429s (after the client's own backoff); true when the error was one. */

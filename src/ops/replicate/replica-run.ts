@@ -2,8 +2,9 @@
  * One replica converging to its prod, one repository at a time: compare prod's tag digests (read
  * once, shared by every replica) with the replica's, copy what differs digest-exact with the copy
  * engine, carry the referrers of each copied digest, report extras and prune them when asked.
- * Copies into one replica run one after another so the blob ledger can guarantee a blob is read
- * from prod at most once; replicas run side by side.
+ * Copies into one replica share a blob ledger (../blob-ledger.ts): a blob one repository of the
+ * replica received is mounted into the others, so it is read from prod at most once per replica
+ * per run; replicas run side by side.
  */
 import { errorSummary } from '../../errors.js';
 import { Reference } from '../../ref/reference.js';
@@ -13,7 +14,7 @@ import type { RegistryRepository } from '../../registry/registry-repository.js';
 import type { RegistrySpec, Topology } from '../../topology/model.js';
 import { assertWriteAllowed, writeGuard } from '../../topology/write-authority.js';
 import { copy } from '../copy.js';
-import { BlobLedger } from './blob-ledger.js';
+import { BlobLedger } from '../blob-ledger.js';
 import { pruneTag } from './prune.js';
 import type { ReplicaReport } from './report.js';
 import { readTagDigests, writeOrder, type TagMap } from './repository-tags.js';
@@ -40,9 +41,11 @@ export class ReplicaRun {
   private readonly ledger = new BlobLedger();
   /** Referrer digests already carried this run, so one shared by many tags is copied once. */
   private readonly referrersDone = new Set<string>();
+  private mountCount: number;
 
   constructor(private readonly prod: RegistrySpec, readonly replica: RegistrySpec, private readonly options: ReplicaRunOptions) {
     this.report = { name: replica.name, registry: replica.host, prod: prod.name, tags: [], mounted: 0 };
+    this.mountCount = 0;
   }
 
   /** Records every tag of a prod repository that could not be read as failed for this replica. */
@@ -106,13 +109,12 @@ export class ReplicaRun {
 
   /** The report, with the ledger's totals. */
   finish(): ReplicaReport {
-    this.report.mounted = this.ledger.mounted;
+    this.report.mounted = this.mountCount;
     return this.report;
   }
 
   private async copyTag(src: RegistryRepository, dst: RegistryRepository, tag: string, digest: string): Promise<void> {
-    const { jobs, signal } = this.options;
-    if (!(await this.ledger.pushWithMounts(src, dst, digest, tag, jobs, signal))) await this.copyWithEngine(src, dst, tag, digest);
+    await this.copyWithEngine(src, dst, tag, digest);
     await this.copyReferrers(src, dst, digest);
   }
 
@@ -120,9 +122,10 @@ export class ReplicaRun {
     const { client, topology, jobs } = this.options;
     const from = Reference.of(src.registry, src.repository, undefined, digest);
     const to = Reference.of(dst.registry, dst.repository, tag);
-    await copy({ kind: 'registry', ref: from }, { kind: 'registry', ref: to }, {
-      client, jobs, progress: this.ledger.observe(dst.repository), authorizeWrite: writeGuard(topology, 'replicate'),
+    const r = await copy({ kind: 'registry', ref: from }, { kind: 'registry', ref: to }, {
+      client, jobs, ledger: this.ledger, authorizeWrite: writeGuard(topology, 'replicate'),
     });
+    this.mountCount += r.blobs.mounted;
   }
 
   /**
@@ -138,11 +141,12 @@ export class ReplicaRun {
       throwIfInterrupted(signal);
       const key = `${dst.repository}@${d.digest}`;
       if (this.referrersDone.has(key)) continue;
-      await copy(
+      const r = await copy(
         { kind: 'registry', ref: Reference.of(src.registry, src.repository, undefined, d.digest) },
         { kind: 'registry', ref: Reference.of(dst.registry, dst.repository, undefined, d.digest) },
-        { client, jobs, progress: this.ledger.observe(dst.repository), authorizeWrite: writeGuard(topology, 'replicate') },
+        { client, jobs, ledger: this.ledger, authorizeWrite: writeGuard(topology, 'replicate') },
       );
+      this.mountCount += r.blobs.mounted;
       this.referrersDone.add(key);
     }
   }

@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { staticCredentials } from '../../src/auth/credential.js';
+import { mirror } from '../../src/ops/mirror/run.js';
+import { parseTopology, requireValidTopology } from '../../src/topology/load.js';
+import type { Topology } from '../../src/topology/model.js';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
+import { buildImage, pushImage, rawGetManifest, uniqueRepo } from '../support/images.js';
+import { registrySkipReason, startTestRegistry, type TestRegistry } from '../support/registry.js';
+
+const skip = registrySkipReason();
+const TAGS = 10;
+
+/** Both sides behind a counting proxy, so each request the mirror sends is seen. */
+describe.skipIf(skip)('mirror request counts: a cold run without waste, a no-op run of HEADs', () => {
+  let upstream: TestRegistry;
+  let archive: TestRegistry;
+  let up: FaultProxy;
+  let arch: FaultProxy;
+
+  beforeAll(async () => {
+    [upstream, archive] = await Promise.all([startTestRegistry('plain'), startTestRegistry('plain')]);
+    [up, arch] = await Promise.all([startFaultProxy(upstream.url), startFaultProxy(archive.url)]);
+  });
+  afterAll(async () => {
+    await Promise.all([up?.stop(), arch?.stop()]);
+    await Promise.all([upstream?.stop(), archive?.stop()]);
+  });
+  beforeEach(() => {
+    up.reset();
+    arch.reset();
+  });
+
+  const topology = (repo: string): Topology => requireValidTopology(parseTopology(stringify({
+    version: 1,
+    registries: { archive: { role: 'archive', url: arch.url } },
+    upstreams: { dockerhub: { url: up.url } },
+    mirrors: { rules: [{ name: 'r', repository: repo, target: 'archive', include: ['^v'] }] },
+  }), 'mirror-requests.yaml', { environ: {} }));
+  const run = (config: Topology) => mirror(config, { clientOptions: { fallbackCredentials: staticCredentials({}) } });
+  const manifestRequests = (p: FaultProxy, method: string, repo: string) =>
+    p.requests.filter((r) => r.method === method && r.path.startsWith(`/v2/${repo}/manifests/`)).length;
+
+  it(`cold run of ${TAGS} tags sharing a base layer: ≤ 2 manifest requests per tag upstream, the base layer uploaded once; a no-op rerun is 1 HEAD per tag per side`, async () => {
+    const repo = uniqueRepo('library');
+    const seed = `base-${Date.now()}`;
+    const images = Array.from({ length: TAGS }, (_, i) => buildImage({ seed, layers: [256 * 1024, 1000 + i], labels: { tag: String(i) } }));
+    const base = images[0]!.layers[0]!.digest;
+    expect(new Set(images.map((b) => b.layers[0]!.digest)).size).toBe(1);
+    for (const [i, built] of images.entries()) await pushImage(upstream.url, repo, `v${i}`, built);
+    const config = topology(repo);
+    up.reset();
+
+    const cold = await run(config);
+    expect(cold.outcome).toBe('ok');
+    expect(cold.tags.every((t) => t.action === 'copied')).toBe(true);
+    for (const [i, built] of images.entries()) expect((await rawGetManifest(archive.url, repo, `v${i}`)).digest).toBe(built.digest);
+    const upstreamManifest = manifestRequests(up, 'HEAD', repo) + manifestRequests(up, 'GET', repo);
+    expect(upstreamManifest).toBeLessThanOrEqual(2 * TAGS);
+    expect(up.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/blobs/${base}`))).toHaveLength(1);
+    const baseUploads = arch.requests.filter((r) => r.method === 'PUT' && r.query.includes(encodeURIComponent(base)));
+    expect(baseUploads).toHaveLength(1);
+    // The Archive repository is probed once for the run (its tag list), not once per tag.
+    expect(arch.requests.filter((r) => r.path === `/v2/${repo}/tags/list`)).toHaveLength(1);
+    // Per tag on the Archive: the mirror's tag HEAD and the copy's HEAD of the digest (an alias tag may hold it), nothing more.
+    expect(manifestRequests(arch, 'HEAD', repo)).toBeLessThanOrEqual(2 * TAGS);
+
+    up.reset();
+    arch.reset();
+    const noop = await run(config);
+    expect(noop.tags.every((t) => t.action === 'skipped')).toBe(true);
+    expect(manifestRequests(up, 'HEAD', repo)).toBe(TAGS);
+    expect(manifestRequests(up, 'GET', repo)).toBe(0);
+    expect(manifestRequests(arch, 'HEAD', repo)).toBe(TAGS);
+    expect(manifestRequests(arch, 'GET', repo)).toBe(0);
+  });
+});

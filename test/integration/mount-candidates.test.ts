@@ -1,0 +1,114 @@
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { staticCredentials } from '../../src/auth/credential.js';
+import { BlobLocationCache } from '../../src/ops/blob-locations/blob-location-cache.js';
+import { copy } from '../../src/ops/copy.js';
+import { mountCandidates } from '../../src/ops/mount-candidates.js';
+import { RegistryClient } from '../../src/registry/registry-client.js';
+import { parseTopology, requireValidTopology } from '../../src/topology/load.js';
+import { startFaultProxy, type FaultProxy, type ProxiedRequest } from '../support/fault-proxy.js';
+import { allBlobs, buildImage, pushImage, rawGetManifest, uniqueRepo, type BuiltImage } from '../support/images.js';
+import { registrySkipReason, startTestRegistry, type TestRegistry } from '../support/registry.js';
+
+const skip = registrySkipReason();
+
+/** Blob bytes sent to the target: uploads are PUTs (monolithic) or PATCHes into an upload session. */
+const blobUploads = (reqs: readonly ProxiedRequest[]) => reqs.filter((r) => (r.method === 'PUT' || r.method === 'PATCH') && r.path.includes('/blobs/uploads/'));
+const mounts = (reqs: readonly ProxiedRequest[], from?: string) =>
+  reqs.filter((r) => r.method === 'POST' && r.query.includes('mount=') && (from === undefined || new URLSearchParams(r.query).get('from') === from));
+
+describe.skipIf(skip)('promote-like copies mount what the target registry already holds in another repository', () => {
+  let src: TestRegistry;
+  let dst: TestRegistry;
+  let proxy: FaultProxy;
+  let client: RegistryClient;
+  let image: BuiltImage;
+  let repos: { a: string; b: string };
+
+  const cacheAt = () => new BlobLocationCache(join(mkdtempSync(join(tmpdir(), 'regtopo-xdg-')), 'regtopo', 'blob-locations.json'));
+  const topology = () => requireValidTopology(parseTopology(`version: 1
+registries:
+  ci: {role: ci, url: ${src.url}}
+  prod: {role: prod, url: ${proxy.url}}
+promotion:
+  images:
+    - {name: app, repository: ${repos.a}, source: ci}
+    - {name: app-debug, repository: ${repos.b}, source: ci}
+  stages:
+    - {name: prod, from: ci, to: prod, tags: [latest]}
+`, 'mount.yaml', { environ: {} }));
+
+  beforeAll(async () => {
+    [src, dst] = await Promise.all([startTestRegistry('plain'), startTestRegistry('plain')]);
+    proxy = await startFaultProxy(dst.url);
+    client = new RegistryClient({ credentials: staticCredentials({}) });
+  });
+  afterAll(async () => {
+    await client?.close();
+    await proxy?.stop();
+    await Promise.all([src?.stop(), dst?.stop()]);
+  });
+  beforeEach(async () => {
+    repos = { a: uniqueRepo('app'), b: uniqueRepo('app-debug') };
+    image = buildImage({ layers: [300_000, 200_000, 1000] });
+    await pushImage(src.url, repos.a, '1', image);
+    await pushImage(src.url, repos.b, '1', image);
+    // prod already holds every blob, in the first image's repository.
+    await copy(`${src.host}/${repos.a}:1`, `${proxy.host}/${repos.a}:1`, { client });
+    proxy.reset();
+  });
+
+  it('topology candidates alone (empty cache, as on a CI runner): every blob mounted, no blob byte sent', async () => {
+    const candidates = mountCandidates(topology(), { registry: proxy.host, repository: repos.b });
+    expect(candidates).toEqual([repos.a]);
+    const cache = cacheAt();
+    const r = await copy(`${src.host}/${repos.b}:1`, `${proxy.host}/${repos.b}:1`, { client, mountCandidates: candidates, blobLocations: cache });
+    const blobs = allBlobs(image).length;
+    expect(r.blobs).toEqual({ copied: 0, mounted: blobs, existing: 0 });
+    expect(r.bytes).toBe(0);
+    expect(blobUploads(proxy.requests)).toEqual([]);
+    expect(mounts(proxy.requests, repos.a)).toHaveLength(blobs);
+    // Nothing is HEADed before the mount: a new repository, and a mount that succeeds answers for it.
+    expect(proxy.requests.filter((q) => q.method === 'HEAD' && q.path.includes('/blobs/'))).toHaveLength(blobs);
+    expect((await rawGetManifest(dst.url, repos.b, '1')).digest).toBe(image.digest);
+    // The run's sightings were written for the next run.
+    const reread = new BlobLocationCache(cache.path);
+    await reread.load();
+    for (const d of allBlobs(image)) expect(reread.lookup(proxy.host, d.digest)).toContain(repos.b);
+  });
+
+  it('the location cache alone (no topology): a second run mounts from where the first saw the blobs', async () => {
+    const cache = cacheAt();
+    const first = uniqueRepo('first');
+    await copy(`${src.host}/${repos.a}:1`, `${proxy.host}/${first}:1`, { client, blobLocations: cache });
+    proxy.reset();
+    const next = new BlobLocationCache(cache.path);
+    const r = await copy(`${src.host}/${repos.b}:1`, `${proxy.host}/${repos.b}:1`, { client, blobLocations: next });
+    expect(r.blobs.mounted).toBe(allBlobs(image).length);
+    expect(blobUploads(proxy.requests)).toEqual([]);
+    expect(mounts(proxy.requests, first)).toHaveLength(allBlobs(image).length);
+  });
+
+  it('a stale cache entry costs one refused mount per blob, the upload follows, and the entry is dropped', async () => {
+    const cache = cacheAt();
+    const ghost = uniqueRepo('ghost');
+    mkdirSync(join(cache.path, '..'), { recursive: true });
+    const stale = Object.fromEntries(allBlobs(image).map((d) => [d.digest, [[proxy.host, ghost, Date.now() - 1000]]]));
+    writeFileSync(cache.path, JSON.stringify({ format: 'regtopo.blob-locations.v1', blobs: stale }));
+    const r = await copy(`${src.host}/${repos.b}:1`, `${proxy.host}/${repos.b}:1`, { client, blobLocations: cache });
+    const blobs = allBlobs(image).length;
+    expect(r.blobs.copied).toBe(blobs);
+    expect(mounts(proxy.requests, ghost)).toHaveLength(blobs);
+    expect(blobUploads(proxy.requests)).toHaveLength(blobs);
+    expect(readFileSync(cache.path, 'utf8')).not.toContain(ghost);
+
+    proxy.reset();
+    const again = new BlobLocationCache(cache.path);
+    await copy(`${src.host}/${repos.b}:1`, `${proxy.host}/${uniqueRepo('third')}:1`, { client, blobLocations: again });
+    expect(mounts(proxy.requests, ghost)).toEqual([]);
+    expect(mounts(proxy.requests, repos.b)).toHaveLength(blobs);
+    expect(blobUploads(proxy.requests)).toEqual([]);
+  });
+});
