@@ -19,6 +19,7 @@ import { writePromotionRecord, type PromotionBody } from './promotion-record.js'
 import { listRecords, writeRecord } from './records.js';
 import { syncRecords, type RecordSyncResult } from './record-sync.js';
 import { replicateAfterPromotion, type PromotionReplication } from '../replicate/after-promotion.js';
+import { mountCandidates } from '../mount-candidates.js';
 
 export interface PromoteOptions extends PlanOptions {
   stage: string;
@@ -138,7 +139,11 @@ async function run(ctx: PromotionContext, planned: PlanDetail, item: PromoteItem
   if (!sameRepository) {
     // By digest on both sides: the exact approved content, whatever the source tags do meanwhile.
     const jobs = Math.min(DEFAULT_JOBS, concurrencyLimit(ctx.topology, sourceRef, targetRef) ?? DEFAULT_JOBS);
-    await copy({ kind: 'registry', ref: sourceRef.withDigest(digest) }, { kind: 'registry', ref: targetRef.withDigest(digest) }, { client: ctx.client, jobs, signal: ctx.signal });
+    await copy({ kind: 'registry', ref: sourceRef.withDigest(digest) }, { kind: 'registry', ref: targetRef.withDigest(digest) }, {
+      client: ctx.client, jobs, signal: ctx.signal,
+      // Same-image stages and replicas on the target registry usually hold every blob: mount, don't upload.
+      mountCandidates: mountCandidates(ctx.topology, targetRef),
+    });
   }
   const raw = await dstRepo.getManifest(digest);
   item.tags = [];
