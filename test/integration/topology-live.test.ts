@@ -136,7 +136,8 @@ describe.skipIf(skip)('limits.concurrency caps parallel transfers', () => {
         expect(peakConcurrency(front.requests, uploads)).toBe(2);
         front.reset();
         writeFileSync(file, limited(16)); // a limit above the default never raises it
-        const wide = await runCli(['copy', `${slowSource.host}/${repo}:v1`, `${front.host}/${repo}-b:v1`, '-f', file]);
+        // A cache of its own: the first copy's blob locations would otherwise turn every upload into a mount.
+        const wide = await runCli(['copy', `${slowSource.host}/${repo}:v1`, `${front.host}/${repo}-b:v1`, '-f', file], { XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'regtopo-limit-cache-')) });
         expect(wide.code).toBe(0);
         expect(peakConcurrency(front.requests, uploads)).toBeGreaterThan(2);
         expect(peakConcurrency(front.requests, uploads)).toBeLessThanOrEqual(8);
