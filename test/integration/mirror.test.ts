@@ -218,6 +218,20 @@ describe.skipIf(skip)('mirror: upstream stand-in behind the accounting proxy →
     expect(byTag(r).ok!.action).toBe('copied');
   });
 
+  it('a run whose signal fires mid-way is E_INTERRUPTED, releases its lock and starts no further tag', async () => {
+    const repo = uniqueRepo('library');
+    await env.seed(repo, 'a');
+    await env.seed(repo, 'b');
+    const file = join(mkdtempSync(join(tmpdir(), 'regtopo-lock-')), 'mirror.lock');
+    const controller = new AbortController();
+    await expect(run(env.topology([{ name: 'r', repository: repo, tags: ['a', 'b'] }]), {
+      jobs: 1, lockFile: file, signal: controller.signal, onTag: () => controller.abort(),
+    })).rejects.toMatchObject({ code: 'E_INTERRUPTED' });
+    expect(existsSync(file)).toBe(false);
+    // The first tag finished before the abort; the second never started.
+    expect((await rawGetManifest(env.archive.url, repo, 'b')).status).toBe(404);
+  });
+
   it('a held lock stops a second run at once; release frees it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'regtopo-lock-'));
     const file = join(dir, 'mirror.lock');

@@ -32,6 +32,7 @@ export function registerMirror(program: Command, ctx: CliContext): void {
           reserve: opts.reserve as number | undefined,
           jobs: opts.jobs as number | undefined,
           blobLocations: new BlobLocationCache(),
+          signal: ctx.signal,
           clientOptions: { logger: verboseLogger(opts.verbose) },
         });
         const exitCode =

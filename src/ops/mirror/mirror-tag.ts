@@ -27,6 +27,7 @@ export interface TagDeps {
   dryRun?: boolean;
   copyJobs?: number;
   now?: () => Date;
+  signal?: AbortSignal;
 }
 
 export type TagOutcome = Pick<MirrorTagReport, 'action'> & Partial<Omit<MirrorTagReport, 'action'>>;
@@ -100,6 +101,7 @@ export async function mirrorTag(ctx: RuleContext, tag: string, deps: TagDeps): P
     {
       client: deps.client,
       ...known,
+      ...(deps.signal && { signal: deps.signal }),
       ...(deps.ledger && { ledger: deps.ledger }),
       ...(deps.blobLocations && { blobLocations: deps.blobLocations }),
       ...(ctx.subset && { platforms: rule.platforms, reducedIndexAnnotations: { [SOURCE_DIGEST_ANNOTATION]: wanted } }),

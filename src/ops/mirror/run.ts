@@ -31,6 +31,7 @@ import { summarise, type MirrorReport, type MirrorTagReport } from './report.js'
 import { matchesRulePatterns, needsTagList, selectTags } from './select-tags.js';
 import { inShard, parseShard, type Shard } from './shard.js';
 import { keepArchived, mirrorTag, type KeepAction, type RuleContext, type TagDeps } from './mirror-tag.js';
+import { throwIfAborted } from '../../transport/abort.js';
 
 export { SOURCE_DIGEST_ANNOTATION } from './mirror-tag.js';
 /** Pulls left untouched on the upstream unless --reserve says otherwise. */
@@ -64,6 +65,8 @@ export interface MirrorOptions {
   onTag?: (tag: MirrorTagReport) => void;
   /** Blob sightings kept across runs (see copy's `blobLocations`); the CLI passes the user's cache. Flushed when the run ends. */
   blobLocations?: BlobLocationCache;
+  /** Stops the run (E_INTERRUPTED): tags in flight cancel their uploads, no further tag starts, the lock is released. */
+  signal?: AbortSignal;
 }
 
 export async function mirror(config: Topology, options: MirrorOptions = {}): Promise<MirrorReport> {
@@ -78,8 +81,11 @@ export async function mirror(config: Topology, options: MirrorOptions = {}): Pro
   try {
     client ??= clientForTopology(config, { ...options.clientOptions, layers: [...(options.clientOptions?.layers ?? []), tracker.layer(reserve)] });
     await options.blobLocations?.load();
+    throwIfAborted(options.signal);
     const report = await new MirrorRun(config, rules, client, tracker, { ...options, reserve, shard }).run();
     await options.blobLocations?.flush();
+    // Tags cut short by the signal are in the report as failures; the run as a whole was interrupted.
+    throwIfAborted(options.signal);
     return report;
   } finally {
     if (ownClient) await client?.close();
@@ -156,8 +162,8 @@ class MirrorRun {
     let archiveUnknown: Promise<boolean> | undefined;
     const ctx: RuleContext = {
       rule, upRef, archiveRef,
-      up: this.client.repository(upRef),
-      archive: this.client.repository(archiveRef),
+      up: this.client.repository(upRef, { signal: this.options.signal }),
+      archive: this.client.repository(archiveRef, { signal: this.options.signal }),
       subset: rule.platforms.length > 0,
       copyLimit: concurrencyLimit(this.config, upRef, archiveRef),
       archiveUnknown: () => (archiveUnknown ??= ctx.archive.isUnknown()),
@@ -239,7 +245,7 @@ class MirrorRun {
 
   private tagDeps(): TagDeps {
     const o = this.options;
-    return { client: this.client, dryRun: o.dryRun, copyJobs: o.copyJobs, now: o.now, ledger: this.ledger, ...(o.blobLocations && { blobLocations: o.blobLocations }) };
+    return { client: this.client, dryRun: o.dryRun, copyJobs: o.copyJobs, now: o.now, ledger: this.ledger, signal: o.signal, ...(o.blobLocations && { blobLocations: o.blobLocations }) };
   }
 
   /** Records a stop for 429s (after the client's own backoff); true when the error was one. */
