@@ -69,8 +69,13 @@ describe.skipIf(skip)('start-up measures, each doing what its comment says', () 
     expect(shipped).toContain('NAME_UNKNOWN');
     expect(shipped).toMatch(/using Liftoff/);
     expect(shipped).not.toMatch(/using TurboFan/);
-    const control = await node(['--trace-wasm-compilation-times', 'bench/bin-variant.cjs', '--no-liftoff', '--', 'tags', target]);
-    expect(control).toMatch(/using TurboFan/);
+    // The control: Node 20's V8 tiers llhttp up to TurboFan in the background during a short command
+    // (what the flag saves, measured there); the V8 of Node 24 and 26 tiers up lazily and did not
+    // within this command in CI, so there the flag only has to be harmless.
+    if (Number(process.versions.node.split('.')[0]) < 22) {
+      const control = await node(['--trace-wasm-compilation-times', 'bench/bin-variant.cjs', '--no-liftoff', '--', 'tags', target]);
+      expect(control).toMatch(/using TurboFan/);
+    }
   });
 
   it('the code cache written after one command is accepted by V8 at the next start', async () => {
