@@ -15,6 +15,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { isDigest } from '../../ref/digest.js';
+import { Reference } from '../../ref/reference.js';
 
 /** Digests kept; beyond it the least recently seen go first. */
 export const MAX_DIGESTS = 10_000;
@@ -102,7 +104,7 @@ async function readCacheFile(path: string): Promise<Map<string, Sighting[]>> {
     const doc = JSON.parse(await readFile(path, 'utf8')) as Partial<CacheFile>;
     if (doc?.format !== FORMAT || typeof doc.blobs !== 'object' || doc.blobs === null) return blobs;
     for (const [digest, list] of Object.entries(doc.blobs)) {
-      if (!/^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(digest) || !Array.isArray(list)) continue;
+      if (!isDigest(digest) || !Array.isArray(list)) continue;
       for (const s of list) if (isSighting(s)) insert(blobs, digest, s);
     }
   } catch {
@@ -113,7 +115,17 @@ async function readCacheFile(path: string): Promise<Map<string, Sighting[]>> {
 
 function isSighting(s: unknown): s is Sighting {
   return Array.isArray(s) && s.length === 3 && typeof s[0] === 'string' && typeof s[1] === 'string' && typeof s[2] === 'number'
-    && s[0].length > 0 && s[0].length <= 255 && s[1].length > 0 && s[1].length <= 255;
+    && s[0].length > 0 && s[0].length <= 255 && s[1].length > 0 && s[1].length <= 255 && isLocation(s[0], s[1]);
+}
+
+/** The file is input like any other: a location becomes a mount's `from` and a token scope, so it must parse. */
+function isLocation(registry: string, repository: string): boolean {
+  try {
+    const ref = Reference.of(registry, repository);
+    return ref.registry === registry && ref.repository === repository;
+  } catch {
+    return false;
+  }
 }
 
 /** Keeps one sighting per location, the newest; newest first; at most MAX_LOCATIONS. */
