@@ -18,6 +18,13 @@ import type { CopyProgress } from './copy-progress.js';
 // known holders, fewer guesses.
 export const MAX_MOUNT_TRIES = 4;
 export const MAX_GUESSES = 2;
+// Mounts from known holders move no bytes, so they need not queue behind uploads for the copy's
+// transfer slots. Eight at once (two requests each: the mount and the holder's HEAD) fill the
+// client's 16 connections per origin and no more.
+export const MOUNT_JOBS = 8;
+
+/** Runs work when a slot is free (a p-limit). */
+export type Slot = <T>(work: () => Promise<T>) => Promise<T>;
 
 export interface BlobPlacementOptions {
   ledger?: BlobLedger;
@@ -25,6 +32,10 @@ export interface BlobPlacementOptions {
   /** Repositories on the target registry to try mounting from (e.g. from mountCandidates()). */
   mountCandidates?: readonly string[];
   progress?: CopyProgress;
+  /** Where blob transfers (HEAD and upload, or a layout write) wait for one of the copy's `jobs`. */
+  transferSlot?: Slot;
+  /** Where mounts from known holders wait (MOUNT_JOBS); a refused mount's upload still takes a transfer slot. */
+  mountSlot?: Slot;
 }
 
 export interface BlobTally {
@@ -46,18 +57,21 @@ export class BlobMover {
     this.ledger = options.ledger ?? new BlobLedger();
   }
 
+  /** Waiting for another copy's move of the same blob holds no slot; only the move itself does. */
   async move(desc: Descriptor): Promise<void> {
     const dst = this.dst;
-    if (!(dst instanceof RegistryRepository)) return this.moveInto(desc);
+    const transfer = this.options.transferSlot ?? runNow;
+    if (!(dst instanceof RegistryRepository)) return transfer(() => this.moveInto(desc, []));
     for (;;) {
       if (this.ledger.holds(dst.registry, desc.digest, dst.repository)) return this.done(desc, 'existing');
-      if (await this.ledger.once(dst.registry, desc.digest, () => this.moveInto(desc))) return;
+      const known = this.knownHolders(desc, dst);
+      const slot = known.length > 0 ? this.options.mountSlot ?? runNow : transfer;
+      if (await this.ledger.once(dst.registry, desc.digest, () => slot(() => this.moveInto(desc, known)))) return;
     }
   }
 
-  private async moveInto(desc: Descriptor): Promise<void> {
+  private async moveInto(desc: Descriptor, known: string[]): Promise<void> {
     const { dst, src } = this;
-    const known = dst instanceof RegistryRepository ? this.knownHolders(desc, dst) : [];
     if (known.length === 0 && !this.targetUnknown() && (await dst.hasBlob(desc))) return this.done(desc, 'existing');
     const onBytes = (n: number) => {
       this.tally.bytes += n;
@@ -70,18 +84,22 @@ export class BlobMover {
     }
     const guesses = (this.options.mountCandidates ?? []).filter((r) => r !== dst.repository && !known.includes(r)).slice(0, MAX_GUESSES);
     const mountFrom = [...known, ...guesses].slice(0, MAX_MOUNT_TRIES);
-    const outcome: { how: 'copied' | 'mounted' } = { how: 'copied' };
+    const outcome: { how: 'copied' | 'mounted'; sizeChecked: boolean } = { how: 'copied', sizeChecked: false };
     await dst.putBlob(desc, open, {
       mountFrom,
-      onDone: (h) => { outcome.how = h === 'mounted' ? 'mounted' : 'copied'; },
+      checkSizeAlongside: known.length > 0,
+      // Known holders mount under the mount slot; an upload after refused mounts waits for a transfer slot.
+      ...(known.length > 0 && this.options.transferSlot ? { uploadSlot: this.options.transferSlot } : {}),
+      onDone: (h, _from, sizeChecked) => { outcome.how = h === 'mounted' ? 'mounted' : 'copied'; outcome.sizeChecked = sizeChecked === true; },
       onMountRefused: (from) => {
         this.ledger.drop(dst.registry, desc.digest, from);
         this.options.locations?.forget(dst.registry, desc.digest, from);
       },
     });
     const how = outcome.how;
-    // A mount is by digest alone: the size the descriptor declares is checked here, as a HEAD would.
-    if (how === 'mounted') await dst.hasBlob(desc);
+    // A mount is by digest alone: the size the descriptor declares is checked by a HEAD, of the
+    // holder alongside the mount when it was known, else of the mounted blob.
+    if (how === 'mounted' && !outcome.sizeChecked) await dst.hasBlob(desc);
     if (how === 'copied' && src instanceof RegistryRepository) this.options.locations?.record(src.registry, desc.digest, src.repository);
     this.done(desc, how);
   }
@@ -108,3 +126,5 @@ export class BlobMover {
     this.options.progress?.({ type: 'blob', digest: desc.digest, size: desc.size, how });
   }
 }
+
+const runNow: Slot = (work) => work();

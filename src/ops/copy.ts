@@ -19,7 +19,7 @@ import { RegistryClient } from '../registry/registry-client.js';
 import { RegistryRepository } from '../registry/registry-repository.js';
 import type { BlobLedger } from './blob-ledger.js';
 import type { BlobLocationCache } from './blob-locations/blob-location-cache.js';
-import { BlobMover } from './copy-blob.js';
+import { BlobMover, MOUNT_JOBS } from './copy-blob.js';
 import { planCopy, type PlannedManifest } from './copy-plan.js';
 import type { CopyProgress } from './copy-progress.js';
 import { openStore, referenceOf, tagOf } from './open-store.js';
@@ -159,6 +159,7 @@ class CopyRun {
     };
     this.mover = new BlobMover(src, dst, {
       ledger: options.ledger, locations: options.blobLocations, mountCandidates: options.mountCandidates, progress: options.progress,
+      transferSlot: this.limit, mountSlot: pLimit(MOUNT_JOBS),
     }, this.result, () => this.targetUnknown);
   }
 
@@ -255,14 +256,10 @@ class CopyRun {
   private copyBlobOnce(desc: Descriptor): Promise<void> {
     let task = this.blobTasks.get(desc.digest);
     if (!task) {
-      task = this.limit(() => this.copyBlob(desc));
+      task = this.mover.move(desc);
       this.blobTasks.set(desc.digest, task);
     }
     return task;
-  }
-
-  private copyBlob(desc: Descriptor): Promise<void> {
-    return this.mover.move(desc);
   }
 
   /** A new index holding only the selected platforms; everything else in the document is kept. */

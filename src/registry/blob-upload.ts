@@ -18,13 +18,25 @@ import { discard, type HttpRequest, type HttpResponse } from '../transport/http-
 import { withRetry, withRetryAfter, type RetryDecision } from '../transport/retry.js';
 import type { Descriptor } from './descriptor.js';
 import type { RegistryRepository } from './registry-repository.js';
+import { assertBlobLength } from './verify-stream.js';
 import { responseError } from './response-error.js';
 
 export interface UploadOptions {
   /** Repositories on the same registry that may hold the blob: cross-repository mounts are tried first, in order. */
   mountFrom?: string | readonly string[];
-  /** Called with 'mounted' (and the repository it came from) or 'uploaded' (for progress and benchmarks). */
-  onDone?: (how: 'mounted' | 'uploaded', from?: string) => void;
+  /**
+   * Called with 'mounted' (and the repository it came from) or 'uploaded' (for progress and
+   * benchmarks). `sizeChecked`: the mounted blob's length was checked against the descriptor.
+   */
+  onDone?: (how: 'mounted' | 'uploaded', from?: string, sizeChecked?: boolean) => void;
+  /**
+   * HEAD each candidate's copy of the blob alongside its mount, to check its length against the
+   * descriptor (a mount is by digest alone) without a round trip after it. For candidates expected
+   * to hold the blob; a guess would pay a request for nothing when the mount is refused.
+   */
+  checkSizeAlongside?: boolean;
+  /** Runs the upload (after refused mounts); the caller's transfer concurrency limit. Default: at once. */
+  uploadSlot?: <T>(upload: () => Promise<T>) => Promise<T>;
   /** Called for each candidate the registry refused to mount from: it does not hold the blob (or we may not pull it). */
   onMountRefused?: (from: string) => void;
 }
@@ -40,15 +52,20 @@ export async function uploadBlob(repo: RegistryRepository, desc: Descriptor, ope
   let session: string | undefined;
   for (const from of candidates) {
     if (session) await cancelSession(repo, session);
-    const tried = await tryMount(repo, desc, from);
+    const [tried, length] = await Promise.all([
+      tryMount(repo, desc, from),
+      options.checkSizeAlongside ? holderLength(repo, desc, from) : undefined,
+    ]);
     if (tried === 'mounted') {
-      options.onDone?.('mounted', from);
+      if (length !== undefined) assertBlobLength(length, desc, `blob ${desc.digest} mounted from ${repo.registry}/${from}`);
+      options.onDone?.('mounted', from, length !== undefined);
       return;
     }
     options.onMountRefused?.(from);
     session = tried;
   }
-  await withRetry(repo.client.retry, async () => {
+  const slot = options.uploadSlot ?? ((upload) => upload());
+  await slot(() => withRetry(repo.client.retry, async () => {
     const reused = session;
     session = undefined;
     let location: string | undefined;
@@ -66,7 +83,7 @@ export async function uploadBlob(repo: RegistryRepository, desc: Descriptor, ope
       if (location && !isStaleSession(err)) await cancelSession(repo, location);
       throw abortedOr(err, repo.signal);
     }
-  }, { signal: repo.signal, retryError: staleSessionDecision });
+  }, { signal: repo.signal, retryError: staleSessionDecision }));
   options.onDone?.('uploaded');
 }
 
@@ -85,6 +102,23 @@ async function tryMount(repo: RegistryRepository, desc: Descriptor, from: string
   await discard(res);
   if (res.status === 201) return 'mounted';
   return res.status === 202 && res.headers.location ? res.headers.location : undefined;
+}
+
+/**
+ * The Content-Length of `from`'s copy of the blob, asked with the mount's own scopes (so a token
+ * registry hands out no second token); undefined when it can't tell (absent, no length, a failure):
+ * the caller then checks the mounted blob itself.
+ */
+async function holderLength(repo: RegistryRepository, desc: Descriptor, from: string): Promise<string | undefined> {
+  try {
+    const { res } = await repo.call('HEAD', `/v2/${from}/blobs/${desc.digest}`, { scopes: [repo.pushScope(), `repository:${from}:pull`], callerRetries: true });
+    await discard(res);
+    const length = res.headers['content-length'];
+    return res.status === 200 && length !== undefined && /^\d+$/.test(length) ? length : undefined;
+  } catch (err) {
+    if (repo.signal?.aborted) throw abortedOr(err, repo.signal);
+    return undefined;
+  }
 }
 
 function isStaleSession(err: unknown): boolean {

@@ -16,7 +16,7 @@ import { isSchema1Type, MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, MediaType } from '.
 import { schema1Unsupported } from './manifest-validation.js';
 import { responseError } from './response-error.js';
 import { blobRaceDecision } from './blob-race.js';
-import { VerifyStream } from './verify-stream.js';
+import { assertBlobLength, VerifyStream } from './verify-stream.js';
 import { uploadBlob, type UploadOptions } from './blob-upload.js';
 import { listAllTags } from './tag-list.js';
 import { manyListenerSignal, throwIfAborted } from '../transport/abort.js';
@@ -130,10 +130,7 @@ export class RegistryRepository implements ImageStore {
     await discard(res);
     if (res.status === 404) return false;
     if (res.status !== 200) throw await responseError(req, res, `blob ${desc.digest} of ${this.description}`);
-    const length = res.headers['content-length'];
-    if (length !== undefined && /^\d+$/.test(length) && Number(length) !== desc.size) {
-      throw new RegtopoError('E_SIZE_MISMATCH', `blob ${desc.digest} of ${this.description} is ${length} bytes, its descriptor says ${desc.size}`);
-    }
+    assertBlobLength(res.headers['content-length'], desc, `blob ${desc.digest} of ${this.description}`);
     return true;
   }
 
@@ -198,3 +195,4 @@ export class RegistryRepository implements ImageStore {
 function baseMediaType(contentType: string | undefined): string | undefined {
   return contentType?.split(';')[0]?.trim() || undefined;
 }
+

@@ -67,3 +67,13 @@ export class VerifyStream extends Transform {
     return new RegtopoError('E_DIGEST_MISMATCH', `${this.what}: content hashes to ${actual}, expected ${this.desc.digest}`);
   }
 }
+
+/**
+ * A present blob's Content-Length against its descriptor: the digest fixes the content, so another
+ * length means the descriptor lies. A HEAD without a usable length proves nothing either way.
+ */
+export function assertBlobLength(length: string | undefined, desc: Descriptor, what: string): void {
+  if (length !== undefined && /^\d+$/.test(length) && Number(length) !== desc.size) {
+    throw new RegtopoError('E_SIZE_MISMATCH', `${what} is ${length} bytes, its descriptor says ${desc.size}`);
+  }
+}

@@ -165,4 +165,24 @@ describe.skipIf(skip)('the manifest tree is read and validated before any blob m
     expect(err.code).toBe('E_SIZE_MISMATCH');
     expect((await rawGetManifest(src.url, `${repo}-mounted`, 'lie')).status).toBe(404);
   });
+
+  it('a mount from a known holder checks the size with a HEAD of the holder sent alongside, not one after', async () => {
+    const repo = uniqueRepo('alongside');
+    const image = buildImage({ layers: [30_000, 20_000, 10_000] });
+    await pushImage(dst.url, repo, 'v1', image);
+    dstProxy.reset();
+    const r = await copy(`${dstProxy.host}/${repo}:v1`, `${dstProxy.host}/${repo}-next:v1`, { client });
+    const blobs = allBlobs(image).length;
+    expect(r.blobs).toEqual({ copied: 0, mounted: blobs, existing: 0 });
+    expect(dstProxy.count('POST', new RegExp(`/${repo}-next/blobs/uploads/$`))).toBe(blobs);
+    expect(dstProxy.count('HEAD', new RegExp(`/${repo}/blobs/`))).toBe(blobs);
+    expect(dstProxy.count('HEAD', new RegExp(`/${repo}-next/blobs/`))).toBe(0);
+    // The lie is caught on this path too, before any manifest is written.
+    const lying = rewrite(image, (doc) => { doc.layers[1].size += 3; });
+    await pushImage(dst.url, repo, 'lie', { ...lying, layers: image.layers });
+    const err = await refusal(copy(`${dstProxy.host}/${repo}:lie`, `${dstProxy.host}/${repo}-third:lie`, { client }));
+    expect(err.code).toBe('E_SIZE_MISMATCH');
+    expect(err.message).toContain(`mounted from ${dstProxy.host}/${repo} is ${image.layers[1]!.size} bytes`);
+    expect((await rawGetManifest(dst.url, `${repo}-third`, 'lie')).status).toBe(404);
+  });
 });
