@@ -67,6 +67,10 @@ const refuse = (reason: string, identity?: KeylessVerdict['identity']): KeylessV
 
 export async function verifySigstoreBundle(bundle: unknown, digest: string, policy: KeylessPolicy): Promise<KeylessVerdict> {
   if (typeof digest !== 'string' || !isDigest(digest)) return refuse(`invalid image digest "${String(digest)}"`);
+  // A pattern given as a string would be no pattern at all once compiled from `undefined` (it
+  // matches everything): refuse a policy that is not the declared shape.
+  if (typeof policy?.issuer !== 'string' || policy.issuer === '') return refuse('policy names no certificate issuer');
+  if (!(policy.subject instanceof RegExp)) return refuse('policy subject must be a RegExp');
   const { bundle: bundles, verify, specs } = await sigstore();
 
   let trust: import('@sigstore/verify').TrustMaterial;

@@ -152,4 +152,10 @@ describe('verifySigstoreBundle', () => {
     expect((await verifySigstoreBundle(valid, IMAGE, { ...policy, trustedRoot: 'nope' })).reason).toMatch(/^trusted root/);
     expect(await verifySigstoreBundle(valid, 'sha256:abc', policy)).toMatchObject({ ok: false, reason: 'invalid image digest "sha256:abc"' });
   });
+
+  it('refuses a policy whose subject is not a RegExp or whose issuer is empty, rather than matching everything', async () => {
+    const asString = { ...policy, subject: '^https://github.com/acme/app/' as unknown as RegExp };
+    expect(await verifySigstoreBundle(valid, IMAGE, asString)).toMatchObject({ ok: false, reason: 'policy subject must be a RegExp' });
+    expect(await verifySigstoreBundle(valid, IMAGE, { ...policy, issuer: '' })).toMatchObject({ ok: false, reason: 'policy names no certificate issuer' });
+  });
 });
