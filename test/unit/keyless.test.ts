@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { createHash, X509Certificate } from 'node:crypto';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { verifySigstoreBundle, type KeylessPolicy } from '../../src/signing/keyless.js';
 import { createSigstorePki, GITHUB_ISSUER, RELEASE_WORKFLOW, type SigstoreTestPki } from '../support/sigstore-fixture.js';
 
@@ -35,6 +35,18 @@ describe('verifySigstoreBundle', () => {
   it('accepts a bundle that survived a JSON round trip (as read back from a registry)', async () => {
     const verdict = await verifySigstoreBundle(JSON.parse(JSON.stringify(valid)), IMAGE, policy);
     expect(verdict.ok).toBe(true);
+  });
+
+  describe('a day later', () => {
+    afterEach(() => vi.useRealTimers());
+
+    it('still accepts it: the 10-minute certificate is checked at the logged signing time, not now', async () => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(Date.now() + 24 * 3_600_000);
+      const cert = new X509Certificate(Buffer.from(valid.verificationMaterial.certificate.rawBytes, 'base64'));
+      expect(new Date(cert.validTo).getTime()).toBeLessThan(Date.now());
+      expect((await verifySigstoreBundle(valid, IMAGE, policy)).ok).toBe(true);
+    });
   });
 
   it('accepts the legacy issuer extension (1.3.6.1.4.1.57264.1.1)', async () => {
