@@ -98,3 +98,7 @@ export type { CatalogOptions } from './registry/catalog.js';
 // Retention: prune sandbox and CI registries without deleting what a later stage or a record needs
 export { prune, DEFAULT_PRUNE_JOBS, formatPruneReport, PRUNE_REASONS, DeletesRefusedError } from './ops/prune/index.js';
 export type { PruneOptions, PruneReason, PruneReport, PruneRegistryReport, PruneRepositoryReport, PruneTagReport, PruneSummary, RetentionSpec } from './ops/prune/index.js';
+
+// Keyless verification (issue 14)
+export { verifySigstoreBundle, COSIGN_SIGN_PREDICATE } from './signing/keyless.js';
+export type { KeylessPolicy, KeylessVerdict } from './signing/keyless.js';
