@@ -98,3 +98,13 @@ export type { CatalogOptions } from './registry/catalog.js';
 // Retention: prune sandbox and CI registries without deleting what a later stage or a record needs
 export { prune, DEFAULT_PRUNE_JOBS, formatPruneReport, PRUNE_REASONS, DeletesRefusedError } from './ops/prune/index.js';
 export type { PruneOptions, PruneReason, PruneReport, PruneRegistryReport, PruneRepositoryReport, PruneTagReport, PruneSummary, RetentionSpec } from './ops/prune/index.js';
+
+// Signature gates (issue 14)
+export { parseSimpleSigning, verifyCosignSignature, checkCosignSignature, cosignSignatureTag, COSIGN_SIMPLE_SIGNING_TYPE, COSIGN_SIGNATURE_ANNOTATION, COSIGN_SIGNATURE_ARTIFACT_TYPE } from './signing/cosign-signature.js';
+export type { SimpleSigning, CosignCheck } from './signing/cosign-signature.js';
+export { checkSignatureGates } from './ops/promotion/signature-gates.js';
+export type { SignatureGateResult, SignatureGateEvaluation } from './ops/promotion/signature-gates.js';
+export { findSignatureEvidence, SIGSTORE_BUNDLE_TYPE } from './ops/promotion/signature-evidence.js';
+export type { SignatureEvidence, CosignSignatureManifest, SigstoreBundleArtifact } from './ops/promotion/signature-evidence.js';
+export type { SignatureGateSpec, KeySignatureGate, KeylessSignatureGate } from './topology/signature-gate.js';
+export type { StatusGateResult } from './ops/promotion/gates.js';

@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { RegtopoError } from '../errors.js';
 import { formatDiagnostic, sortDiagnostics, type Diagnostic } from './diagnostic.js';
 import type { Topology } from './model.js';
-import { normaliseTopology } from './normalise.js';
+import { normaliseTopology, resolveTopologyPaths } from './normalise.js';
 import { applyEnvironment } from './overlay.js';
 import { runRules, TOPOLOGY_RULES, type TopologyRule } from './rules/index.js';
 import { checkSchema } from './schema-issues.js';
@@ -107,10 +107,7 @@ function readFailure(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** `keys: { x: { file: keys/x.pub } }` is relative to the topology file (a path join, no I/O). */
+/** `keys: { x: { file: keys/x.pub } }` and trusted roots are relative to the topology file (a path join, no I/O). */
 function resolveKeyPaths(config: Topology, file: string): void {
-  const base = file.startsWith('<') ? process.cwd() : dirname(resolve(file));
-  for (const spec of Object.values(config.keys ?? {})) {
-    if (spec.fileAsWritten !== undefined) spec.file = resolve(base, spec.fileAsWritten);
-  }
+  resolveTopologyPaths(config, file.startsWith('<') ? process.cwd() : dirname(resolve(file)));
 }
