@@ -23,7 +23,7 @@ export function planLines(plan: PromotionPlan): string[] {
 function signatureLines(g: GateResult): string[] {
   if (!isSignatureGateResult(g)) return [];
   const lines: string[] = [];
-  const who = 'key' in g.signature ? `key ${g.signature.key} ${g.signature.fingerprint}` : `identity ${g.signature.identity.issuer} /${g.signature.identity.subject}/, trusted root ${g.signature.trustedRoot}`;
+  const who = 'key' in g.signature ? `key ${g.signature.key} ${g.signature.fingerprint}` : `identity ${g.signature.identity.issuer}, subject matching ${g.signature.identity.subject}, trusted root ${g.signature.trustedRoot}`;
   lines.push(`    ${who}`);
   if (g.evidence) lines.push(`    signature ${g.evidence} (${g.source === 'sig-tag' ? 'cosign .sig tag' : 'referrer'})${g.identity ? ` by ${g.identity.subject}` : ''}`);
   for (const r of g.rejected ?? []) lines.push(`    not counted: ${r}`);

@@ -28,7 +28,7 @@ export interface KeylessSignatureGate {
 
 export type SignatureGateSpec = KeySignatureGate | KeylessSignatureGate;
 
-/** `signature by release-signer` / `signature by https://issuer as ^subject` (gate results, messages). */
+/** `signature by release-signer` / `keyless signature from ISSUER with subject matching PATTERN` (results, messages). */
 export function describeSignatureGate(gate: SignatureGateSpec): string {
-  return gate.kind === 'key' ? `signature by ${gate.key}` : `keyless signature by ${gate.issuer} as /${gate.subject}/`;
+  return gate.kind === 'key' ? `signature by ${gate.key}` : `keyless signature from ${gate.issuer} with subject matching ${gate.subject}`;
 }

@@ -94,7 +94,7 @@ export function missingEvidenceHints(results: readonly GateResult[], ref: string
     if (isSignatureGateResult(r)) {
       return 'key' in r.signature
         ? [`run: cosign sign --key cosign.key ${ref} (with the private key of ${r.signature.key})`]
-        : [`run: cosign sign ${ref} (keyless, as an identity of ${r.signature.identity.issuer} matching /${r.signature.identity.subject}/, stored as a Sigstore bundle referrer)`];
+        : [`run: cosign sign ${ref} (keyless, as an identity from ${r.signature.identity.issuer} with subject matching ${r.signature.identity.subject}, stored as a Sigstore bundle referrer)`];
     }
     if (r.value !== undefined || r.contradictory) return [];
     return [`run: regtopo status set ${ref} ${r.status}=${r.equals ?? r.in?.[0] ?? 'VALUE'}${r.signedBy?.length ? ' --key KEY' : ''}`];

@@ -87,7 +87,7 @@ async function keylessGate(gate: KeylessSignatureGate, trustedRoot: unknown, fou
   const base = { signature: { identity: { issuer: gate.issuer, subject: gate.subject }, trustedRoot: gate.trustedRootAsWritten } };
   // The schema proved the pattern compiles.
   const subject = new RegExp(gate.subject);
-  const rejected: string[] = [];
+  const reasons: Array<{ artifact: string; reason: string }> = [];
   for (const { digest: artifact, bundle } of found.bundles) {
     const verdict = await verifySigstoreBundle(bundle, digest, { issuer: gate.issuer, subject, trustedRoot });
     // Belt and braces: an identity the verifier reports must be the one the gate asked for.
@@ -99,10 +99,11 @@ async function keylessGate(gate: KeylessSignatureGate, trustedRoot: unknown, fou
         reason: `${describeSignatureGate(gate)}${verdict.identity ? ` (${verdict.identity.subject})` : ''}`,
       };
     }
-    rejected.push(`${artifact.slice(0, 19)}…: ${verdict.ok ? `identity ${verdict.identity!.issuer} ${verdict.identity!.subject} is not the gate's` : verdict.reason}`);
+    reasons.push({ artifact, reason: verdict.ok ? `identity ${verdict.identity!.issuer} ${verdict.identity!.subject} is not the gate's` : verdict.reason });
   }
-  const detail = rejected.length === 0 ? 'no Sigstore bundle found' : `${rejected.length} bundle(s) did not verify: ${rejected[0]!.replace(/^[^:]*: /, '')}`;
-  return { ...base, satisfied: false, ...(rejected.length ? { rejected: rejected.slice(0, MAX_REJECTED_SHOWN) } : {}), reason: `${describeSignatureGate(gate)} missing for ${digest} (${detail})` };
+  const detail = reasons.length === 0 ? 'no Sigstore bundle found' : `${reasons.length} bundle(s) did not verify: ${reasons[0]!.reason}`;
+  const rejected = reasons.slice(0, MAX_REJECTED_SHOWN).map((r) => `${r.artifact.slice(0, 19)}…: ${r.reason}`);
+  return { ...base, satisfied: false, ...(rejected.length ? { rejected } : {}), reason: `${describeSignatureGate(gate)} missing for ${digest} (${detail})` };
 }
 
 function readTrustedRoot(gate: KeylessSignatureGate): unknown {

@@ -1,0 +1,174 @@
+/**
+ * Signature gates against real registries (Distribution 2.8, no referrers API): cosign-format
+ * signatures made in the test with node:crypto keys, stored under the `.sig` tag or as an OCI 1.1
+ * referrer listed in the fallback tag. Only a signature by the gate's key over a payload naming the
+ * exact digest passes; its manifest digest is the gate's evidence and part of the plan hash.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planPromotion, promote, setStatus, type PromotionContext } from '../../src/ops/promotion/index.js';
+import type { SignatureGateResult } from '../../src/ops/promotion/signature-gates.js';
+import { makeCosignKey, pushReferrer, pushReferrerSignature, pushSigTagSignature, signatureLayer, simpleSigningPayload, signPayload } from '../support/cosign-signatures.js';
+import { rawGetManifest } from '../support/images.js';
+import { promotionFixture, pushVersioned, startPromotionRegistries, type PromotionRegistries, type TopologyOptions } from '../support/promotion-topology.js';
+import { registrySkipReason } from '../support/registry.js';
+
+const skip = registrySkipReason();
+const releaseKey = makeCosignKey('ecdsa');
+const otherKey = makeCosignKey('ecdsa');
+
+describe.skipIf(skip)('signature gates against real registries', () => {
+  let regs: PromotionRegistries;
+  const contexts: PromotionContext[] = [];
+  beforeAll(async () => {
+    regs = await startPromotionRegistries();
+  });
+  afterAll(async () => {
+    await Promise.all(contexts.map((c) => c.client.close()));
+    await regs?.stop();
+  });
+
+  async function setup(options: TopologyOptions = {}) {
+    const fx = promotionFixture(regs, {
+      noApproval: true,
+      keys: { 'release-signer': JSON.stringify(releaseKey.publicPem) },
+      prodGates: '[{signature: {key: release-signer}}]',
+      ...options,
+    });
+    const ctx: PromotionContext = { topology: fx.topology, client: fx.client, by: 'ci-bot' };
+    contexts.push(ctx);
+    const built = await pushVersioned(regs.tests, fx.repo, 'tested', '1.0.0');
+    const name = `${regs.tests.host}/${fx.repo}`;
+    return { ...fx, ctx, built, name };
+  }
+  const signatureGate = (gates: unknown[]) => gates.find((g) => typeof g === 'object' && g !== null && 'signature' in g) as SignatureGateResult;
+
+  it('a signed image promotes: the gate passes on the .sig signature, which is the plan evidence', async () => {
+    const { ctx, built, name, repo } = await setup();
+    let plan = await planPromotion(ctx, 'app', 'prod');
+    expect(plan.gatesPassed).toBe(false);
+    expect(signatureGate(plan.gates)).toMatchObject({ satisfied: false, reason: `signature by release-signer missing for ${built.digest} (no cosign signature found)` });
+
+    const sig = await pushSigTagSignature(regs.tests.url, repo, built.digest, [signatureLayer(releaseKey, built.digest, name)]);
+    plan = await planPromotion(ctx, 'app', 'prod');
+    expect(plan.gatesPassed).toBe(true);
+    expect(signatureGate(plan.gates)).toMatchObject({
+      signature: { key: 'release-signer', fingerprint: expect.stringMatching(/^SHA256:/) },
+      satisfied: true, evidence: sig.digest, source: 'sig-tag', reason: 'signature by release-signer',
+    });
+    expect(plan.evidence).toEqual([sig.digest]);
+
+    const report = await promote(ctx, { stage: 'prod' });
+    expect(report.results[0]).toMatchObject({ outcome: 'promoted', digest: built.digest });
+    expect((await rawGetManifest(regs.prod.url, repo, 'tested')).digest).toBe(built.digest);
+  });
+
+  it('the plan hash changes when the signature evidence changes (a second signature appended to .sig)', async () => {
+    const { ctx, built, name, repo } = await setup();
+    await pushSigTagSignature(regs.tests.url, repo, built.digest, [signatureLayer(releaseKey, built.digest, name)]);
+    const first = await planPromotion(ctx, 'app', 'prod');
+    expect((await planPromotion(ctx, 'app', 'prod')).planHash).toBe(first.planHash);
+    // `cosign sign` again appends a layer: a new .sig manifest, so new evidence and a new plan.
+    const again = await pushSigTagSignature(regs.tests.url, repo, built.digest, [signatureLayer(otherKey, built.digest, name)]);
+    const second = await planPromotion(ctx, 'app', 'prod');
+    expect(second.gatesPassed).toBe(true);
+    expect(second.evidence).toEqual([again.digest]);
+    expect(second.planHash).not.toBe(first.planHash);
+  });
+
+  it('a signature for another digest does not satisfy the gate', async () => {
+    const { ctx, built, name, repo } = await setup();
+    const other = await pushVersioned(regs.tests, repo, 'other', '2.0.0');
+    // Signed properly, by the right key, but for the other image; placed under this digest's .sig tag.
+    await pushSigTagSignature(regs.tests.url, repo, built.digest, [signatureLayer(releaseKey, other.digest, name)]);
+    const plan = await planPromotion(ctx, 'app', 'prod');
+    expect(plan.gatesPassed).toBe(false);
+    expect(signatureGate(plan.gates).reason).toBe(`signature by release-signer missing for ${built.digest} (1 signature(s) found, 1 for another digest)`);
+    const report = await promote(ctx, { stage: 'prod' });
+    expect(report.errorCode).toBe('E_GATE_FAILED');
+  });
+
+  it('a tampered payload fails: the other image\'s signed payload with this digest written in', async () => {
+    const { ctx, built, name, repo } = await setup();
+    const other = await pushVersioned(regs.tests, repo, 'other', '2.0.0');
+    const tampered = signatureLayer(releaseKey, other.digest, name, { tamper: (p) => Buffer.from(p.toString().replace(other.digest, built.digest)) });
+    await pushSigTagSignature(regs.tests.url, repo, built.digest, [tampered]);
+    const plan = await planPromotion(ctx, 'app', 'prod');
+    expect(plan.gatesPassed).toBe(false);
+    expect(signatureGate(plan.gates).reason).toBe(`signature by release-signer missing for ${built.digest} (1 signature(s) found, 1 not verifying with release-signer)`);
+  });
+
+  it('a signature by another key fails, and the gate names what it saw', async () => {
+    const { ctx, built, name, repo } = await setup();
+    await pushSigTagSignature(regs.tests.url, repo, built.digest, [signatureLayer(otherKey, built.digest, name)]);
+    const plan = await planPromotion(ctx, 'app', 'prod');
+    const gate = signatureGate(plan.gates);
+    expect(gate.satisfied).toBe(false);
+    expect(gate.rejected).toEqual([expect.stringMatching(/: does not verify with key release-signer$/)]);
+    const report = await promote(ctx, { stage: 'prod' });
+    expect(report.results[0]!.error).toMatchObject({ code: 'E_GATE_FAILED', message: expect.stringContaining(`run: cosign sign --key cosign.key ${name}@${built.digest}`) });
+    expect((await rawGetManifest(regs.prod.url, repo, 'tested')).status).toBe(404);
+  });
+
+  it('a signature stored as an OCI 1.1 referrer (fallback tag) passes, with ed25519 and RSA keys too', async () => {
+    for (const type of ['ed25519', 'rsa'] as const) {
+      const key = makeCosignKey(type);
+      const { ctx, built, name, repo } = await setup({ keys: { 'release-signer': JSON.stringify(key.publicPem) } });
+      const sig = await pushReferrerSignature(regs.tests.url, repo, built.descriptor, signatureLayer(key, built.digest, name));
+      const plan = await planPromotion(ctx, 'app', 'prod');
+      expect(plan.gatesPassed, type).toBe(true);
+      expect(signatureGate(plan.gates)).toMatchObject({ satisfied: true, evidence: sig.digest, source: 'referrer' });
+    }
+  });
+
+  it('a referrer whose layer names another payload than the one signed is not counted', async () => {
+    const { ctx, built, name, repo } = await setup();
+    const payload = simpleSigningPayload(built.digest, name, { note: 'x' });
+    const signature = signPayload(releaseKey, simpleSigningPayload(built.digest, name));
+    await pushReferrerSignature(regs.tests.url, repo, built.descriptor, { payload, signature });
+    expect((await planPromotion(ctx, 'app', 'prod')).gatesPassed).toBe(false);
+  });
+
+  it('status and signature gates together: both must pass, both evidences go into the plan', async () => {
+    const { ctx, built, name, repo } = await setup({ prodGates: '[{status: scan, equals: clean}, {signature: {key: release-signer}}]' });
+    let report = await promote(ctx, { stage: 'prod' });
+    const message = report.results[0]!.error!.message;
+    expect(message).toContain('scan missing (wants clean)');
+    expect(message).toContain(`signature by release-signer missing for ${built.digest}`);
+    expect(message).toContain(`run: regtopo status set ${name}@${built.digest} scan=clean`);
+    await setStatus(`${name}:tested`, 'scan', 'clean', { client: ctx.client, topology: ctx.topology, by: 'scanner' });
+    const sig = await pushSigTagSignature(regs.tests.url, repo, built.digest, [signatureLayer(releaseKey, built.digest, name)]);
+    const plan = await planPromotion(ctx, 'app', 'prod');
+    expect(plan.gatesPassed).toBe(true);
+    expect(plan.evidence).toHaveLength(2);
+    expect(plan.evidence).toContain(sig.digest);
+    report = await promote(ctx, { stage: 'prod' });
+    expect(report.results[0]!.outcome).toBe('promoted');
+  });
+
+  it('keyless gate with the placeholder verifier fails closed, with the reason shown', async () => {
+    const { ctx, built, repo, dir } = await setup({
+      prodGates: "[{signature: {identity: {issuer: 'https://token.actions.githubusercontent.com', subject: '^https://github.com/acme/app/'}, trustedRoot: sigstore-root.json}}]",
+    });
+    writeFileSync(join(dir, 'sigstore-root.json'), JSON.stringify({ mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1' }));
+    let plan = await planPromotion(ctx, 'app', 'prod');
+    expect(signatureGate(plan.gates)).toMatchObject({
+      signature: { identity: { issuer: 'https://token.actions.githubusercontent.com', subject: '^https://github.com/acme/app/' }, trustedRoot: 'sigstore-root.json' },
+      satisfied: false, reason: expect.stringContaining('(no Sigstore bundle found)'),
+    });
+    const bundleType = 'application/vnd.dev.sigstore.bundle.v0.3+json';
+    await pushReferrer(regs.tests.url, repo, built.descriptor, bundleType, Buffer.from(JSON.stringify({ mediaType: bundleType })));
+    plan = await planPromotion(ctx, 'app', 'prod');
+    expect(plan.gatesPassed).toBe(false);
+    expect(signatureGate(plan.gates).reason).toMatch(/missing for sha256:[a-f0-9]{64} \(1 bundle\(s\) did not verify: keyless verification is not built yet\)$/);
+    expect((await promote(ctx, { stage: 'prod' })).errorCode).toBe('E_GATE_FAILED');
+  });
+
+  it('a keyless gate whose trusted root cannot be read is a configuration error, not a closed gate', async () => {
+    const { ctx } = await setup({
+      prodGates: "[{signature: {identity: {issuer: 'https://issuer.example', subject: '^x'}, trustedRoot: missing-root.json}}]",
+    });
+    await expect(planPromotion(ctx, 'app', 'prod')).rejects.toMatchObject({ code: 'E_CONFIG', message: expect.stringMatching(/trustedRoot missing-root\.json: cannot read .*missing-root\.json: no such file/) });
+  });
+});
