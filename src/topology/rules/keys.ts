@@ -51,6 +51,47 @@ export const unknownKey: TopologyRule = {
   },
 };
 
+/**
+ * Approvals and statuses are SSH signatures (ssh-keygen -Y sign) and image signatures are cosign's,
+ * made with PEM keys: a name used for the other kind can never verify, which would leave a gate or an
+ * approver silently unsatisfiable. Only inline keys are known at parse time.
+ */
+export const keyKindMismatch: TopologyRule = {
+  name: 'key-kind-mismatch',
+  severity: 'warning',
+  description: 'signature gates name PEM (cosign) keys; approvers and signedBy name OpenSSH keys',
+  check({ config, file }) {
+    const findings: RuleFinding[] = [];
+    const kindOf = (name: string): 'pem' | 'ssh' | undefined => {
+      const text = config.keys?.[name]?.key;
+      if (text === undefined) return undefined;
+      try {
+        return parsePublicKey(text).algorithm.match(/^(ssh-|ecdsa-sha2-)/) ? 'ssh' : 'pem';
+      } catch {
+        return undefined; // invalid-key reports it
+      }
+    };
+    (file.promotion?.stages ?? []).forEach((stage, i) => {
+      (stage.gates ?? []).forEach((gate, g) => {
+        const key = gate.signature?.key;
+        if (key !== undefined && kindOf(key) === 'ssh') {
+          findings.push({ path: ['promotion', 'stages', i, 'gates', g, 'signature', 'key'], message: `signature gate of stage "${stage.name}" names "${key}", an OpenSSH key: cosign signs with PEM keys (cosign.pub), so no cosign signature can verify with it` });
+        }
+        (gate.signedBy ?? []).forEach((name, k) => {
+          if (kindOf(name) === 'pem') findings.push({ path: ['promotion', 'stages', i, 'gates', g, 'signedBy', k], message: `gate ${gate.status} of stage "${stage.name}" trusts "${name}", a PEM key: status records are signed with ssh-keygen, so only OpenSSH keys can sign them` });
+        });
+      });
+      const approval = stage.approval;
+      if (approval?.type === 'manual') {
+        (approval.approvers ?? []).forEach((name, a) => {
+          if (kindOf(name) === 'pem') findings.push({ path: ['promotion', 'stages', i, 'approval', 'approvers', a], message: `approver "${name}" of stage "${stage.name}" has a PEM key: approvals are signed with ssh-keygen, so only OpenSSH keys can sign them` });
+        });
+      }
+    });
+    return findings;
+  },
+};
+
 export const unauthenticatedApproval: TopologyRule = {
   name: 'unauthenticated-approval',
   severity: 'warning',

@@ -13,6 +13,7 @@ import { trustedKeys } from '../../../src/ops/promotion/context.js';
 import { resolveKey } from '../../../src/signing/trusted-keys.js';
 import { formatDiagnostic, loadTopology, parseTopology, requireValidTopology } from '../../../src/topology/index.js';
 import { makeCosignKey } from '../../support/cosign-signatures.js';
+import { makeSshKey } from '../../support/ssh-keys.js';
 
 const signer = makeCosignKey('ecdsa');
 const indented = (pem: string, by: string) => pem.trim().split('\n').map((l) => `${by}${l}`).join('\n');
@@ -136,5 +137,15 @@ describe('signature gates in the topology', () => {
     expect(report(topology(inlineKey, '[{status: scan, equal: clean}]'))).toEqual(expect.arrayContaining([expect.stringMatching(/unknown key "equal" \(did you mean "equals"\?\)/)]));
     expect(report(topology(inlineKey, '[{status: scan}]'))).toEqual([expect.stringMatching(/a gate needs exactly one of equals or in/)]);
     expect(report(topology(inlineKey, '[{equals: clean}]'))).toEqual([expect.stringMatching(/a gate needs status \(with equals or in\) or signature/)]);
+  });
+
+  it('[key-kind-mismatch]: a signature gate naming an OpenSSH key, or signedBy naming a PEM key, is warned about', () => {
+    const ssh = makeSshKey('ed25519');
+    const keys = `${inlineKey}\n  alice: '${ssh.line}'`;
+    expect(report(topology(keys, '[{signature: {key: alice}}, {status: scan, equals: clean, signedBy: [release-signer]}]'))).toEqual([
+      expect.stringMatching(/warning \[key-kind-mismatch\] signature gate of stage "prod" names "alice", an OpenSSH key: cosign signs with PEM keys/),
+      expect.stringMatching(/warning \[key-kind-mismatch\] gate scan of stage "prod" trusts "release-signer", a PEM key: status records are signed with ssh-keygen/),
+    ]);
+    expect(report(topology(keys, '[{signature: {key: release-signer}}, {status: scan, equals: clean, signedBy: [alice]}]'))).toEqual([]);
   });
 });
