@@ -5,11 +5,11 @@
  * digest; the signature artifact's manifest digest is its evidence and goes into the plan hash, so
  * an approval given on one signature does not carry over to a plan resting on another.
  */
-import { readFileSync } from 'node:fs';
 import { RegtopoError } from '../../errors.js';
 import type { RegistryRepository } from '../../registry/registry-repository.js';
 import { checkCosignSignature } from '../../signing/cosign-signature.js';
 import { verifySigstoreBundle } from '../../signing/keyless.js';
+import { readTrustedRoot } from '../../signing/trusted-root.js';
 import type { TrustedKey } from '../../signing/trusted-keys.js';
 import { describeSignatureGate, type KeylessSignatureGate, type KeySignatureGate, type SignatureGateSpec } from '../../topology/signature-gate.js';
 import { findSignatureEvidence, type SignatureEvidence } from './signature-evidence.js';
@@ -41,8 +41,6 @@ export interface SignatureGateEvaluation {
 }
 
 const MAX_REJECTED_SHOWN = 5;
-/** A trusted_root.json is tens of KiB; a far larger file is a mistake. */
-const MAX_TRUSTED_ROOT = 4 << 20;
 
 /** Reads the signatures of `digest` in `repo` (source repository of the stage) and evaluates `gates` on them. */
 export async function checkSignatureGates(
@@ -50,7 +48,7 @@ export async function checkSignatureGates(
 ): Promise<SignatureGateEvaluation> {
   if (gates.length === 0) return { passed: true, results: [], evidence: [], warnings: [] };
   // Configuration first: a gate naming a missing key or an unreadable trusted root is an error, not a closed gate.
-  const roots = new Map(gates.filter((g) => g.kind === 'keyless').map((g) => [g.trustedRoot, readTrustedRoot(g)]));
+  const roots = new Map(gates.filter((g) => g.kind === 'keyless').map((g) => [g.trustedRoot, trustedRootOf(g)]));
   for (const g of gates) if (g.kind === 'key' && !keys.has(g.key)) throw new RegtopoError('E_CONFIG', `${describeSignatureGate(g)}: no key "${g.key}" in keys:`);
   const found = await findSignatureEvidence(repo, digest, tags, { cosign: gates.some((g) => g.kind === 'key'), bundles: gates.some((g) => g.kind === 'keyless') });
   const results: SignatureGateResult[] = [];
@@ -106,20 +104,6 @@ async function keylessGate(gate: KeylessSignatureGate, trustedRoot: unknown, fou
   return { ...base, satisfied: false, ...(rejected.length ? { rejected } : {}), reason: `${describeSignatureGate(gate)} missing for ${digest} (${detail})` };
 }
 
-function readTrustedRoot(gate: KeylessSignatureGate): unknown {
-  const where = `${describeSignatureGate(gate)}: trustedRoot ${gate.trustedRootAsWritten}`;
-  let text: string;
-  try {
-    const buf = readFileSync(gate.trustedRoot);
-    if (buf.length > MAX_TRUSTED_ROOT) throw new Error(`larger than ${MAX_TRUSTED_ROOT} bytes`);
-    text = buf.toString('utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new RegtopoError('E_CONFIG', `${where}: cannot read ${gate.trustedRoot}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new RegtopoError('E_CONFIG', `${where}: not JSON (expected a Sigstore trusted_root.json)`);
-  }
+function trustedRootOf(gate: KeylessSignatureGate): unknown {
+  return readTrustedRoot(gate.trustedRoot, `${describeSignatureGate(gate)}: trustedRoot ${gate.trustedRootAsWritten}`);
 }

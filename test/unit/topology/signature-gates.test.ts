@@ -113,6 +113,14 @@ describe('signature gates in the topology', () => {
     const dir = mkdtempSync(join(tmpdir(), 'regtopo-keyless-'));
     const text = topology(inlineKey, "[{signature: {identity: {issuer: 'https://token.actions.githubusercontent.com', subject: '^https://github.com/acme/app/'}, trustedRoot: sigstore-root.json}}]");
     writeFileSync(join(dir, 'registries.yaml'), text);
+    // validate reads the trusted root like a key file, and reports a missing one at its line.
+    const missing = await loadTopology({ path: join(dir, 'registries.yaml') }, { environ: {} });
+    expect(missing.errors.map((d) => formatDiagnostic('registries.yaml', d))).toEqual([
+      `registries.yaml:${lineOf(text, 'sigstore-root.json')}:${text.split('\n')[lineOf(text, 'sigstore-root.json') - 1]!.indexOf('sigstore-root.json') + 1}: error [invalid-trusted-root] trustedRoot sigstore-root.json: cannot read ${join(dir, 'sigstore-root.json')}: no such file`,
+    ]);
+    writeFileSync(join(dir, 'sigstore-root.json'), '[1, 2]');
+    expect((await loadTopology({ path: join(dir, 'registries.yaml') }, { environ: {} })).errors[0]?.message).toMatch(/not a JSON object/);
+    writeFileSync(join(dir, 'sigstore-root.json'), JSON.stringify({ mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1' }));
     const loaded = await loadTopology({ path: join(dir, 'registries.yaml') }, { environ: {} });
     expect(loaded.errors).toEqual([]);
     expect(requireValidTopology(loaded).promotion.stages[0]!.signatureGates).toEqual([{
