@@ -4,12 +4,14 @@
  * referrer listed in the fallback tag. Only a signature by the gate's key over a payload naming the
  * exact digest passes; its manifest digest is the gate's evidence and part of the plan hash.
  */
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planPromotion, promote, setStatus, type PromotionContext } from '../../src/ops/promotion/index.js';
 import type { SignatureGateResult } from '../../src/ops/promotion/signature-gates.js';
-import { makeCosignKey, pushReferrer, pushReferrerSignature, pushSigTagSignature, signatureLayer, simpleSigningPayload, signPayload } from '../support/cosign-signatures.js';
+import { startFaultProxy } from '../support/fault-proxy.js';
+import { addToFallbackIndex, makeCosignKey, pushReferrer, pushReferrerSignature, pushSigTagSignature, signatureLayer, simpleSigningPayload, signPayload } from '../support/cosign-signatures.js';
 import { rawGetManifest } from '../support/images.js';
 import { promotionFixture, pushVersioned, startPromotionRegistries, type PromotionRegistries, type TopologyOptions } from '../support/promotion-topology.js';
 import { registrySkipReason } from '../support/registry.js';
@@ -170,5 +172,38 @@ describe.skipIf(skip)('signature gates against real registries', () => {
       prodGates: "[{signature: {identity: {issuer: 'https://issuer.example', subject: '^x'}, trustedRoot: missing-root.json}}]",
     });
     await expect(planPromotion(ctx, 'app', 'prod')).rejects.toMatchObject({ code: 'E_CONFIG', message: expect.stringMatching(/trustedRoot missing-root\.json: cannot read .*missing-root\.json: no such file/) });
+  });
+
+  it('hostile signature artifacts do not count and cost bounded reads: oversized payloads are never fetched, layers and referrers are capped, a referrer of another subject is skipped', async () => {
+    const proxy = await startFaultProxy(regs.tests.url);
+    try {
+      const { ctx, built, name, repo } = await setup({ testsUrl: proxy.url });
+      const other = await pushVersioned(regs.tests, repo, 'other', '2.0.0');
+      // A payload of 300 KiB (over the 256 KiB cap), then 40 layers signed by another key.
+      const huge = { payload: Buffer.from(JSON.stringify({ pad: 'x'.repeat(300 << 10) })), signature: 'AAAA' };
+      const many = Array.from({ length: 40 }, () => signatureLayer(otherKey, built.digest, name));
+      await pushSigTagSignature(regs.tests.url, repo, built.digest, [huge, ...many]);
+      // A valid signature by the right key, but of the other image, listed among this digest's referrers.
+      const stray = await pushReferrerSignature(regs.tests.url, repo, other.descriptor, signatureLayer(releaseKey, other.digest, name));
+      await addToFallbackIndex(regs.tests.url, repo, built.digest, stray.manifest.descriptor);
+      proxy.reset();
+
+      const plan = await planPromotion(ctx, 'app', 'prod');
+      expect(plan.gatesPassed).toBe(false);
+      expect(signatureGate(plan.gates).reason).toBe(`signature by release-signer missing for ${built.digest} (31 signature(s) found, 31 not verifying with release-signer)`);
+      expect(plan.warnings).toEqual(expect.arrayContaining([
+        expect.stringMatching(/signature payload sha256:[a-f0-9]{64} is \d+ bytes \(limit 262144\)/),
+        expect.stringMatching(/41 signature layers, only the first 32 read/),
+        expect.stringMatching(new RegExp(`listed as a referrer of ${built.digest} but its subject is ${other.digest}`)),
+      ]));
+      // 31 payloads read (32 minus the oversized one, which is never requested); the stray referrer's
+      // payload neither. The one other blob read is the image's config ({version} of the target tags).
+      const blobGets = proxy.requests.filter((r) => r.method === 'GET' && /\/blobs\/sha256:/.test(r.path));
+      expect(blobGets.filter((r) => !r.path.endsWith(built.config.digest))).toHaveLength(31);
+      const hugeDigest = `sha256:${createHash('sha256').update(huge.payload).digest('hex')}`;
+      expect(blobGets.filter((r) => r.path.endsWith(hugeDigest))).toEqual([]);
+    } finally {
+      await proxy.stop();
+    }
   });
 });

@@ -114,7 +114,8 @@ export async function pushReferrer(registryUrl: string, repo: string, subject: D
   return { digest: built.digest, manifest: built };
 }
 
-async function addToFallbackIndex(registryUrl: string, repo: string, subject: string, entry: Descriptor): Promise<void> {
+/** Lists `entry` in the OCI fallback tag index of `subject` (read, merge, write), as clients without the referrers API do. */
+export async function addToFallbackIndex(registryUrl: string, repo: string, subject: string, entry: Descriptor): Promise<void> {
   const tag = subject.replace(':', '-');
   const current = await rawGetManifest(registryUrl, repo, tag);
   const manifests: Descriptor[] = current.status === 200 ? (JSON.parse(current.bytes.toString('utf8')) as { manifests: Descriptor[] }).manifests : [];
