@@ -67,8 +67,9 @@ export const pemKeyFormat: KeyFormat = {
     let key: KeyObject;
     try {
       key = createPublicKey({ key: der, format: 'der', type: 'spki' });
-    } catch (err) {
-      throw new SignatureFormatError(`PEM public key does not decode: ${(err as Error).message}`);
+    } catch {
+      // OpenSSL's own words ("asn1 encoding routines::too long") help nobody editing a topology.
+      throw new SignatureFormatError('PEM public key does not decode: not a complete SubjectPublicKeyInfo (truncated, or not a public key)');
     }
     const algorithm = pemAlgorithm(key);
     return { algorithm, blob: key.export({ format: 'der', type: 'spki' }), key, fingerprint: fingerprintOf(der) };
