@@ -8,11 +8,11 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planPromotion, promote, setStatus, type PromotionContext } from '../../src/ops/promotion/index.js';
+import { approve, planPromotion, promote, setStatus, type PromotionContext } from '../../src/ops/promotion/index.js';
 import type { SignatureGateResult } from '../../src/ops/promotion/signature-gates.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import { addToFallbackIndex, makeCosignKey, pushReferrer, pushReferrerSignature, pushSigTagSignature, signatureLayer, simpleSigningPayload, signPayload } from '../support/cosign-signatures.js';
-import { rawGetManifest } from '../support/images.js';
+import { buildImage, buildIndex, pushImage, rawGetManifest } from '../support/images.js';
 import { promotionFixture, pushVersioned, startPromotionRegistries, type PromotionRegistries, type TopologyOptions } from '../support/promotion-topology.js';
 import { registrySkipReason } from '../support/registry.js';
 
@@ -77,6 +77,40 @@ describe.skipIf(skip)('signature gates against real registries', () => {
     expect(second.gatesPassed).toBe(true);
     expect(second.evidence).toEqual([again.digest]);
     expect(second.planHash).not.toBe(first.planHash);
+  });
+
+  it('an approval binds the signature evidence: a plan resting on another signature needs a new approval', async () => {
+    const { ctx, built, name, repo } = await setup({ noApproval: false, approval: '{type: manual, approvers: [alice]}' });
+    const input = { image: 'app', digest: built.digest, stage: 'prod' };
+    // Nothing to approve before the gates pass.
+    await expect(approve({ ...ctx, by: 'alice' }, input)).rejects.toMatchObject({ code: 'E_GATE_FAILED' });
+    await pushSigTagSignature(regs.tests.url, repo, built.digest, [signatureLayer(releaseKey, built.digest, name)]);
+    expect((await approve({ ...ctx, by: 'alice' }, input)).state.state).toBe('approved');
+    await pushSigTagSignature(regs.tests.url, repo, built.digest, [signatureLayer(otherKey, built.digest, name)]);
+    const plan = await planPromotion(ctx, 'app', 'prod');
+    expect(plan.gatesPassed).toBe(true);
+    expect(plan.approval.state).toBe('pending');
+    expect((await promote(ctx, { stage: 'prod' })).errorCode).toBe('E_APPROVAL_PENDING');
+    expect((await approve({ ...ctx, by: 'alice' }, input)).state.state).toBe('approved');
+    expect((await promote(ctx, { stage: 'prod' })).results[0]!.outcome).toBe('promoted');
+  });
+
+  it('a multi-platform index is gated on the signature of the index digest itself', async () => {
+    const { ctx, name, repo } = await setup({ prodTargetTags: '[tested]' });
+    const index = buildIndex([
+      buildImage({ layers: [512], platform: { os: 'linux', architecture: 'amd64' } }),
+      buildImage({ layers: [512], platform: { os: 'linux', architecture: 'arm64' } }),
+    ]);
+    await pushImage(regs.tests.url, repo, 'tested', index);
+    const child = index.children[0]!;
+    // A signature of a child platform image is not a signature of the index.
+    await pushSigTagSignature(regs.tests.url, repo, child.digest, [signatureLayer(releaseKey, child.digest, name)]);
+    expect((await planPromotion(ctx, 'app', 'prod')).gatesPassed).toBe(false);
+    const sig = await pushSigTagSignature(regs.tests.url, repo, index.digest, [signatureLayer(releaseKey, index.digest, name)]);
+    const plan = await planPromotion(ctx, 'app', 'prod');
+    expect(plan.source.digest).toBe(index.digest);
+    expect(signatureGate(plan.gates)).toMatchObject({ satisfied: true, evidence: sig.digest });
+    expect((await promote(ctx, { stage: 'prod' })).results[0]!.outcome).toBe('promoted');
   });
 
   it('a signature for another digest does not satisfy the gate', async () => {
