@@ -107,4 +107,5 @@ export type { SignatureGateResult, SignatureGateEvaluation } from './ops/promoti
 export { findSignatureEvidence, SIGSTORE_BUNDLE_TYPE } from './ops/promotion/signature-evidence.js';
 export type { SignatureEvidence, CosignSignatureManifest, SigstoreBundleArtifact } from './ops/promotion/signature-evidence.js';
 export type { SignatureGateSpec, KeySignatureGate, KeylessSignatureGate } from './topology/signature-gate.js';
+export { isSignatureGateResult } from './ops/promotion/gates.js';
 export type { StatusGateResult } from './ops/promotion/gates.js';
