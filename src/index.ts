@@ -102,3 +102,14 @@ export type { PruneOptions, PruneReason, PruneReport, PruneRegistryReport, Prune
 // Keyless verification (issue 14)
 export { verifySigstoreBundle, COSIGN_SIGN_PREDICATE } from './signing/keyless.js';
 export type { KeylessPolicy, KeylessVerdict } from './signing/keyless.js';
+
+// Signature gates (issue 14)
+export { parseSimpleSigning, verifyCosignSignature, checkCosignSignature, cosignSignatureTag, COSIGN_SIMPLE_SIGNING_TYPE, COSIGN_SIGNATURE_ANNOTATION, COSIGN_SIGNATURE_ARTIFACT_TYPE } from './signing/cosign-signature.js';
+export type { SimpleSigning, CosignCheck } from './signing/cosign-signature.js';
+export { checkSignatureGates } from './ops/promotion/signature-gates.js';
+export type { SignatureGateResult, SignatureGateEvaluation } from './ops/promotion/signature-gates.js';
+export { findSignatureEvidence, SIGSTORE_BUNDLE_TYPE } from './ops/promotion/signature-evidence.js';
+export type { SignatureEvidence, CosignSignatureManifest, SigstoreBundleArtifact } from './ops/promotion/signature-evidence.js';
+export type { SignatureGateSpec, KeySignatureGate, KeylessSignatureGate } from './topology/signature-gate.js';
+export { isSignatureGateResult } from './ops/promotion/gates.js';
+export type { StatusGateResult } from './ops/promotion/gates.js';

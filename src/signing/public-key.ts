@@ -1,19 +1,27 @@
 /**
- * Public keys that sign approvals and statuses, parsed from the text a topology holds. Formats are
- * tried in turn from KEY_FORMATS, so another format (PEM SubjectPublicKeyInfo) is one more entry:
- * every format yields the same PublicKeyInfo, a node:crypto KeyObject plus what messages show.
+ * Public keys that sign approvals, statuses and images, parsed from the text a topology holds.
+ * Formats are tried in turn from KEY_FORMATS: every format yields the same PublicKeyInfo, a
+ * node:crypto KeyObject plus what messages show.
  *
  * OpenSSH lines (`ssh-ed25519 AAAA… comment`, RFC 4253 §6.6 / RFC 5656 / RFC 8709 blobs):
  * ssh-ed25519, ecdsa-sha2-nistp256 and ssh-rsa (signed with rsa-sha2-256/512) are accepted.
+ * PEM SubjectPublicKeyInfo (RFC 7468 "PUBLIC KEY", RFC 5280 §4.1.2.7), the form of cosign's
+ * `cosign.pub`: ECDSA P-256, Ed25519 and RSA (≥ 2048 bits) are accepted.
  */
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { SignatureFormatError, WireReader } from './ssh-wire.js';
 
-export type KeyAlgorithm = 'ssh-ed25519' | 'ecdsa-sha2-nistp256' | 'ssh-rsa';
+export type SshKeyAlgorithm = 'ssh-ed25519' | 'ecdsa-sha2-nistp256' | 'ssh-rsa';
+/** PEM keys are named by what they are, not by an SSH wire name they never had. */
+export type PemKeyAlgorithm = 'ecdsa-p256' | 'ed25519' | 'rsa';
+export type KeyAlgorithm = SshKeyAlgorithm | PemKeyAlgorithm;
 
 export interface PublicKeyInfo {
   algorithm: KeyAlgorithm;
-  /** The SSH wire blob: what an SSHSIG signature embeds, compared byte for byte. */
+  /**
+   * The SSH wire blob (what an SSHSIG signature embeds, compared byte for byte); for a PEM key its
+   * SPKI DER, which no SSH signature can embed, so a PEM key never attributes an SSH signature.
+   */
   blob: Buffer;
   key: KeyObject;
   /** `SHA256:…` as ssh-keygen -l prints it. */
@@ -43,8 +51,47 @@ export const opensshKeyFormat: KeyFormat = {
   },
 };
 
+const PEM_PUBLIC_KEY = /^-----BEGIN PUBLIC KEY-----\r?\n([A-Za-z0-9+/=\s]+?)-----END PUBLIC KEY-----$/;
+
+export const pemKeyFormat: KeyFormat = {
+  name: 'PEM public key',
+  matches: (text) => text.trim().startsWith('-----BEGIN '),
+  parse(text) {
+    const trimmed = text.trim();
+    if (trimmed.includes('PRIVATE KEY-----')) {
+      throw new SignatureFormatError('this is a PRIVATE key: put only the public key (cosign.pub) in the topology');
+    }
+    const m = PEM_PUBLIC_KEY.exec(trimmed);
+    if (!m) throw new SignatureFormatError('expected one PEM block "-----BEGIN PUBLIC KEY-----" … "-----END PUBLIC KEY-----" (SubjectPublicKeyInfo, as in cosign.pub)');
+    const der = Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64');
+    let key: KeyObject;
+    try {
+      key = createPublicKey({ key: der, format: 'der', type: 'spki' });
+    } catch {
+      // OpenSSL's own words ("asn1 encoding routines::too long") help nobody editing a topology.
+      throw new SignatureFormatError('PEM public key does not decode: not a complete SubjectPublicKeyInfo (truncated, or not a public key)');
+    }
+    const algorithm = pemAlgorithm(key);
+    return { algorithm, blob: key.export({ format: 'der', type: 'spki' }), key, fingerprint: fingerprintOf(der) };
+  },
+};
+
+function pemAlgorithm(key: KeyObject): PemKeyAlgorithm {
+  const details = key.asymmetricKeyDetails ?? {};
+  if (key.asymmetricKeyType === 'ed25519') return 'ed25519';
+  if (key.asymmetricKeyType === 'ec') {
+    if (details.namedCurve !== 'prime256v1') throw new SignatureFormatError(`ECDSA key on curve ${details.namedCurve ?? 'unknown'}: only P-256 (cosign's default) is accepted`);
+    return 'ecdsa-p256';
+  }
+  if (key.asymmetricKeyType === 'rsa') {
+    if ((details.modulusLength ?? 0) < 2048) throw new SignatureFormatError(`RSA key of ${details.modulusLength} bits: at least 2048 are needed`);
+    return 'rsa';
+  }
+  throw new SignatureFormatError(`unsupported PEM key type ${key.asymmetricKeyType ?? 'unknown'} (ECDSA P-256, Ed25519, RSA)`);
+}
+
 /** Known formats, tried in order. */
-export const KEY_FORMATS: KeyFormat[] = [opensshKeyFormat];
+export const KEY_FORMATS: KeyFormat[] = [opensshKeyFormat, pemKeyFormat];
 
 export function parsePublicKey(text: string): PublicKeyInfo {
   const format = KEY_FORMATS.find((f) => f.matches(text));
@@ -53,7 +100,7 @@ export function parsePublicKey(text: string): PublicKeyInfo {
 }
 
 /** An SSH public key blob → its algorithm and KeyObject. */
-export function publicKeyFromBlob(blob: Buffer): PublicKeyInfo {
+export function publicKeyFromBlob(blob: Buffer): PublicKeyInfo & { algorithm: SshKeyAlgorithm } {
   const r = new WireReader(blob, 'public key');
   const algorithm = r.text();
   let key: KeyObject;

@@ -1,5 +1,5 @@
 /**
- * The topology's `keys:` made usable: each name resolved to a parsed public key (inline lines as
+ * The topology's `keys:` made usable: each name resolved to a parsed public key (inline keys as
  * written, key files read now), and the question every count asks: which named key, if any, made
  * this signature over this message? The answer names the signer; nothing the record says about
  * itself (a `by` field) is believed.
@@ -25,8 +25,10 @@ export function resolveKey(spec: KeySpec): TrustedKey {
     try {
       const buf = readFileSync(spec.file);
       if (buf.length > MAX_KEY_FILE) throw new Error(`larger than ${MAX_KEY_FILE} bytes`);
-      // A .pub file holds one line; authorized_keys-style files may hold comments first.
-      text = buf.toString('utf8').split('\n').map((l) => l.trim()).find((l) => l && !l.startsWith('#'));
+      const content = buf.toString('utf8');
+      // A PEM file (cosign.pub) is one multi-line block; a .pub file holds one line, and
+      // authorized_keys-style files may hold comments first.
+      text = content.trimStart().startsWith('-----BEGIN ') ? content.trim() : content.split('\n').map((l) => l.trim()).find((l) => l && !l.startsWith('#'));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       throw new RegtopoError('E_CONFIG', `${where}: cannot read ${spec.file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`);

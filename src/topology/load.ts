@@ -8,12 +8,13 @@ import { dirname, resolve } from 'node:path';
 import { RegtopoError } from '../errors.js';
 import { formatDiagnostic, sortDiagnostics, type Diagnostic } from './diagnostic.js';
 import type { Topology } from './model.js';
-import { normaliseTopology } from './normalise.js';
+import { normaliseTopology, resolveTopologyPaths } from './normalise.js';
 import { applyEnvironment } from './overlay.js';
 import { runRules, TOPOLOGY_RULES, type TopologyRule } from './rules/index.js';
 import { checkSchema } from './schema-issues.js';
 import { parseYamlSource } from './yaml-source.js';
 import { resolveKey } from '../signing/trusted-keys.js';
+import { readTrustedRoot } from '../signing/trusted-root.js';
 
 export { DEFAULT_TOPOLOGY_FILE, locateTopologyFile } from './locate.js';
 
@@ -44,13 +45,14 @@ export async function loadTopology(source: TopologySource, options: LoadTopology
 }
 
 /**
- * Key files are read here, the loader's one I/O step, so `validate` reports an unreadable or
- * malformed key file at its line. Commands read them again when they verify (resolveKeys), so a
- * cached topology never hides a changed key file.
+ * Key files and trusted roots are read here, the loader's one I/O step, so `validate` reports an
+ * unreadable or malformed one at its line. Commands read them again when they verify (resolveKeys,
+ * the signature gates), so a cached topology never hides a changed file.
  */
 function withKeyFileChecks(loaded: Extract<TopologyLoadResult, { valid: true }>, text: string): TopologyLoadResult {
   const specs = Object.values(loaded.config.keys ?? {}).filter((k) => k.file !== undefined);
-  if (specs.length === 0) return loaded;
+  const roots = loaded.config.promotion.stages.flatMap((stage, i) => (stage.signatureGates ?? []).flatMap((g) => (g.kind === 'keyless' ? [{ i, g }] : [])));
+  if (specs.length === 0 && roots.length === 0) return loaded;
   const positions = parseYamlSource(text).positions;
   const diagnostics: Diagnostic[] = [...loaded.warnings];
   for (const spec of specs) {
@@ -58,6 +60,13 @@ function withKeyFileChecks(loaded: Extract<TopologyLoadResult, { valid: true }>,
       resolveKey(spec);
     } catch (err) {
       diagnostics.push({ rule: 'invalid-key', severity: 'error', message: (err as Error).message, ...positions.at(['keys', spec.name, 'file']) });
+    }
+  }
+  for (const { i, g } of roots) {
+    try {
+      readTrustedRoot(g.trustedRoot, `trustedRoot ${g.trustedRootAsWritten}`);
+    } catch (err) {
+      diagnostics.push({ rule: 'invalid-trusted-root', severity: 'error', message: (err as Error).message, ...positions.at(['promotion', 'stages', i, 'gates', g.at, 'signature', 'trustedRoot']) });
     }
   }
   return result(loaded.file, loaded.config, diagnostics);
@@ -107,10 +116,7 @@ function readFailure(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** `keys: { x: { file: keys/x.pub } }` is relative to the topology file (a path join, no I/O). */
+/** `keys: { x: { file: keys/x.pub } }` and trusted roots are relative to the topology file (a path join, no I/O). */
 function resolveKeyPaths(config: Topology, file: string): void {
-  const base = file.startsWith('<') ? process.cwd() : dirname(resolve(file));
-  for (const spec of Object.values(config.keys ?? {})) {
-    if (spec.fileAsWritten !== undefined) spec.file = resolve(base, spec.fileAsWritten);
-  }
+  resolveTopologyPaths(config, file.startsWith('<') ? process.cwd() : dirname(resolve(file)));
 }

@@ -5,6 +5,7 @@
  */
 import type { Role, EnvironmentFileEntry } from './schema.js';
 import type { ApprovalSpec, PromotionGate } from './schema-flows.js';
+import type { SignatureGateSpec } from './signature-gate.js';
 
 export type { Role } from './schema.js';
 
@@ -72,7 +73,10 @@ export interface PromotionStageSpec {
   targetTags: string[];
   /** Target tags allowed to move; every other target tag is immutable. */
   movingTags: string[];
+  /** Status gates. */
   gates: PromotionGate[];
+  /** Signature gates (issue 14), written in the same `gates:` list; absent = none. */
+  signatureGates?: SignatureGateSpec[];
   approval?: ApprovalSpec;
   description?: string;
 }

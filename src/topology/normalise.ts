@@ -2,11 +2,13 @@
  * Defaults and derived fields, in one place: the predefined Docker Hub upstream, empty lists,
  * endpoint scheme/host, replica links written on either side. Pure; runs after the schema passed.
  */
+import { resolve as resolvePath } from 'node:path';
 import { canonicalHost, DOCKER_HUB_ENDPOINT } from '../ref/registry-host.js';
 import type { Endpoint, CredentialSource, KeySpec, MirrorRuleSpec, RegistrySpec, Topology, UpstreamSpec } from './model.js';
 import type { CredentialsSpec } from './schema-fields.js';
 import type { RegistryFileEntry, TopologyFile, UpstreamFileEntry } from './schema.js';
-import type { MirrorRule } from './schema-flows.js';
+import type { GateEntry, MirrorRule, PromotionGate } from './schema-flows.js';
+import type { SignatureGateSpec } from './signature-gate.js';
 import { parseDuration, type RetentionFileEntry } from './schema-retention.js';
 import type { RetentionSpec } from './model.js';
 
@@ -32,13 +34,17 @@ export function normaliseTopology(file: TopologyFile): Topology {
     promotion: {
       ...(file.promotion?.clockSkew !== undefined && { clockSkewMs: durationMs(file.promotion.clockSkew) }),
       images: (file.promotion?.images ?? []).map((i) => ({ ...i })),
-      stages: (file.promotion?.stages ?? []).map((s) => ({
-        ...s,
-        tags: [...s.tags],
-        targetTags: s.targetTags ? [...s.targetTags] : [s.name],
-        movingTags: s.movingTags ? [...s.movingTags] : [...DEFAULT_MOVING_TAGS, s.name],
-        gates: s.gates ?? [],
-      })),
+      stages: (file.promotion?.stages ?? []).map((s) => {
+        const signatureGates = normaliseSignatureGates(s.gates ?? []);
+        return {
+          ...s,
+          tags: [...s.tags],
+          targetTags: s.targetTags ? [...s.targetTags] : [s.name],
+          movingTags: s.movingTags ? [...s.movingTags] : [...DEFAULT_MOVING_TAGS, s.name],
+          gates: statusGates(s.gates ?? []),
+          ...(signatureGates.length ? { signatureGates } : {}),
+        };
+      }),
     },
     mirrors: { rules: (file.mirrors?.rules ?? []).map(normaliseMirrorRule) },
   };
@@ -139,6 +145,42 @@ function normaliseMirrorRule(rule: MirrorRule): MirrorRuleSpec {
     pins: { ...(rule.pins ?? {}) },
     freeze: rule.freeze ?? false,
   };
+}
+
+/** The status gates of a `gates:` list, in order (the schema guaranteed each has a status). */
+function statusGates(entries: GateEntry[]): PromotionGate[] {
+  return entries.flatMap((g) => (g.signature === undefined && g.status !== undefined ? [{
+    status: g.status,
+    ...(g.equals !== undefined && { equals: g.equals }),
+    ...(g.in !== undefined && { in: [...g.in] }),
+    ...(g.signedBy !== undefined && { signedBy: [...g.signedBy] }),
+  }] : []));
+}
+
+/** The signature gates of a `gates:` list, each with its index there (for messages). */
+function normaliseSignatureGates(entries: GateEntry[]): SignatureGateSpec[] {
+  return entries.flatMap((g, at): SignatureGateSpec[] => {
+    const sig = g.signature;
+    if (!sig) return [];
+    if (sig.key !== undefined) return [{ kind: 'key', key: sig.key, at }];
+    // The schema guaranteed identity and trustedRoot; the path is made absolute by the loader.
+    return [{ kind: 'keyless', issuer: sig.identity!.issuer, subject: sig.identity!.subject, trustedRoot: sig.trustedRoot!, trustedRootAsWritten: sig.trustedRoot!, at }];
+  });
+}
+
+/**
+ * Paths in the topology (key files, trusted roots) are relative to the topology file: a join, no
+ * I/O. `base` is the file's directory.
+ */
+export function resolveTopologyPaths(config: Topology, base: string): void {
+  for (const spec of Object.values(config.keys ?? {})) {
+    if (spec.fileAsWritten !== undefined) spec.file = resolvePath(base, spec.fileAsWritten);
+  }
+  for (const stage of config.promotion.stages) {
+    for (const gate of stage.signatureGates ?? []) {
+      if (gate.kind === 'keyless') gate.trustedRoot = resolvePath(base, gate.trustedRootAsWritten);
+    }
+  }
 }
 
 function normaliseKeys(keys: TopologyFile['keys']): Record<string, KeySpec> {

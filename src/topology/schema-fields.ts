@@ -100,15 +100,16 @@ export const tlsFields = {
 };
 
 /**
- * A trusted public key: an OpenSSH public key line, or a file holding one, relative to the topology
- * file. The topology is reviewed in git, so this is where trust in approvers and scanners is declared.
+ * A trusted public key: an OpenSSH public key line or a PEM public key (cosign.pub), or a file
+ * holding one, relative to the topology file. The topology is reviewed in git, so this is where
+ * trust in approvers, scanners and image signers is declared.
  */
 export const keySpecSchema = z
   .union([
-    z.string().min(1).describe('an OpenSSH public key line: ssh-ed25519 AAAA… (also ecdsa-sha2-nistp256, ssh-rsa)'),
-    z.strictObject({ file: z.string().min(1).describe('a .pub file, relative to the topology file') }),
+    z.string().min(1).describe('an OpenSSH public key line: ssh-ed25519 AAAA… (also ecdsa-sha2-nistp256, ssh-rsa), or a PEM "-----BEGIN PUBLIC KEY-----" block (cosign.pub: ECDSA P-256, Ed25519, RSA)'),
+    z.strictObject({ file: z.string().min(1).describe('a .pub file (OpenSSH) or a PEM public key file such as cosign.pub, relative to the topology file') }),
   ])
-  .describe('public key of a person or system that signs approvals or statuses');
+  .describe('public key of a person or system that signs approvals, statuses or images');
 
 /** Seconds, or a number with s / m / h: 300, "90s", "5m". */
 export const durationSchema = z.union([

@@ -9,14 +9,62 @@ import { isDigest } from '../ref/digest.js';
 import { isHeaderValueSpec } from './header-template.js';
 import { durationSchema, nameSchema, repositoryPathSchema, tagSchema } from './schema-fields.js';
 
+const regexSchema = z.string().superRefine((value, ctx) => {
+  try {
+    new RegExp(value);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `invalid regular expression: ${err instanceof Error ? err.message : String(err)}` });
+  }
+});
+
+/**
+ * `signature:` inside a gate: a cosign signature by a named key, or a keyless Sigstore bundle whose
+ * certificate names `identity`, verified against `trustedRoot`.
+ */
+const signatureGateSchema = z
+  .strictObject({
+    key: z.string().min(1).optional().describe('name in keys: of the public key (PEM, e.g. cosign.pub) whose cosign signature must be bound to the digest'),
+    identity: z
+      .strictObject({
+        issuer: z.url({ protocol: /^https?$/, error: 'issuer must be an http(s) URL, e.g. https://token.actions.githubusercontent.com' }).describe('OIDC issuer the signing certificate must name, exactly'),
+        subject: regexSchema.describe("regular expression the certificate's subject (SAN) must match, e.g. '^https://github.com/acme/app/'"),
+      })
+      .optional()
+      .describe('keyless: the identity the Sigstore certificate must carry'),
+    trustedRoot: z.string().min(1).optional().describe('keyless: trusted_root.json (Sigstore trusted root) to verify bundles offline against, relative to the topology file'),
+  })
+  .superRefine((sig, ctx) => {
+    if ((sig.key === undefined) === (sig.identity === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'a signature gate needs exactly one of key (a name in keys:) or identity (keyless)' });
+    } else if (sig.identity !== undefined && sig.trustedRoot === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['trustedRoot'], message: 'a keyless signature gate needs trustedRoot: the trusted_root.json to verify against' });
+    } else if (sig.key !== undefined && sig.trustedRoot !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['trustedRoot'], message: 'trustedRoot applies to keyless gates (identity:), not to key gates' });
+    }
+  });
+
+/**
+ * One entry of a stage's `gates:`: a status gate or a signature gate. One object with every key (not
+ * a union) so a typo in either kind is reported as an unknown key with a suggestion.
+ */
 const gateSchema = z
   .strictObject({
-    status: z.string().min(1).describe('name of a status recorded on the image (e.g. tests, scan)'),
+    status: z.string().min(1).optional().describe('name of a status recorded on the image (e.g. tests, scan)'),
     equals: z.string().optional().describe('the status must have exactly this value'),
     in: z.array(z.string()).min(1).optional().describe('the status must have one of these values'),
     signedBy: z.array(z.string().min(1)).min(1).optional().describe('count only status records signed by one of these keys (names in keys:)'),
+    signature: signatureGateSchema.optional().describe('the image digest must carry a valid signature (instead of status)'),
   })
   .superRefine((gate, ctx) => {
+    if (gate.signature !== undefined) {
+      const extra = (['status', 'equals', 'in', 'signedBy'] as const).filter((k) => gate[k] !== undefined);
+      if (extra.length > 0) ctx.addIssue({ code: 'custom', path: [extra[0]!], message: `a signature gate takes no ${extra.join(', ')}: write the status gate as a separate entry` });
+      return;
+    }
+    if (gate.status === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'a gate needs status (with equals or in) or signature' });
+      return;
+    }
     if ((gate.equals === undefined) === (gate.in === undefined)) {
       ctx.addIssue({ code: 'custom', message: 'a gate needs exactly one of equals or in' });
     }
@@ -88,14 +136,6 @@ export const promotionSchema = z.strictObject({
   stages: z.array(stageSchema).optional(),
 });
 
-const regexSchema = z.string().superRefine((value, ctx) => {
-  try {
-    new RegExp(value);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: `invalid regular expression: ${err instanceof Error ? err.message : String(err)}` });
-  }
-});
-
 const mirrorRuleSchema = z.strictObject({
   name: nameSchema,
   upstream: z.string().optional().describe('upstream name (default: dockerhub)'),
@@ -127,7 +167,16 @@ export const mirrorsSchema = z.strictObject({
 
 export type PromotionSection = z.infer<typeof promotionSchema>;
 export type PromotionStage = z.infer<typeof stageSchema>;
-export type PromotionGate = z.infer<typeof gateSchema>;
+/** A gate entry as written: a status gate or a signature gate (normalise.ts tells them apart). */
+export type GateEntry = z.infer<typeof gateSchema>;
+export type SignatureGateEntry = NonNullable<GateEntry['signature']>;
+/** A status gate (the stage's `gates` in the model hold only these; signature gates are apart). */
+export interface PromotionGate {
+  status: string;
+  equals?: string;
+  in?: string[];
+  signedBy?: string[];
+}
 export type ApprovalSpec = z.infer<typeof approvalSchema>;
 export type PromotedImage = z.infer<typeof promotedImageSchema>;
 export type MirrorsSection = z.infer<typeof mirrorsSchema>;

@@ -30,6 +30,8 @@ export interface TopologyOptions {
   approval?: string;
   /** Override registry URLs (e.g. a fault proxy in front of prod). */
   prodUrl?: string;
+  /** Override the ci-tests registry URL (e.g. a fault proxy in front of the prod stage's source). */
+  testsUrl?: string;
   /** A `keys:` section body, one `name: value` per entry (flow YAML values), e.g. `alice: 'ssh-ed25519 …'`. */
   keys?: Record<string, string>;
   /** Flow YAML for the prod stage's gates (default `[{status: scan, in: [clean, accepted]}]`). */
@@ -57,7 +59,7 @@ export function promotionFixture(regs: PromotionRegistries, options: TopologyOpt
   const text = `version: 1
 registries:
   ci-snapshots: {role: ci, url: ${regs.snapshots.url}}
-  ci-tests: {role: ci, url: ${regs.tests.url}}
+  ci-tests: {role: ci, url: ${options.testsUrl ?? regs.tests.url}}
   prod: {role: prod, url: ${options.prodUrl ?? regs.prod.url}}
 ${options.keys ? `keys:\n${Object.entries(options.keys).map(([k, v]) => `  ${k}: ${v}`).join('\n')}\n` : ''}promotion:
 ${options.promotionExtra ? `  ${options.promotionExtra}\n` : ''}  images:

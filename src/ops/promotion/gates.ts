@@ -3,14 +3,25 @@
  * the current statuses of one exact digest (status-evidence.ts decides what is current). A gate with
  * `signedBy` looks only at records signed by one of those keys, so a scanner or test system cannot be
  * impersonated by anyone else who can push. Contradictory evidence fails the gate. The evidence is
- * the status records that satisfied them.
+ * the status records that satisfied them. Signature gates (signature-gates.ts) need registry reads
+ * and are evaluated there; their results join these in a plan as one GateResult list.
  */
 import type { PromotionGate } from '../../topology/schema-flows.js';
 import { DEFAULT_CLOCK_SKEW_MS } from '../../topology/model.js';
 import { currentOf, describeContradiction, futureWarning, type EvidenceOptions } from './status-evidence.js';
+import type { SignatureGateResult } from './signature-gates.js';
 import type { StatusEntry } from './statuses.js';
 
-export interface GateResult {
+export type { SignatureGateResult } from './signature-gates.js';
+
+/** A plan's gate results: status gates and signature gates (told apart by `signature`). */
+export type GateResult = StatusGateResult | SignatureGateResult;
+
+export function isSignatureGateResult(r: GateResult): r is SignatureGateResult {
+  return 'signature' in r;
+}
+
+export interface StatusGateResult {
   status: string;
   equals?: string;
   in?: string[];
@@ -30,7 +41,7 @@ export interface GateResult {
 
 export interface GateEvaluation {
   passed: boolean;
-  results: GateResult[];
+  results: StatusGateResult[];
   /** Record digests of the statuses that satisfied gates, sorted. */
   evidence: string[];
   /** Records ignored (dated in the future, unsigned for a signedBy gate), one line each. */
@@ -40,7 +51,7 @@ export interface GateEvaluation {
 export function evaluateGates(gates: readonly PromotionGate[], history: readonly StatusEntry[], options: Partial<EvidenceOptions> = {}): GateEvaluation {
   const opts: EvidenceOptions = { now: options.now ?? Date.now(), skewMs: options.skewMs ?? DEFAULT_CLOCK_SKEW_MS };
   const warnings = new Set<string>();
-  const results = gates.map((gate): GateResult => {
+  const results = gates.map((gate): StatusGateResult => {
     const allowed = gate.equals !== undefined ? [gate.equals] : gate.in ?? [];
     const want = allowed.join('|');
     const base = {
@@ -73,12 +84,19 @@ export function describeFailedGates(results: readonly GateResult[]): string {
 }
 
 /**
- * The command that records a missing status, for the gate-failure message: `run: regtopo status set
- * REF scan=clean` (with `--key` when the gate wants it signed). Gates with a wrong value get none:
- * whoever records it must decide, not copy a command.
+ * The commands that supply missing evidence, for the gate-failure message: `run: regtopo status set
+ * REF scan=clean` (with `--key` when the gate wants it signed), `run: cosign sign --key cosign.key
+ * REF` for a signature gate. Status gates with a wrong value get none: whoever records it must
+ * decide, not copy a command.
  */
-export function missingStatusHints(results: readonly GateResult[], ref: string): string[] {
-  return results
-    .filter((r) => !r.satisfied && r.value === undefined && !r.contradictory)
-    .map((r) => `run: regtopo status set ${ref} ${r.status}=${r.equals ?? r.in?.[0] ?? 'VALUE'}${r.signedBy?.length ? ' --key KEY' : ''}`);
+export function missingEvidenceHints(results: readonly GateResult[], ref: string): string[] {
+  return results.filter((r) => !r.satisfied).flatMap((r) => {
+    if (isSignatureGateResult(r)) {
+      return 'key' in r.signature
+        ? [`run: cosign sign --key cosign.key ${ref} (with the private key of ${r.signature.key})`]
+        : [`run: cosign sign ${ref} (keyless, as an identity from ${r.signature.identity.issuer} with subject matching ${r.signature.identity.subject}, stored as a Sigstore bundle referrer)`];
+    }
+    if (r.value !== undefined || r.contradictory) return [];
+    return [`run: regtopo status set ${ref} ${r.status}=${r.equals ?? r.in?.[0] ?? 'VALUE'}${r.signedBy?.length ? ' --key KEY' : ''}`];
+  });
 }

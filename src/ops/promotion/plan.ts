@@ -12,6 +12,7 @@ import type { PromotionStageSpec } from '../../topology/model.js';
 import { approvalState, type ApprovalBody, type ApprovalState } from './approval-state.js';
 import { clockSkewOf, findImage, findStage, imageRef, nowOf, resolveDescriptor, trustedKeys, type PromotionContext } from './context.js';
 import { evaluateGates, type GateResult } from './gates.js';
+import { checkSignatureGates } from './signature-gates.js';
 import type { PromotionBody } from './promotion-record.js';
 import { listRecords, tagsOf } from './records.js';
 import { statusesOf } from './statuses.js';
@@ -41,15 +42,16 @@ export interface PromotionPlan {
   target: string;
   targets: PlanTarget[];
   action: EdgeAction;
+  /** Status gates, then signature gates. */
   gates: GateResult[];
   gatesPassed: boolean;
-  /** Status record digests the gates rest on, sorted. */
+  /** Digests the gates rest on (status records, signature artifacts), sorted. */
   evidence: string[];
   approval: ApprovalState;
   version?: string;
   /** The {date} the target tags were expanded with (UTC YYYYMMDD), when a template uses it. */
   date?: string;
-  /** Status records ignored while evaluating the gates (future-dated, unsigned for signedBy). */
+  /** Records ignored while evaluating the gates (future-dated, unsigned for signedBy, unreadable signatures). */
   warnings?: string[];
   planHash: string;
   /** A promotion record for this exact plan already exists in the target. */
@@ -107,7 +109,14 @@ export async function planDetail(ctx: PromotionContext, imageName: string, stage
   const keys = trustedKeys(ctx.topology);
   const now = nowOf(ctx);
   const { history } = await statusesOf(srcRepo, digest, srcTags, keys);
-  const gates = evaluateGates(stage.gates, history, { now, skewMs: clockSkewOf(ctx.topology) });
+  const statusGates = evaluateGates(stage.gates, history, { now, skewMs: clockSkewOf(ctx.topology) });
+  const signatureGates = await checkSignatureGates(srcRepo, digest, srcTags, stage.signatureGates ?? [], keys);
+  const gates = {
+    results: [...statusGates.results, ...signatureGates.results] as GateResult[],
+    passed: statusGates.passed && signatureGates.passed,
+    evidence: [...statusGates.evidence, ...signatureGates.evidence].sort(),
+    warnings: [...statusGates.warnings, ...signatureGates.warnings],
+  };
   const approvals = stage.approval ? await listRecords<ApprovalBody>(srcRepo, 'approval', digest, srcTags) : [];
 
   // {date} is fixed when the plan is approved: a plan approved before midnight keeps that date.
@@ -161,7 +170,10 @@ export function utcDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10).replaceAll('-', '');
 }
 
-/** sha256 of the canonical JSON of (source digest, sorted target refs, sorted evidence digests). */
+/**
+ * sha256 of the canonical JSON of (source digest, sorted target refs, sorted evidence digests: status
+ * records and signature artifacts alike).
+ */
 export function hashPlan(digest: string, targetRefs: readonly string[], evidence: readonly string[]): string {
   const canonical = JSON.stringify({ digest, evidence: [...evidence].sort(), targets: [...targetRefs].sort() });
   return `sha256:${createHash('sha256').update(canonical).digest('hex')}`;

@@ -12,7 +12,7 @@ import { actor, authorizePromotionWrite, clockSkewOf, findStage, nowOf, type Pro
 import { setImmutableTag } from './tag-claim.js';
 import { copy, DEFAULT_JOBS } from '../copy.js';
 import { concurrencyLimit } from '../../topology/registry-lookup.js';
-import { describeFailedGates, missingStatusHints } from './gates.js';
+import { describeFailedGates, missingEvidenceHints } from './gates.js';
 import { runCommandHook, runWebhookHook, type HookDecision } from './hooks.js';
 import { planDetail, versionFlag, type PlanDetail, type PlanOptions, type PromotionPlan } from './plan.js';
 import { writePromotionRecord, type PromotionBody } from './promotion-record.js';
@@ -195,7 +195,7 @@ function checkPlan(plan: PromotionPlan): void {
   const refused = plan.targets.find((t) => t.action === 'refused');
   if (refused) throw new RegtopoError('E_CONFLICT', refused.reason ?? `${refused.ref}: refused`);
   if (!plan.gatesPassed) {
-    const hints = missingStatusHints(plan.gates, plan.source.ref);
+    const hints = missingEvidenceHints(plan.gates, plan.source.ref);
     throw new RegtopoError('E_GATE_FAILED', `${plan.image} ${plan.source.ref} → ${plan.stage}: gates not satisfied: ${describeFailedGates(plan.gates)}${hints.length ? `; ${hints.join('; ')}` : ''}`);
   }
 }

@@ -3,7 +3,7 @@
  * printed with every finding so people can look it up and tests can assert on it.
  */
 import { httpForRemoteHost, duplicateUrlConflictingRoles } from './endpoints.js';
-import { invalidKey, unauthenticatedApproval, unknownKey } from './keys.js';
+import { invalidKey, keyKindMismatch, unauthenticatedApproval, unknownKey } from './keys.js';
 import { mirrorTargetNotArchive } from './mirrors.js';
 import { promotionCycle, promotionFromSandbox, promotionIntoNonWritable } from './promotion.js';
 import { unknownRegistryReference, unknownUpstream } from './references.js';
@@ -30,4 +30,5 @@ export const TOPOLOGY_RULES: readonly TopologyRule[] = Object.freeze([
   invalidKey,
   unknownKey,
   unauthenticatedApproval,
+  keyKindMismatch,
 ]);
