@@ -118,7 +118,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 /** What `demo --keep` prints once the story is told: where the registries are, and how to replay. */
 export function keptHint(demo: DemoTopology): string[] {
   const registries = Object.values(demo.config.registries).map((r) => `  ${r.name.padEnd(13)} ${r.url}`);
-  const upstreams = Object.values(demo.config.upstreams).filter((u) => u.url.startsWith('http://127.0.0.1')).map((u) => `  ${`${u.name} (upstream)`.padEnd(13)} ${u.url}`);
+  const upstreams = Object.values(demo.config.upstreams).filter((u) => u.url.startsWith('http://127.0.0.1')).map((u) => `  ${u.name.padEnd(13)} ${u.url} (upstream stand-in of --env ${demo.env})`);
   return [
     '',
     `registries kept running (Ctrl-C stops them and removes ${demo.dir}):`,
