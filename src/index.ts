@@ -98,3 +98,6 @@ export type { CatalogOptions } from './registry/catalog.js';
 // Retention: prune sandbox and CI registries without deleting what a later stage or a record needs
 export { prune, DEFAULT_PRUNE_JOBS, formatPruneReport, PRUNE_REASONS, DeletesRefusedError } from './ops/prune/index.js';
 export type { PruneOptions, PruneReason, PruneReport, PruneRegistryReport, PruneRepositoryReport, PruneTagReport, PruneSummary, RetentionSpec } from './ops/prune/index.js';
+
+// UX (issue 12): per-image progress of mirror, replicate, backup, restore and promote
+export type { ImageProgress } from './ops/image-progress.js';
