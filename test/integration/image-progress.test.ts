@@ -17,6 +17,8 @@ import { staticCredentials } from '../../src/auth/credential.js';
 import { buildImage, buildIndex, pushImage, uniqueRepo } from '../support/images.js';
 import { startMirrorEnv, type MirrorEnv } from '../support/mirror-env.js';
 import { promotionFixture, startPromotionRegistries, type PromotionRegistries } from '../support/promotion-topology.js';
+import { replicationFixture, startReplicationRegistries } from '../support/replication-topology.js';
+import { replicate } from '../../src/ops/replicate/replicate.js';
 import { registrySkipReason } from '../support/registry.js';
 
 /** Collects events by image and checks each image's stream is a whole copy: plan, then its blobs. */
@@ -97,6 +99,23 @@ describe.skipIf(registrySkipReason())('progress of multi-image operations, per i
       for (const image of restored.events.keys()) restored.wholeCopy(image);
     } finally {
       await fx.client.close();
+    }
+  });
+
+  it('replicate: each replica\'s copy of a tag reports under the replica\'s reference', async () => {
+    const repl = await startReplicationRegistries();
+    const fx = replicationFixture(repl);
+    try {
+      await pushImage(repl.prod.url, fx.repo, '1.0.0', buildImage({ layers: [5000, 1000] }));
+      const r = recorder();
+      const report = await replicate({ topology: fx.topology, client: fx.client, progress: r.progress });
+      expect(report.ok).toBe(true);
+      const expected = [fx.topology.registries['prod-eu']!.host, fx.topology.registries['prod-us']!.host].map((h) => `${h}/${fx.repo}:1.0.0`);
+      expect([...r.events.keys()].sort()).toEqual(expected.sort());
+      for (const image of expected) expect(r.wholeCopy(image).plan.blobs).toBe(3);
+    } finally {
+      await fx.client.close();
+      await repl.stop();
     }
   });
 });

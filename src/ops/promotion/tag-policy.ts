@@ -49,7 +49,8 @@ export function expandTagTemplates(templates: readonly string[], values: Templat
       }
       return values.version;
     });
-    if (!isTag(tag) && !(values.keepVersion && isUnexpanded(tag))) throw new RegtopoError('E_REF_INVALID', `tag template "${template}" expands to an invalid tag "${tag}"`);
+    // An unexpanded tag must be valid around its {version}: checked with a one-character stand-in.
+    if (!isTag(values.keepVersion ? tag.replaceAll('{version}', '0') : tag)) throw new RegtopoError('E_REF_INVALID', `tag template "${template}" expands to an invalid tag "${tag}"`);
     return tag;
   });
   return [...new Set(tags)];
