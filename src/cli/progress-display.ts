@@ -86,7 +86,8 @@ export function progressDisplay(verboseFlag: boolean): ProgressDisplay {
     }
     const [label, current] = shown;
     const count = inFlight > 1 ? `[${inFlight} images] ` : '';
-    process.stderr.write(`\r\x1b[2K${fitLine(`${count}${label}  ${formatProgressLine(current.state, now - current.started)}`)}`);
+    const numbers = formatProgressLine(current.state, now - current.started);
+    process.stderr.write(`\r\x1b[2K${fitLine(`${count}${shortLabel(label, count.length + numbers.length + 2)}  ${numbers}`)}`);
   };
   return {
     onEvent,
@@ -101,6 +102,13 @@ export function progressDisplay(verboseFlag: boolean): ProgressDisplay {
       if (tty) draw(true);
     },
   };
+}
+
+/** An image name cut from the left (the repository and tag are its end) so the numbers fit. */
+function shortLabel(label: string, others: number): string {
+  const width = process.stderr.columns;
+  const room = width ? width - 1 - others : Infinity;
+  return label.length <= room || room < 12 ? label : `…${label.slice(label.length - room + 1)}`;
 }
 
 /** A line wider than the terminal would wrap, and `\r` would then rewrite only its last row. */

@@ -51,6 +51,22 @@ describe.skipIf(registrySkipReason() || !hasScript)('CLI: per-image progress of 
     expect(quiet.output).not.toContain('blobs ');
   });
 
+  it('on a narrow terminal the image name is cut from the left so the numbers fit', async () => {
+    const repo = uniqueRepo('library');
+    const one = buildImage({ layers: [300_000, 200_000] });
+    await mirrors.seed(repo, '1.0.0', one);
+    const dir = mkdtempSync(join(tmpdir(), 'regtopo-mprog-'));
+    const file = join(dir, 'registries.yaml');
+    writeFileSync(file, mirrors.yaml([{ name: 'app', repository: repo, tags: ['1.0.0'] }]));
+    const r = await onTerminal(['-f', file, 'mirror'], 60);
+    expect(r.code, r.output).toBe(0);
+    const drawn = r.output.split(/\r\x1b\[2K/).map((l) => l.split(/\r?\n/)[0]!).filter((l) => l.includes('blobs '));
+    expect(drawn.length).toBeGreaterThan(0);
+    for (const line of drawn) expect(line.length, line).toBeLessThan(60);
+    const size = one.config.size + one.layers.reduce((n, l) => n + l.size, 0);
+    expect(drawn[0]).toMatch(new RegExp(`^…\\S*:1\\.0\\.0  blobs 0/3  0 B/${kib(size).replace('.', '\\.')}  0%$`));
+  });
+
   it('promote: the line names the promotion image while its copy runs', async () => {
     const fx = promotionFixture(regs, { noApproval: true });
     const built = buildImage({ layers: [250_000, 350_000] });

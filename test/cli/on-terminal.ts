@@ -11,8 +11,10 @@ const BIN = join(import.meta.dirname, '../../bin/regtopo.js');
 export const SCRIPT = '/usr/bin/script';
 export const hasScript = existsSync(SCRIPT);
 
-export function onTerminal(args: string[]): Promise<{ code: number; output: string }> {
-  const command = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+/** `columns`: the terminal's width (stty), for what is drawn on a narrow terminal. */
+export function onTerminal(args: string[], columns?: number): Promise<{ code: number; output: string }> {
+  const run = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const command = columns ? `stty cols ${columns}; ${run}` : run;
   const env = { ...process.env, DOCKER_CONFIG: mkdtempSync(join(tmpdir(), 'regtopo-tty-cfg-')), XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'regtopo-tty-cache-')) };
   return new Promise((resolve) => {
     execFile(SCRIPT, ['-qec', command, '/dev/null'], { env, cwd: mkdtempSync(join(tmpdir(), 'regtopo-tty-cwd-')) }, (err, stdout) => {
