@@ -113,3 +113,6 @@ export type { SignatureEvidence, CosignSignatureManifest, SigstoreBundleArtifact
 export type { SignatureGateSpec, KeySignatureGate, KeylessSignatureGate } from './topology/signature-gate.js';
 export { isSignatureGateResult } from './ops/promotion/gates.js';
 export type { StatusGateResult } from './ops/promotion/gates.js';
+
+// UX (issue 12): per-image progress of mirror, replicate, backup, restore and promote
+export type { ImageProgress } from './ops/image-progress.js';

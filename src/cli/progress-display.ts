@@ -4,6 +4,7 @@
  * otherwise (so CI logs and pipes stay clean).
  */
 import type { CopyEvent, CopyProgress } from '../ops/copy-progress.js';
+import type { ImageProgress } from '../ops/image-progress.js';
 import { formatLogLine } from './cli-logger.js';
 import { cliSettings } from './cli-settings.js';
 import { gcNudge } from './gc-nudge.js';
@@ -24,6 +25,12 @@ export interface ProgressDisplay {
   done(): void;
   /** Starts a new image: the line restarts its counts and is prefixed with `label`. */
   image(label: string): void;
+  /**
+   * For copies of several images side by side (mirror, replicate, backup, restore, promote): each
+   * image keeps its own counts, and the line shows the image that moved last, prefixed with how
+   * many are in flight when more than one is.
+   */
+  imageEvent: ImageProgress;
 }
 
 /**
@@ -35,7 +42,9 @@ export function progressDisplay(verboseFlag: boolean): ProgressDisplay {
   const verbose = verboseFlag && !quiet;
   const tty = process.stderr.isTTY === true && !quiet;
   const nudge = gcNudge();
-  if (!tty && !verbose) return { onEvent: (e) => { if (e.type === 'bytes') nudge(e.n); }, done: () => undefined, image: () => undefined };
+  if (!tty && !verbose) {
+    return { onEvent: (e) => { if (e.type === 'bytes') nudge(e.n); }, done: () => undefined, image: () => undefined, imageEvent: (_i, e) => { if (e.type === 'bytes') nudge(e.n); } };
+  }
   let started = Date.now();
   let state: ProgressState = { blobsDone: 0, bytesDone: 0, bytesMoved: 0 };
   let prefix = '';
@@ -54,8 +63,35 @@ export function progressDisplay(verboseFlag: boolean): ProgressDisplay {
     if (verbose && e.type === 'manifest') log(`${prefix}manifest ${e.digest} → ${e.reference} ${e.how}`, { event: 'manifest', digest: e.digest, reference: e.reference, how: e.how });
     if (tty) draw(e.type === 'plan');
   };
+  // Side-by-side images: one state each; an image is in flight until its blobs are all done and a
+  // manifest is written (manifests follow the blobs).
+  const images = new Map<string, { state: ProgressState; started: number; finished: boolean }>();
+  const imageEvent = (image: string, e: CopyEvent) => {
+    let entry = images.get(image);
+    if (!entry) images.set(image, (entry = { state: { blobsDone: 0, bytesDone: 0, bytesMoved: 0 }, started: Date.now(), finished: false }));
+    applyEvent(entry.state, e);
+    if (e.type === 'bytes') nudge(e.n);
+    if (e.type === 'manifest' && entry.state.total && entry.state.blobsDone >= entry.state.total.blobs) entry.finished = true;
+    if (verbose && e.type === 'blob') log(`${image}  blob ${e.digest} ${formatBytes(e.size)} ${e.how}`, { event: 'blob', image, digest: e.digest, size: e.size, how: e.how });
+    if (verbose && e.type === 'manifest') log(`${image}  manifest ${e.digest} → ${e.reference} ${e.how}`, { event: 'manifest', image, digest: e.digest, reference: e.reference, how: e.how });
+    if (!tty) return;
+    const now = Date.now();
+    if (e.type !== 'plan' && now - lastDraw < 100) return;
+    lastDraw = now;
+    const inFlight = [...images.values()].filter((i) => !i.finished).length;
+    const shown = entry.finished ? [...images.entries()].reverse().find(([, i]) => !i.finished) : [image, entry] as const;
+    if (!shown) {
+      process.stderr.write('\r\x1b[2K');
+      return;
+    }
+    const [label, current] = shown;
+    const count = inFlight > 1 ? `[${inFlight} images] ` : '';
+    const numbers = formatProgressLine(current.state, now - current.started);
+    process.stderr.write(`\r\x1b[2K${fitLine(`${count}${shortLabel(label, count.length + numbers.length + 2)}  ${numbers}`)}`);
+  };
   return {
     onEvent,
+    imageEvent,
     done: () => {
       if (tty) process.stderr.write('\r\x1b[2K');
     },
@@ -66,6 +102,13 @@ export function progressDisplay(verboseFlag: boolean): ProgressDisplay {
       if (tty) draw(true);
     },
   };
+}
+
+/** An image name cut from the left (the repository and tag are its end) so the numbers fit. */
+function shortLabel(label: string, others: number): string {
+  const width = process.stderr.columns;
+  const room = width ? width - 1 - others : Infinity;
+  return label.length <= room || room < 12 ? label : `…${label.slice(label.length - room + 1)}`;
 }
 
 /** A line wider than the terminal would wrap, and `\r` would then rewrite only its last row. */

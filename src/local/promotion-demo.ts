@@ -1,33 +1,26 @@
 /**
- * The promotion story for `npm run demo`, on registries already started: push `app:latest` to
- * ci-snapshots, record its test status, promote to `tested`, attempt prod (the scan gate refuses),
- * record the scan, see the approval pending, approve, promote, and show inventory and history.
- * The release manager and the scanner sign with SSH keys the demo generates (ssh-keygen), listed
- * under `keys:` in the demo topology, so the approval counts because its signature verifies.
+ * The promotion story of `regtopo demo`, on the example topology as it is: CI pushes `app:latest`
+ * to ci-snapshots, records `tests=passed`, promotes to `tested`; prod refuses until the scanner's
+ * signed `scan=clean`, then waits for an approval (listed by `approvals --pending`); alice approves
+ * with her SSH key, prod gets `tested` and `1.0.0` (replicated to prod-eu and prod-us, as promote
+ * does), and inventory and history show the result. Each step prints its CLI command first.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { runWithTimeout } from '../process/run-with-timeout.js';
-import { promote, type PromoteReport } from '../ops/promotion/promote.js';
-import { approve } from '../ops/promotion/approvals.js';
+import { approve, listApprovals } from '../ops/promotion/approvals.js';
 import type { PromotionContext } from '../ops/promotion/context.js';
 import { history } from '../ops/promotion/history.js';
 import { inventory } from '../ops/promotion/inventory.js';
+import { promote, type PromoteReport } from '../ops/promotion/promote.js';
 import { setStatus } from '../ops/promotion/statuses.js';
-import { Reference } from '../ref/reference.js';
+import { resolveRegistryRef } from '../topology/registry-lookup.js';
 import type { RegistryClient } from '../registry/registry-client.js';
-import { parseTopology, requireValidTopology } from '../topology/load.js';
 import { pushDemoImage } from './demo-image.js';
+import type { DemoTopology } from './demo-topology.js';
 
 export interface PromotionDemoContext {
-  /** host:port of each started registry, by topology name; needs ci-snapshots, ci-tests and prod. */
-  hosts: Record<string, string>;
+  demo: DemoTopology;
   client: RegistryClient;
   /** Narration, one line at a time. */
   log: (line: string) => void;
-  /** Repository of the demo image (default demo/app). */
-  repository?: string;
 }
 
 export interface PromotionDemoStep {
@@ -41,92 +34,63 @@ export async function runPromotionDemo(ctx: PromotionDemoContext): Promise<Promo
     steps.push({ step, detail });
     ctx.log(line);
   };
-  const repository = ctx.repository ?? 'demo/app';
-  const host = (name: string) => {
-    const h = ctx.hosts[name];
-    if (!h) throw new Error(`runPromotionDemo: no host for registry "${name}"`);
-    return h;
-  };
-  const keyDir = await mkdtemp(join(tmpdir(), 'regtopo-demo-keys-'));
-  try {
-    const keys = { releaseManager: await demoKey(keyDir, 'release-manager'), scanner: await demoKey(keyDir, 'scanner') };
-    return await story(ctx, say, steps, host, repository, keys);
-  } finally {
-    await rm(keyDir, { recursive: true, force: true });
-  }
-}
+  const { demo, client } = ctx;
+  const cmd = (args: string[]) => ctx.log(demo.command(args));
+  const config = demo.config;
+  const image = config.promotion.images[0]!;
+  const [tested, prod] = config.promotion.stages;
+  const pctx: PromotionContext = { topology: config, client, by: 'ci-bot' };
 
-interface DemoKey {
-  privateFile: string;
-  line: string;
-}
-
-/** A throwaway ed25519 key (no passphrase): what a release manager would have in ~/.ssh. */
-async function demoKey(dir: string, name: string): Promise<DemoKey> {
-  const privateFile = join(dir, name);
-  const r = await runWithTimeout('ssh-keygen', { args: ['-q', '-t', 'ed25519', '-N', '', '-C', `${name}@regtopo-demo`, '-f', privateFile], timeoutMs: 30_000, outputLimit: 4096, what: 'ssh-keygen' });
-  if (r.exitCode !== 0) throw new Error(`ssh-keygen could not make the demo key: ${r.stderr.toString().trim()}`);
-  return { privateFile, line: (await readFile(`${privateFile}.pub`, 'utf8')).trim() };
-}
-
-async function story(
-  ctx: PromotionDemoContext, say: (step: string, detail: Record<string, unknown>, line: string) => void, steps: PromotionDemoStep[],
-  host: (name: string) => string, repository: string, keys: { releaseManager: DemoKey; scanner: DemoKey },
-): Promise<PromotionDemoStep[]> {
-  const text = `version: 1
-keys:
-  release-manager: '${keys.releaseManager.line}'
-  scanner: '${keys.scanner.line}'
-registries:
-  ci-snapshots: {role: ci, url: 'http://${host('ci-snapshots')}'}
-  ci-tests: {role: ci, url: 'http://${host('ci-tests')}'}
-  prod: {role: prod, url: 'http://${host('prod')}'}
-promotion:
-  images: [{name: app, repository: ${repository}, source: ci-snapshots}]
-  stages:
-    - {name: tested, from: ci-snapshots, to: ci-tests, tags: [latest], targetTags: [tested], gates: [{status: unit-tests, equals: passed}]}
-    - name: prod
-      from: ci-tests
-      to: prod
-      tags: [tested]
-      targetTags: [tested, '{version}']
-      gates: [{status: security-scan, in: [passed, waived], signedBy: [scanner]}]
-      approval: {type: manual, approvers: [release-manager]}
-`;
-  const topology = requireValidTopology(parseTopology(text, 'demo-promotion.yaml'));
-  const pctx: PromotionContext = { topology, client: ctx.client, by: 'ci-bot' };
-  const snapshot = Reference.of(host('ci-snapshots'), repository, 'latest');
-  const digest = await pushDemoImage(ctx.client.repository(snapshot), 'latest', {
+  const snapshot = resolveRegistryRef(config, image.source, `${image.repository}:latest`);
+  ctx.log(`# CI pushes a generated 2-platform image, version label 1.0.0, to ${image.source}: ${snapshot}`);
+  const digest = await pushDemoImage(client.repository(snapshot), 'latest', {
     platforms: ['linux/amd64', 'linux/arm64/v8'], layersPerPlatform: 2, layerBytes: 64 * 1024, version: '1.0.0',
   });
-  say('promotion-push', { ref: snapshot.toString(), digest }, `CI pushed ${snapshot} → ${digest}`);
+  say('promotion-push', { ref: snapshot.toString(), digest }, `pushed ${snapshot} → ${digest}`);
 
-  await setStatus(snapshot, 'unit-tests', 'passed', { client: ctx.client, topology, by: 'ci-bot', detail: '412 tests' });
-  say('status', { name: 'unit-tests', value: 'passed' }, 'recorded status unit-tests=passed next to the image (an OCI artifact with subject = the digest)');
+  cmd(['status', 'set', snapshot.toString(), 'tests=passed', '--by', 'ci-bot', '--detail', '412 tests']);
+  await setStatus(snapshot, 'tests', 'passed', { client, topology: config, by: 'ci-bot', detail: '412 tests' });
+  say('status', { name: 'tests', value: 'passed' }, 'recorded status tests=passed next to the image (an OCI artifact with subject = the digest)');
 
-  const tested = await promote(pctx, { stage: 'tested' });
-  say('promote-tested', { report: tested }, `promote → tested: ${outcome(tested)}`);
+  cmd(['promote', image.name, '--to', tested!.name]);
+  const first = await promote(pctx, { stage: tested!.name });
+  say('promote-tested', { report: first }, `promote → ${tested!.name}: ${outcome(first)}`);
 
-  const refused = await promote(pctx, { stage: 'prod' });
-  say('promote-prod-refused', { report: refused }, `promote → prod: ${outcome(refused)}`);
+  cmd(['promote', image.name, '--to', prod!.name]);
+  const refused = await promote(pctx, { stage: prod!.name });
+  say('promote-prod-refused', { report: refused }, `promote → ${prod!.name}: ${outcome(refused)}`);
 
-  const testedRef = Reference.of(host('ci-tests'), repository, 'tested');
-  await setStatus(testedRef, 'security-scan', 'passed', { client: ctx.client, topology, keyFile: keys.scanner.privateFile });
-  say('status', { name: 'security-scan', value: 'passed', signedBy: 'scanner' }, 'the scanner recorded security-scan=passed on the tested digest, signed with its SSH key (the gate counts only its signature)');
+  const testedRef = resolveRegistryRef(config, tested!.to, `${image.repository}:${tested!.targetTags[0]}`);
+  cmd(['status', 'set', testedRef.toString(), 'scan=clean', '--key', demo.keys.scanner.privateFile]);
+  await setStatus(testedRef, 'scan', 'clean', { client, topology: config, keyFile: demo.keys.scanner.privateFile });
+  say('status', { name: 'scan', value: 'clean', signedBy: 'scanner' }, 'the scanner recorded scan=clean on the tested digest, signed with its SSH key (the gate counts only its signature)');
 
-  const pending = await promote(pctx, { stage: 'prod' });
-  say('promote-prod-pending', { report: pending }, `promote → prod: ${outcome(pending)}`);
+  cmd(['promote', image.name, '--to', prod!.name]);
+  const pending = await promote(pctx, { stage: prod!.name });
+  say('promote-prod-pending', { report: pending }, `promote → ${prod!.name}: ${outcome(pending)}`);
 
-  const decision = await approve(pctx, { image: 'app', digest, stage: 'prod', comment: 'demo release', keyFile: keys.releaseManager.privateFile });
-  say('approve', { record: decision.record, planHash: decision.plan.planHash, by: decision.by, signed: decision.signed }, `${decision.by} approved app@${digest.slice(0, 19)}… for prod with an SSH signature over the plan ${decision.plan.planHash.slice(0, 19)}… (the name comes from the key that verifies)`);
+  cmd(['approvals', '--pending']);
+  const waiting = await listApprovals(pctx, { pendingOnly: true });
+  say('approvals-pending', { pending: waiting.pending }, waiting.pending.map((p) => `pending: ${p.image}@${p.digest.slice(0, 19)}… → ${p.stage}, version ${p.version ?? '(none: pass --version)'}, ${p.approvedBy.length}/${p.quorum} approvals`).join('\n') || 'pending: none');
 
-  const done = await promote(pctx, { stage: 'prod' });
-  say('promote-prod', { report: done }, `promote → prod: ${outcome(done)}`);
+  const version = waiting.pending[0]?.version ?? '1.0.0';
+  cmd(['approve', `${image.name}@${digest}`, '--stage', prod!.name, '--version', version, '--key', demo.keys.alice.privateFile, '--comment', 'demo release']);
+  const decision = await approve(pctx, { image: image.name, digest, stage: prod!.name, version, comment: 'demo release', keyFile: demo.keys.alice.privateFile });
+  say('approve', { record: decision.record, planHash: decision.plan.planHash, by: decision.by, signed: decision.signed },
+    `${decision.by} approved ${image.name}@${digest.slice(0, 19)}… for ${prod!.name} with an SSH signature over the plan ${decision.plan.planHash.slice(0, 19)}… (the name comes from the key that verifies)`);
 
+  cmd(['promote', image.name, '--to', prod!.name]);
+  const done = await promote(pctx, { stage: prod!.name });
+  const rep = done.replication?.report;
+  const replication = rep ? `; replicated to ${rep.replicas.map((r) => r.name).join(', ')}: ${rep.summary.copied} tags copied${done.replication!.ok ? '' : ` (${done.replication!.message ?? 'incomplete'})`}` : '';
+  say('promote-prod', { report: done }, `promote → ${prod!.name}: ${outcome(done)}${replication}`);
+
+  cmd(['inventory']);
   const inv = await inventory(pctx);
   say('inventory', { inventory: inv }, 'inventory:');
   for (const e of inv) ctx.log(`  ${e.stage.padEnd(8)} ${e.registry.padEnd(12)} ${e.digest ? `${e.digest.slice(0, 19)}… [${e.tags.join(', ')}] ${e.statuses.map((s) => `${s.name}=${s.value}`).join(' ')}` : '-'}`);
-  const past = await history(pctx, 'app');
+  cmd(['history', image.name]);
+  const past = await history(pctx, image.name);
   say('history', { history: past }, 'history (newest first):');
   for (const h of past) ctx.log(`  ${h.at} ${h.stage} by ${h.by}${h.approvedBy.length ? `, approved by ${h.approvedBy.join(', ')}` : ''} → ${h.targets.join(', ')}`);
   return steps;

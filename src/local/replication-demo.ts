@@ -1,22 +1,20 @@
 /**
- * The replication and backup story for `npm run demo`, once prod holds a promoted image: replicate
- * prod to prod-eu and prod-us, rerun (in sync: HEADs and listings only, counted on the wire), back
- * prod up into an OCI layout, and restore that layout into an empty registry with identical digests.
+ * The replication and backup story of `regtopo demo`, once prod holds the promoted image (and
+ * promote has replicated it to prod-eu and prod-us): replicate again (in sync: HEADs and listings
+ * only, counted on the wire), back prod up into an OCI layout in the demo's directory, and restore
+ * that layout into an empty registry with identical digests. Each step prints its CLI command first.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backup } from '../ops/backup/backup.js';
 import { restore } from '../ops/backup/restore.js';
 import { replicate } from '../ops/replicate/replicate.js';
 import { clientForTopology } from '../ops/topology-client.js';
 import type { Layer } from '../transport/http-types.js';
-import type { Topology } from '../topology/model.js';
-import { startLocalRegistry } from './local-registry.js';
+import type { DemoTopology } from './demo-topology.js';
 
 export interface ReplicationDemoContext {
   /** The demo topology with its registries started (needs prod with replicas). */
-  config: Topology;
+  demo: DemoTopology;
   log: (line: string) => void;
 }
 
@@ -31,31 +29,32 @@ export async function runReplicationDemo(ctx: ReplicationDemoContext): Promise<R
     steps.push({ step, detail });
     ctx.log(line);
   };
+  const { demo } = ctx;
+  const config = demo.config;
+  const cmd = (args: string[]) => ctx.log(demo.command(args));
   const requests: Record<string, number> = {};
   const counting: Layer = (next) => async (req) => {
     requests[req.method] = (requests[req.method] ?? 0) + 1;
     return next(req);
   };
-  const client = clientForTopology(ctx.config, { credentials: { get: async () => undefined }, layers: [counting] });
-  const dir = await mkdtemp(join(tmpdir(), 'regtopo-demo-backup-'));
-  const empty = await startLocalRegistry({ storage: 'inmemory' });
+  const client = clientForTopology(config, { credentials: { get: async () => undefined }, layers: [counting] });
   try {
-    const first = await replicate({ topology: ctx.config, client, all: true });
-    say('replicate', { summary: first.summary, ok: first.ok },
-      `replicate prod → ${first.replicas.map((r) => r.name).join(', ')}: ${first.summary.copied} tags copied, ${first.summary['in-sync']} already in sync (records travel as tags: the replicas hold the statuses and approvals too)`);
-
-    for (const k of Object.keys(requests)) delete requests[k];
-    const again = await replicate({ topology: ctx.config, client, all: true });
+    cmd(['replicate']);
+    const again = await replicate({ topology: config, client, images: [] });
     const counted = { ...requests };
-    say('replicate-again', { summary: again.summary, requests: counted },
-      `replicate again: ${again.summary['in-sync']} tags in sync, nothing written (${counted.HEAD ?? 0} HEADs, one per tag on each side, plus ${counted.GET ?? 0} catalog/tag-list GETs)`);
+    say('replicate', { summary: again.summary, ok: again.ok, requests: counted },
+      `replicate prod → ${again.replicas.map((r) => r.name).join(', ')}: ${again.summary['in-sync']} tags in sync, nothing written (${counted.HEAD ?? 0} HEADs, one per tag on each side, plus ${counted.GET ?? 0} tag-list GETs; records travel as tags, so the replicas hold the statuses and approvals too)`);
 
-    const saved = await backup({ topology: ctx.config, client, registries: ['prod'], to: `oci:${dir}` });
-    say('backup', { summary: saved.summary, layout: dir },
-      `backup prod → oci:${dir}: ${saved.summary.added} refs (REPOSITORY:TAG, readable with skopeo inspect oci:${dir}:demo/app:1.0.0)`);
+    const layout = join(demo.dir, 'backups', 'prod');
+    cmd(['backup', 'prod', '--to', `oci:${layout}`]);
+    const saved = await backup({ topology: config, client, registries: ['prod'], to: `oci:${layout}` });
+    say('backup', { summary: saved.summary, layout },
+      `backup prod → oci:${layout}: ${saved.summary.added} refs (REPOSITORY:TAG, readable with skopeo inspect oci:${layout}:app:1.0.0)`);
 
-    const restored = await restore(`oci:${dir}`, empty.host, { client });
-    const prodHost = ctx.config.registries.prod!.host;
+    const empty = await demo.startExtra();
+    cmd(['restore', `oci:${layout}`, empty.host]);
+    const restored = await restore(`oci:${layout}`, empty.host, { client });
+    const prodHost = config.registries.prod!.host;
     const same = await Promise.all(restored.refs.map(async (r) => {
       const [a, b] = await Promise.all([
         client.repository({ registry: prodHost, repository: r.repository }).headManifest(r.tag),
@@ -69,7 +68,5 @@ export async function runReplicationDemo(ctx: ReplicationDemoContext): Promise<R
     return steps;
   } finally {
     await client.close();
-    await empty.stop();
-    await rm(dir, { recursive: true, force: true });
   }
 }

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import { runCli } from '../cli/run-cli.js';
 import { copy } from '../../src/ops/copy.js';
+import { clientForTopology } from '../../src/ops/topology-client.js';
+import { staticCredentials } from '../../src/auth/credential.js';
 import { MediaType } from '../../src/registry/media-types.js';
 import { digestOf } from '../../src/ref/digest.js';
 import { approve, getStatuses, history, inventory, listApprovals, planPromotion, promote, reject, setStatus } from '../../src/ops/promotion/index.js';
@@ -344,25 +346,24 @@ console.error('version '+p.version+' is not on the release train');process.exit(
     expect((await skopeoInspectRaw(`${regs.tests.host}/${repo}:tested`)).equals(built.manifest)).toBe(true);
   });
 
-  it('runs the promotion demo story end to end', async () => {
+  it('runs the promotion demo story end to end, on the example topology', async () => {
     const { runPromotionDemo } = await import('../../src/local/promotion-demo.js');
-    const { RegistryClient } = await import('../../src/registry/registry-client.js');
-    const { staticCredentials } = await import('../../src/auth/credential.js');
-    const client = new RegistryClient({ credentials: staticCredentials({}) });
+    const { startDemoTopology } = await import('../../src/local/demo-topology.js');
+    const demo = await startDemoTopology();
+    const client = clientForTopology(demo.config, { credentials: staticCredentials({}) });
     const lines: string[] = [];
     try {
-      const steps = await runPromotionDemo({
-        hosts: { 'ci-snapshots': regs.snapshots.host, 'ci-tests': regs.tests.host, prod: regs.prod.host },
-        client, log: (l) => lines.push(l), repository: `demo/${Date.now().toString(36)}`,
-      });
-      expect(steps.map((s) => s.step)).toEqual(['promotion-push', 'status', 'promote-tested', 'promote-prod-refused', 'status', 'promote-prod-pending', 'approve', 'promote-prod', 'inventory', 'history']);
+      const steps = await runPromotionDemo({ demo, client, log: (l) => lines.push(l) });
+      expect(steps.map((s) => s.step)).toEqual(['promotion-push', 'status', 'promote-tested', 'promote-prod-refused', 'status', 'promote-prod-pending', 'approvals-pending', 'approve', 'promote-prod', 'inventory', 'history']);
       expect(lines.join('\n')).toContain('E_GATE_FAILED');
-      // The demo approves with a key it generated; the approver is the key's name in the topology.
-      expect(steps.find((s) => s.step === 'approve')!.detail).toMatchObject({ by: 'release-manager', signed: true });
+      // The demo approves with a key it generated for alice; the approver is the key's name in the topology.
+      expect(steps.find((s) => s.step === 'approve')!.detail).toMatchObject({ by: 'alice', signed: true });
       expect(lines.join('\n')).toContain('E_APPROVAL_PENDING');
       expect(lines.join('\n')).toMatch(/promote → prod: promoted/);
     } finally {
       await client.close();
+      await demo.stop();
     }
   });
+
 });

@@ -5,6 +5,7 @@ import type { CliContext } from '../context.js';
 import { withPromotionContext } from '../promotion-context.js';
 import { approvalLines } from '../promotion-text.js';
 import { expandHome } from '../promotion-key.js';
+import { pendingApprovalLines } from './approvals-text.js';
 
 export function registerApprove(program: Command, ctx: CliContext): void {
   for (const decision of ['approve', 'reject'] as const) {
@@ -64,10 +65,7 @@ Examples:
           pending.push(...r.pending);
           decisions.push(...r.decisions);
         }
-        const text = [
-          pending.length ? 'pending:' : 'pending: none',
-          ...pending.map((p) => `  ${p.image}@${p.digest} → ${p.stage}: ${p.approvedBy.length}/${p.quorum} approvals; ${p.approveWith}`),
-        ];
+        const text = pendingApprovalLines(pending);
         if (!opts.pending) {
           text.push(decisions.length ? 'decisions:' : 'decisions: none');
           text.push(...decisions.map((d) => `  ${d.at} ${d.decision.padEnd(8)} ${d.image}@${d.digest.slice(0, 19)} → ${d.stage} by ${d.by}${d.signed && d.counted ? ' (signed)' : ''}${d.counted ? '' : ` [not counted: ${d.notCounted}]`}${d.comment ? `: ${d.comment}` : ''}`));

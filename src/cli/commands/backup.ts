@@ -4,6 +4,7 @@ import { addClientFlags, clientFromFlags } from '../client-flags.js';
 import { parsePositiveInt, type CliContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { requireTopologyPath } from '../topology-file.js';
+import { progressDisplay } from '../progress-display.js';
 
 const EXAMPLES = `
 Examples:
@@ -28,8 +29,10 @@ export function registerBackup(program: Command, ctx: CliContext): void {
       const { loadValidTopology } = await import('../topology-cache.js');
       const topology = await loadValidTopology(await requireTopologyPath(opts.file), opts.env);
       const client = await clientFromFlags(opts, topology);
+      // On a terminal: a live line for the tag copies in flight (issue 12).
+      const display = progressDisplay(opts.verbose);
       try {
-        const report = await backup({ topology, client, registries, to: opts.to as string | undefined, verify: opts.verify === true, jobs: opts.jobs as number | undefined, signal: ctx.signal });
+        const report = await backup({ progress: display.imageEvent, topology, client, registries, to: opts.to as string | undefined, verify: opts.verify === true, jobs: opts.jobs as number | undefined, signal: ctx.signal });
         const text: string[] = [];
         for (const r of report.registries) {
           const n = (a: string) => r.refs.filter((x) => x.action === a).length;
@@ -48,6 +51,7 @@ export function registerBackup(program: Command, ctx: CliContext): void {
         const integrity = report.registries.some((r) => r.verify && !r.verify.ok);
         return { data: report, text, exitCode: report.ok ? ExitCode.Ok : integrity ? ExitCode.Integrity : ExitCode.Failed };
       } finally {
+        display.done();
         await client.close();
       }
     });

@@ -5,6 +5,7 @@ import type { CliContext } from '../context.js';
 import { collectList, parsePositiveInt } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { requireTopologyPath } from '../topology-file.js';
+import { progressDisplay } from '../progress-display.js';
 
 export function registerMirror(program: Command, ctx: CliContext): void {
   program
@@ -24,7 +25,10 @@ export function registerMirror(program: Command, ctx: CliContext): void {
         const { loadValidTopology } = await import('../topology-cache.js');
         const { BlobLocationCache } = await import('../../ops/blob-locations/blob-location-cache.js');
         const config = await loadValidTopology(await requireTopologyPath(opts.file), opts.env);
+        // On a terminal: a live line for the tag copies in flight (issue 12).
+        const display = progressDisplay(opts.verbose);
         const report = await mirror(config, {
+          progress: display.imageEvent,
           rules: opts.rule as string[] | undefined,
           dryRun: opts.dryRun === true,
           shard: opts.shard as string | undefined,
@@ -34,7 +38,7 @@ export function registerMirror(program: Command, ctx: CliContext): void {
           blobLocations: new BlobLocationCache(),
           signal: ctx.signal,
           clientOptions: { logger: verboseLogger(opts.verbose) },
-        });
+        }).finally(() => display.done());
         const exitCode =
           report.outcome === 'rate-reserve' ? ExitCode.RateReserve
           : report.outcome === 'rate-limited' ? ExitCode.RateLimited

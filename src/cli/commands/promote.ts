@@ -6,6 +6,7 @@ import type { CliContext } from '../context.js';
 import { exitCodeFor } from '../exit-codes.js';
 import { withPromotionContext } from '../promotion-context.js';
 import { planLines } from '../promotion-text.js';
+import { progressDisplay } from '../progress-display.js';
 
 export function registerPromote(program: Command, ctx: CliContext): void {
   addClientFlags(
@@ -26,11 +27,14 @@ export function registerPromote(program: Command, ctx: CliContext): void {
       if (images.length === 0 && !opts.all) throw new RegtopoError('E_USAGE', 'name the images to promote, or pass --all');
       if (images.length > 0 && opts.all) throw new RegtopoError('E_USAGE', 'pass image names or --all, not both');
       const { promote } = await import('../../ops/promotion/promote.js');
+      // On a terminal: a live line for the images being copied (issue 12).
+      const display = progressDisplay(opts.verbose);
       return withPromotionContext({ ...opts, signal: ctx.signal }, async (pctx) => {
         const report = await promote(pctx, {
+          progress: display.imageEvent,
           stage: opts.to as string, images, digest: opts.digest as string | undefined, version: opts.version as string | undefined, dryRun: opts.dryRun as boolean,
           replicate: opts.replicate !== false,
-        });
+        }).finally(() => display.done());
         const text: string[] = [];
         for (const r of report.results) {
           if (r.outcome === 'failed') text.push(`${r.image} → ${r.stage}: FAILED [${r.error?.code}] ${r.error?.message}`);

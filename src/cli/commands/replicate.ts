@@ -4,6 +4,7 @@ import { addClientFlags, clientFromFlags } from '../client-flags.js';
 import { collectList, parsePositiveInt, type CliContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { requireTopologyPath } from '../topology-file.js';
+import { progressDisplay } from '../progress-display.js';
 
 const EXAMPLES = `
 Examples:
@@ -35,13 +36,17 @@ export function registerReplicate(program: Command, ctx: CliContext): void {
       const { loadValidTopology } = await import('../topology-cache.js');
       const topology = await loadValidTopology(await requireTopologyPath(opts.file), opts.env);
       const client = await clientFromFlags(opts, topology);
+      // On a terminal: a live line for the tag copies in flight (issue 12).
+      const display = progressDisplay(opts.verbose);
       try {
         const report = await replicate({
+          progress: display.imageEvent,
           topology, client, images, all: opts.all === true, replicas: opts.replica as string[] | undefined,
           dryRun: opts.dryRun === true, prune: opts.prune === true, jobs: opts.jobs as number | undefined,
         });
         return { data: report, text: formatReplicateReport(report), exitCode: report.ok ? ExitCode.Ok : ExitCode.Failed };
       } finally {
+        display.done();
         await client.close();
       }
     });

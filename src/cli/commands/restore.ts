@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { addClientFlags, clientFromFlags } from '../client-flags.js';
 import { collectList, parsePositiveInt, type CliContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
+import { progressDisplay } from '../progress-display.js';
 
 const EXAMPLES = `
 Examples:
@@ -28,8 +29,11 @@ export function registerRestore(program: Command, ctx: CliContext): void {
       const { optionalTopology } = await import('../optional-topology.js');
       const topology = await optionalTopology(opts);
       const client = await clientFromFlags(opts, topology);
+      // On a terminal: a live line for the tag copies in flight (issue 12).
+      const display = progressDisplay(opts.verbose);
       try {
         const report = await restore(layout, target, {
+          progress: display.imageEvent,
           topology, client, repositories: opts.repository as string[] | undefined, dryRun: opts.dryRun === true, jobs: opts.jobs as number | undefined, signal: ctx.signal,
         });
         const n = (a: string) => report.refs.filter((r) => r.action === a).length;
@@ -41,6 +45,7 @@ export function registerRestore(program: Command, ctx: CliContext): void {
         ];
         return { data: report, text, exitCode: report.ok ? ExitCode.Ok : ExitCode.Failed };
       } finally {
+        display.done();
         await client.close();
       }
     });

@@ -6,6 +6,7 @@
  * and every file is replaced by rename, so a killed run leaves a readable layout that the next run
  * completes.
  */
+import { progressFor, type ImageProgress } from '../image-progress.js';
 import { resolve } from 'node:path';
 import pLimit from 'p-limit';
 import { errorSummary, RegtopoError, type ErrorCode } from '../../errors.js';
@@ -38,6 +39,8 @@ export interface BackupOptions {
   signal?: AbortSignal;
   /** Clock for history ref dates; default Date.now. */
   now?: () => number;
+  /** Each tag's copy events, by image (the registry's host/repository:tag); see ../image-progress.ts. */
+  progress?: ImageProgress;
 }
 
 export type BackupAction = 'unchanged' | 'added' | 'moved' | 'failed';
@@ -119,7 +122,7 @@ async function backupRegistry(registry: RegistrySpec, dir: string, client: Regis
       const changes: RefChange[] = [];
       for (const tag of writeOrder(tags.keys())) {
         throwIfInterrupted(signal);
-        const entry = await backupTag(registry, dir, repository, tag, tags.get(tag)!, refs.get(refName(repository, tag)), now, client, jobs, changes, signal);
+        const entry = await backupTag(registry, dir, repository, tag, tags.get(tag)!, refs.get(refName(repository, tag)), now, client, jobs, changes, signal, options.progress);
         report.refs.push(entry);
       }
       // One index.json rewrite per repository, after its content is in place.
@@ -135,12 +138,12 @@ async function backupRegistry(registry: RegistrySpec, dir: string, client: Regis
 
 async function backupTag(
   registry: RegistrySpec, dir: string, repository: string, tag: string, head: Descriptor, current: Descriptor | undefined,
-  now: Date, client: RegistryClient, jobs: number, changes: RefChange[], signal: AbortSignal | undefined,
+  now: Date, client: RegistryClient, jobs: number, changes: RefChange[], signal: AbortSignal | undefined, progress?: ImageProgress,
 ): Promise<BackupRefReport> {
   const ref = refName(repository, tag);
   if (current?.digest === head.digest) return { ref, digest: head.digest, action: 'unchanged' };
   try {
-    await copy({ kind: 'registry', ref: Reference.of(registry.host, repository, undefined, head.digest) }, { kind: 'oci', dir, digest: head.digest }, { client, jobs, signal });
+    await copy({ kind: 'registry', ref: Reference.of(registry.host, repository, undefined, head.digest) }, { kind: 'oci', dir, digest: head.digest }, { client, jobs, signal, ...progressFor(progress, `${registry.host}/${repository}:${tag}`) });
   } catch (err) {
     if (signal?.aborted) throw err;
     return { ref, digest: head.digest, action: 'failed', error: errorSummary(err) };

@@ -4,6 +4,7 @@
  * an explicit recovery action: it may write into prod (outside the topology's write authority),
  * and its report says so.
  */
+import { progressFor, type ImageProgress } from '../image-progress.js';
 import { resolve } from 'node:path';
 import { errorSummary, RegtopoError, type ErrorCode } from '../../errors.js';
 import { Reference } from '../../ref/reference.js';
@@ -25,6 +26,8 @@ export interface RestoreOptions {
   jobs?: number;
   client?: RegistryClient;
   signal?: AbortSignal;
+  /** Each tag's copy events, by image (the target's host/repository:tag); see ../image-progress.ts. */
+  progress?: ImageProgress;
 }
 
 export type RestoreAction = 'restored' | 'in-sync' | 'would-restore' | 'failed';
@@ -96,7 +99,7 @@ export async function restore(layout: string, target: string, options: RestoreOp
             report.refs.push({ ref, repository, tag, digest, action: held?.digest === digest ? 'in-sync' : 'would-restore' });
             continue;
           }
-          const r = await copy({ kind: 'oci', dir, digest }, { kind: 'registry', ref: to }, { client, jobs: options.jobs, signal: options.signal });
+          const r = await copy({ kind: 'oci', dir, digest }, { kind: 'registry', ref: to }, { client, jobs: options.jobs, signal: options.signal, ...progressFor(options.progress, to.toString()) });
           report.refs.push({ ref, repository, tag, digest, action: r.upToDate ? 'in-sync' : 'restored' });
         } catch (err) {
           if (options.signal?.aborted) throw err;

@@ -3,6 +3,7 @@
  * skipped (same digest, or a subset reduced from it), pinned, frozen, kept-deleted-upstream — and
  * only when the Archive must change: keep its old digest under a history tag, then copy by digest.
  */
+import { progressFor, type ImageProgress } from '../image-progress.js';
 import { RegtopoError } from '../../errors.js';
 import type { Reference } from '../../ref/reference.js';
 import type { Descriptor } from '../../registry/descriptor.js';
@@ -28,6 +29,7 @@ export interface TagDeps {
   copyJobs?: number;
   now?: () => Date;
   signal?: AbortSignal;
+  progress?: ImageProgress;
 }
 
 export type TagOutcome = Pick<MirrorTagReport, 'action'> & Partial<Omit<MirrorTagReport, 'action'>>;
@@ -106,6 +108,7 @@ export async function mirrorTag(ctx: RuleContext, tag: string, deps: TagDeps): P
       ...(deps.blobLocations && { blobLocations: deps.blobLocations }),
       ...(ctx.subset && { platforms: rule.platforms, reducedIndexAnnotations: { [SOURCE_DIGEST_ANNOTATION]: wanted } }),
       ...(jobs !== undefined && { jobs }),
+      ...progressFor(deps.progress, ctx.archiveRef.withTag(tag).toString()),
     },
   );
   return { action, upstreamDigest: r.sourceDigest, archiveDigest: r.digest, bytes: r.bytes, ...moved };

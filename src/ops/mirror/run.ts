@@ -30,6 +30,7 @@ import { RateLimitTracker } from './rate-limit.js';
 import { summarise, type MirrorReport, type MirrorTagReport } from './report.js';
 import { matchesRulePatterns, needsTagList, selectTags } from './select-tags.js';
 import { inShard, parseShard, type Shard } from './shard.js';
+import type { ImageProgress } from '../image-progress.js';
 import { keepArchived, mirrorTag, type KeepAction, type RuleContext, type TagDeps } from './mirror-tag.js';
 import { throwIfAborted } from '../../transport/abort.js';
 
@@ -61,6 +62,8 @@ export interface MirrorOptions {
   clientOptions?: TopologyClientOptions;
   /** Clock for history tag dates (tests). */
   now?: () => Date;
+  /** Each tag's copy events, by image (the archive's host/repository:tag); see ../image-progress.ts. */
+  progress?: ImageProgress;
   /** Called as each tag finishes (progress output). */
   onTag?: (tag: MirrorTagReport) => void;
   /** Blob sightings kept across runs (see copy's `blobLocations`); the CLI passes the user's cache. Flushed when the run ends. */
@@ -245,7 +248,7 @@ class MirrorRun {
 
   private tagDeps(): TagDeps {
     const o = this.options;
-    return { client: this.client, dryRun: o.dryRun, copyJobs: o.copyJobs, now: o.now, ledger: this.ledger, signal: o.signal, ...(o.blobLocations && { blobLocations: o.blobLocations }) };
+    return { client: this.client, dryRun: o.dryRun, copyJobs: o.copyJobs, now: o.now, ledger: this.ledger, signal: o.signal, ...(o.blobLocations && { blobLocations: o.blobLocations }), ...(o.progress && { progress: o.progress }) };
   }
 
   /** Records a stop for 429s (after the client's own backoff); true when the error was one. */

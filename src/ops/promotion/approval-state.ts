@@ -31,6 +31,11 @@ export interface ApprovalBody {
   comment?: string;
   /** The {date} the plan's tag templates were expanded with (YYYYMMDD), fixed by this approval. */
   date?: string;
+  /**
+   * The {version} the plan's tags were expanded with. A hint only (not signed; the plan hash binds the
+   * tags): lets `approvals --pending` find the plan of an image without a version label again.
+   */
+  version?: string;
   /** SSHSIG over approvalMessage(...) (absent for keyless approvers and hooks). */
   signature?: string;
   /** command / webhook decisions: which hook, and what it said. */

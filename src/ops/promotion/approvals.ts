@@ -6,7 +6,7 @@
 import { RegtopoError } from '../../errors.js';
 import { assertDigest } from '../../ref/digest.js';
 import { decisionAuthor, type ApprovalBody, type ApprovalState } from './approval-state.js';
-import { actor, authorizePromotionWrite, findStage, imageRef, nowOf, trustedKeys, type PromotionContext } from './context.js';
+import { actor, authorizePromotionWrite, findImage, findStage, imageRef, nowOf, trustedKeys, type PromotionContext } from './context.js';
 import { signWithSshKeygen } from '../../signing/ssh-keygen-signer.js';
 import { checkSignature } from '../../signing/trusted-keys.js';
 import { APPROVAL_NAMESPACE, approvalMessage } from './signed-message.js';
@@ -84,6 +84,7 @@ async function decide(ctx: PromotionContext, options: DecideOptions, decision: '
     kind: 'approval', subject: plan.source.digest, image: plan.image, stage: plan.stage, planHash: plan.planHash,
     decision, by: actor(ctx), at: new Date(now).toISOString(), ...(options.comment ? { comment: options.comment } : {}),
     ...(plan.date ? { date: plan.date } : {}),
+    ...(plan.version !== undefined ? { version: plan.version } : {}),
   };
   let by = body.by;
   if (options.keyFile) {
@@ -127,10 +128,18 @@ export interface PendingApproval {
   digest: string;
   source: string;
   planHash: string;
+  /** Target references; with needsVersion they still read `{version}` where the version goes. */
   targets: string[];
+  /** The {version} the targets would use: the image's version label (absent when the stage uses none). */
+  version?: string;
+  /**
+   * The stage's tags need {version} and the image has no version label: approving (and promoting)
+   * takes `--version V`, which also fixes the plan hash the approval binds to.
+   */
+  needsVersion: boolean;
   quorum: number;
   approvedBy: string[];
-  /** The command that approves it. */
+  /** The command that approves it (with `--version <VERSION>` to fill in when needsVersion). */
   approveWith: string;
 }
 
@@ -138,6 +147,28 @@ export interface ApprovalsResult {
   pending: PendingApproval[];
   /** Every recorded decision (omitted with pendingOnly), newest first. */
   decisions: ApprovalEntry[];
+}
+
+/**
+ * A plan that needs a version, replanned with the versions its approvals were given with (newest
+ * first): the first that some decision counts or is ignored for is the plan those approvers chose.
+ */
+async function withRecordedVersion(ctx: PromotionContext, plan: PromotionPlan): Promise<PromotionPlan> {
+  const repo = ctx.client.repository(imageRef(ctx.topology, plan.from, findImage(ctx.topology, plan.image)), { signal: ctx.signal });
+  const records = await listRecords<ApprovalBody>(repo, 'approval', plan.source.digest);
+  const versions = [...new Set(records.filter((r) => r.body.stage === plan.stage && typeof r.body.version === 'string').reverse().map((r) => r.body.version!))];
+  for (const version of versions) {
+    let again: PromotionPlan;
+    try {
+      again = (await planDetail(ctx, plan.image, plan.stage, { digest: plan.source.digest, version })).plan;
+    } catch (err) {
+      if (err instanceof RegtopoError && (err.code === 'E_REF_INVALID' || err.code === 'E_USAGE')) continue;
+      throw err;
+    }
+    const a = again.approval;
+    if (a.approvedBy.length + a.rejectedBy.length + a.ignored.length > 0) return again;
+  }
+  return plan;
 }
 
 export async function listApprovals(ctx: PromotionContext, options: { pendingOnly?: boolean; image?: string } = {}): Promise<ApprovalsResult> {
@@ -161,16 +192,19 @@ export async function listApprovals(ctx: PromotionContext, options: { pendingOnl
       }
       let plan: PromotionPlan;
       try {
-        plan = (await planDetail(ctx, image.name, stage.name)).plan;
+        // A plan that needs a version the image does not carry is listed too, its targets unexpanded.
+        plan = (await planDetail(ctx, image.name, stage.name, { unexpandedVersion: true })).plan;
+        if (plan.needsVersion) plan = await withRecordedVersion(ctx, plan);
       } catch (err) {
-        // Nothing to promote yet (no source tag), or a template that needs --version: nothing waits.
+        // Nothing to promote yet (no source tag), or a target tag that cannot be made: nothing waits.
         if (err instanceof RegtopoError && (err.code === 'E_NOT_FOUND' || err.code === 'E_USAGE')) continue;
         throw err;
       }
       if (plan.gatesPassed && plan.approval.state === 'pending' && plan.action !== 'refused' && !plan.promoted) {
         result.pending.push({
           image: plan.image, stage: plan.stage, digest: plan.source.digest, source: plan.source.ref, planHash: plan.planHash,
-          targets: plan.targets.map((t) => t.ref), quorum: plan.approval.quorum, approvedBy: plan.approval.approvedBy,
+          targets: plan.targets.map((t) => t.ref), ...(plan.version !== undefined ? { version: plan.version } : {}), needsVersion: plan.needsVersion === true,
+          quorum: plan.approval.quorum, approvedBy: plan.approval.approvedBy,
           approveWith: `regtopo approve ${plan.image}@${plan.source.digest} --stage ${plan.stage}${versionFlag(plan)} --key ~/.ssh/id_ed25519`,
         });
       }

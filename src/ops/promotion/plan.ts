@@ -16,7 +16,7 @@ import { checkSignatureGates } from './signature-gates.js';
 import type { PromotionBody } from './promotion-record.js';
 import { listRecords, tagsOf } from './records.js';
 import { statusesOf } from './statuses.js';
-import { expandTagTemplates, imageVersion, isMovingTag, needsVersion } from './tag-policy.js';
+import { expandTagTemplates, imageVersion, isMovingTag, isUnexpanded, needsVersion } from './tag-policy.js';
 
 export type EdgeAction = 'copy' | 'retag' | 'no-op' | 'refused';
 
@@ -49,6 +49,11 @@ export interface PromotionPlan {
   evidence: string[];
   approval: ApprovalState;
   version?: string;
+  /**
+   * The targets still hold `{version}` (the image has no version label and none was given): a plan
+   * to look at, never to approve or promote (planned only with `unexpandedVersion`; see approvals --pending).
+   */
+  needsVersion?: true;
   /** The {date} the target tags were expanded with (UTC YYYYMMDD), when a template uses it. */
   date?: string;
   /** Records ignored while evaluating the gates (future-dated, unsigned for signedBy, unreadable signatures). */
@@ -63,6 +68,8 @@ export interface PlanOptions {
   digest?: string;
   /** Value of {version} when the image has no version label (or to override it). */
   version?: string;
+  /** Without a version, plan anyway with `{version}` left in the target tags (plan.needsVersion). */
+  unexpandedVersion?: boolean;
 }
 
 /** Internal extras promote needs alongside the plan. */
@@ -126,9 +133,10 @@ export async function planDetail(ctx: PromotionContext, imageName: string, stage
   const usesDate = stage.targetTags.some((t) => t.includes('{date}'));
   const dates = usesDate ? [...new Set([...approvals.filter((a) => a.body.stage === stage.name && typeof a.body.date === 'string').reverse().map((a) => a.body.date!), today])] : [today];
   let chosen: { date: string; targets: PlanTarget[]; planHash: string; approval: ApprovalState } | undefined;
+  const unexpanded = options.unexpandedVersion === true && version === undefined && needsVersion(stage.targetTags);
   for (const date of dates) {
-    const tags = expandTagTemplates(stage.targetTags, { digest, version, now, date });
-    const currents = await Promise.all(tags.map(async (t) => (await dstRepo.headManifest(t))?.digest));
+    const tags = expandTagTemplates(stage.targetTags, { digest, version, now, date, keepVersion: unexpanded });
+    const currents = await Promise.all(tags.map(async (t) => (isUnexpanded(t) ? undefined : (await dstRepo.headManifest(t))?.digest)));
     const targets = tags.map((tag, i) => targetOf(stage, targetRef, tag, currents[i], digest, sameRepository));
     const planHash = hashPlan(digest, targets.map((t) => t.ref), gates.evidence);
     const approval = approvalState(stage, image.name, planHash, approvals, keys);
@@ -148,6 +156,7 @@ export async function planDetail(ctx: PromotionContext, imageName: string, stage
     ...(gates.warnings.length ? { warnings: gates.warnings } : {}),
     approval,
     ...(version !== undefined ? { version } : {}),
+    ...(unexpanded ? { needsVersion: true as const } : {}),
     ...(usesDate ? { date: chosen!.date } : {}),
     planHash,
     promoted: promotions.some((p) => p.body.planHash === planHash && p.body.stage === stage.name),
@@ -157,7 +166,7 @@ export async function planDetail(ctx: PromotionContext, imageName: string, stage
 
 function targetOf(stage: PromotionStageSpec, targetRef: Reference, tag: string, current: string | undefined, digest: string, sameRepository: boolean): PlanTarget {
   const moving = isMovingTag(stage, tag);
-  const ref = targetRef.withTag(tag).toString();
+  const ref = isUnexpanded(tag) ? `${targetRef.name}:${tag}` : targetRef.withTag(tag).toString();
   if (current === digest) return { ref, tag, current, moving, action: 'no-op' };
   if (current && !moving) {
     return { ref, tag, current, moving, action: 'refused', reason: `immutable tag ${ref} already holds ${current}; refusing to move it to ${digest} (tags that may move are the stage's movingTags: ${stage.movingTags.join(', ')}; add "${tag}" there only if it is meant to move)` };
@@ -181,5 +190,6 @@ export function hashPlan(digest: string, targetRefs: readonly string[], evidence
 
 /** `--version V` for approve hints whose plan expands `{version}`: the approval must name the same plan. */
 export function versionFlag(plan: PromotionPlan): string {
+  if (plan.needsVersion) return ' --version <VERSION>';
   return plan.version !== undefined ? ` --version ${plan.version}` : '';
 }

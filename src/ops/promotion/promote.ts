@@ -20,6 +20,7 @@ import { listRecords, writeRecord } from './records.js';
 import { syncRecords, type RecordSyncResult } from './record-sync.js';
 import { replicateAfterPromotion, type PromotionReplication } from '../replicate/after-promotion.js';
 import { mountCandidates } from '../mount-candidates.js';
+import { progressFor, type ImageProgress } from '../image-progress.js';
 
 export interface PromoteOptions extends PlanOptions {
   stage: string;
@@ -29,6 +30,8 @@ export interface PromoteOptions extends PlanOptions {
   dryRun?: boolean;
   /** Replicate into the target prod's replicas afterwards (default true; issue 11). */
   replicate?: boolean;
+  /** Each image's copy events, by promotion image name; see ../image-progress.ts. */
+  progress?: ImageProgress;
 }
 
 export interface PromoteItem {
@@ -143,6 +146,7 @@ async function run(ctx: PromotionContext, planned: PlanDetail, item: PromoteItem
       client: ctx.client, jobs, signal: ctx.signal,
       // Same-image stages and replicas on the target registry usually hold every blob: mount, don't upload.
       mountCandidates: mountCandidates(ctx.topology, targetRef),
+      ...progressFor(options.progress, plan.image),
     });
   }
   const raw = await dstRepo.getManifest(digest);

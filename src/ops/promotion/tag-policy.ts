@@ -25,6 +25,16 @@ export interface TemplateValues {
   now: number;
   /** {date} fixed elsewhere (by an approval), YYYYMMDD. */
   date?: string;
+  /**
+   * Without a version, leave `{version}` in the tag as written instead of refusing: for listings
+   * of what waits (`approvals --pending`), never for a plan that is approved or promoted.
+   */
+  keepVersion?: boolean;
+}
+
+/** Whether a tag still holds its `{version}` template text (expanded with keepVersion). */
+export function isUnexpanded(tag: string): boolean {
+  return tag.includes('{version}');
 }
 
 export function expandTagTemplates(templates: readonly string[], values: TemplateValues): string[] {
@@ -34,11 +44,13 @@ export function expandTagTemplates(templates: readonly string[], values: Templat
       if (name === 'digest12') return digestHex(values.digest).slice(0, 12);
       if (name === 'date') return date;
       if (values.version === undefined) {
+        if (values.keepVersion) return '{version}';
         throw new RegtopoError('E_USAGE', `tag template "${template}" needs {version}: the image has no ${VERSION_LABEL} label; pass --version`);
       }
       return values.version;
     });
-    if (!isTag(tag)) throw new RegtopoError('E_REF_INVALID', `tag template "${template}" expands to an invalid tag "${tag}"`);
+    // An unexpanded tag must be valid around its {version}: checked with a one-character stand-in.
+    if (!isTag(values.keepVersion ? tag.replaceAll('{version}', '0') : tag)) throw new RegtopoError('E_REF_INVALID', `tag template "${template}" expands to an invalid tag "${tag}"`);
     return tag;
   });
   return [...new Set(tags)];

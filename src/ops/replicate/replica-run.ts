@@ -15,6 +15,7 @@ import type { RegistrySpec, Topology } from '../../topology/model.js';
 import { assertWriteAllowed, writeGuard } from '../../topology/write-authority.js';
 import { copy } from '../copy.js';
 import { BlobLedger } from '../blob-ledger.js';
+import { progressFor, type ImageProgress } from '../image-progress.js';
 import { pruneTag } from './prune.js';
 import type { ReplicaReport } from './report.js';
 import { readTagDigests, writeOrder, type TagMap } from './repository-tags.js';
@@ -34,6 +35,7 @@ export interface ReplicaRunOptions {
    * Then its referrers can only be fallback tags, which travel as tags, and no more probes are sent.
    */
   referrersApi: { available?: boolean };
+  progress?: ImageProgress;
 }
 
 export class ReplicaRun {
@@ -124,6 +126,7 @@ export class ReplicaRun {
     const to = Reference.of(dst.registry, dst.repository, tag);
     const r = await copy({ kind: 'registry', ref: from }, { kind: 'registry', ref: to }, {
       client, jobs, ledger: this.ledger, authorizeWrite: writeGuard(topology, 'replicate'),
+      ...progressFor(this.options.progress, to.toString()),
     });
     this.mountCount += r.blobs.mounted;
   }
@@ -144,7 +147,7 @@ export class ReplicaRun {
       const r = await copy(
         { kind: 'registry', ref: Reference.of(src.registry, src.repository, undefined, d.digest) },
         { kind: 'registry', ref: Reference.of(dst.registry, dst.repository, undefined, d.digest) },
-        { client, jobs, ledger: this.ledger, authorizeWrite: writeGuard(topology, 'replicate') },
+        { client, jobs, ledger: this.ledger, authorizeWrite: writeGuard(topology, 'replicate'), ...progressFor(this.options.progress, `${dst.registry}/${dst.repository}@${d.digest}`) },
       );
       this.mountCount += r.blobs.mounted;
       this.referrersDone.add(key);

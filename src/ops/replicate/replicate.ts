@@ -11,6 +11,7 @@ import type { Topology } from '../../topology/model.js';
 import { concurrencyLimit } from '../../topology/registry-lookup.js';
 import { DEFAULT_JOBS } from '../copy.js';
 import { clientForTopology } from '../topology-client.js';
+import type { ImageProgress } from '../image-progress.js';
 import { ReplicaRun } from './replica-run.js';
 import { summarise, type ReplicateReport } from './report.js';
 import { readTagDigests, type TagMap } from './repository-tags.js';
@@ -33,6 +34,8 @@ export interface ReplicateOptions extends SelectOptions {
   /** Shared client; default one configured from the topology, closed when the run ends. */
   client?: RegistryClient;
   signal?: AbortSignal;
+  /** Each tag's copy events, by image (the replica's host/repository:tag); see ../image-progress.ts. */
+  progress?: ImageProgress;
 }
 
 export async function replicate(options: ReplicateOptions): Promise<ReplicateReport> {
@@ -50,6 +53,7 @@ export async function replicate(options: ReplicateOptions): Promise<ReplicateRep
       const referrersApi = {};
       const groupRuns = group.replicas.map((replica) => new ReplicaRun(group.prod, replica, {
         topology, client, dryRun: options.dryRun ?? false, prune: options.prune ?? false, jobs, limit, signal, referrersApi,
+        ...(options.progress && { progress: options.progress }),
       }));
       runs.push(...groupRuns);
       let repos: string[];
