@@ -33,14 +33,7 @@ export function fallbackTag(digest: string): string {
 
 export async function listReferrers(repo: RegistryRepository, digest: string, artifactType?: string, options: ListReferrersOptions = {}): Promise<ReferrersResult> {
   assertDigest(digest, `subject digest for referrers of ${repo.description}`);
-  const usable = (listed: unknown[]): Descriptor[] => {
-    const out: Descriptor[] = [];
-    for (const entry of listed) {
-      if (isDescriptor(entry)) out.push(entry);
-      else options.onInvalidReferrer?.((JSON.stringify(entry) ?? String(entry)).slice(0, 300));
-    }
-    return out;
-  };
+  const usable = (listed: unknown[]): Descriptor[] => usableReferrers(listed, options.onInvalidReferrer);
   const query = artifactType ? `?artifactType=${encodeURIComponent(artifactType)}` : '';
   const { req, res } = await repo.call('GET', `referrers/${digest}${query}`, { headers: { accept: MediaType.OciIndex } });
   if (res.status === 200 && (res.headers['content-type'] ?? '').startsWith(MediaType.OciIndex)) {
@@ -60,6 +53,16 @@ export async function listReferrers(repo: RegistryRepository, digest: string, ar
     if (err instanceof RegtopoError && err.code === 'E_NOT_FOUND') return { referrers: [], source: 'none' };
     throw err;
   }
+}
+
+/** The entries of a listed referrers index that are usable descriptors; the others go to `onInvalid`. */
+export function usableReferrers(listed: unknown[], onInvalid?: (raw: string) => void): Descriptor[] {
+  const out: Descriptor[] = [];
+  for (const entry of listed) {
+    if (isDescriptor(entry)) out.push(entry);
+    else onInvalid?.((JSON.stringify(entry) ?? String(entry)).slice(0, 300));
+  }
+  return out;
 }
 
 function isDescriptor(value: unknown): value is Descriptor {
