@@ -30,9 +30,9 @@ export interface MergeOptions {
   signal?: AbortSignal;
 }
 
-// Five rounds outlast any realistic burst of concurrent promotions of one digest; each waits a
-// little longer, with jitter, so two writers that collided do not collide again in lockstep.
+// Five rounds outlast any realistic burst of concurrent promotions of one digest.
 const DEFAULT_ATTEMPTS = 5;
+const SETTLE_MS = 40;
 
 export async function mergeFallbackTag(side: ReferrerSide, subject: string, wanted: readonly Descriptor[], options: MergeOptions = {}): Promise<MergeResult> {
   const tag = fallbackTag(subject);
@@ -46,12 +46,15 @@ export async function mergeFallbackTag(side: ReferrerSide, subject: string, want
     const missing = wanted.filter((d) => !have.has(d.digest));
     if (missing.length === 0) return result;
     if (round >= attempts) return { ...result, lost: missing.length };
-    if (round > 0) await sleep(10 * 2 ** round + Math.floor(Math.random() * 20), undefined, { signal: options.signal });
     const next = { ...doc, schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [...doc.manifests, ...missing.map(entryOf)] };
     const bytes = Buffer.from(JSON.stringify(next));
     await side.writeTag(tag, { bytes, mediaType: MediaType.OciIndex, digest: digestOf(bytes) });
     result.writes++;
     if (round === 0) result.added = missing.length;
+    // The read-back waits a moment: a writer that read before our write lands its own write within
+    // a round trip, and only a read after that sees whether it dropped our entries. Longer each
+    // round, jittered, so two writers that collided do not collide again in lockstep.
+    await sleep(SETTLE_MS * 2 ** round + Math.floor(Math.random() * SETTLE_MS), undefined, { signal: options.signal });
   }
 }
 
