@@ -20,6 +20,8 @@ import { listRecords, writeRecord } from './records.js';
 import { syncRecords, type RecordSyncResult } from './record-sync.js';
 import { replicateAfterPromotion, type PromotionReplication } from '../replicate/after-promotion.js';
 import { mountCandidates } from '../mount-candidates.js';
+import { carryPromotedReferrers } from '../referrers/promotion.js';
+import type { ReferrerCopyResult } from '../referrers/carry.js';
 
 export interface PromoteOptions extends PlanOptions {
   stage: string;
@@ -29,6 +31,8 @@ export interface PromoteOptions extends PlanOptions {
   dryRun?: boolean;
   /** Replicate into the target prod's replicas afterwards (default true; issue 11). */
   replicate?: boolean;
+  /** Carry the digest's referrers (signatures, SBOMs, attestations) to the target (default true; issue 14). */
+  referrers?: boolean;
 }
 
 export interface PromoteItem {
@@ -40,6 +44,7 @@ export interface PromoteItem {
   plan?: PromotionPlan;
   tags?: Array<{ ref: string; action: 'created' | 'moved' | 'unchanged'; previous?: string }>;
   records?: RecordSyncResult;
+  referrers?: ReferrerCopyResult;
   /** Digest of the promotion record written in the target. */
   promotionRecord?: string;
   hook?: HookDecision;
@@ -166,6 +171,8 @@ async function run(ctx: PromotionContext, planned: PlanDetail, item: PromoteItem
   }
   item.tags.sort((a, b) => plan.targets.findIndex((t) => t.ref === a.ref) - plan.targets.findIndex((t) => t.ref === b.ref));
   if (!sameRepository) item.records = await syncRecords(ctx.client, sourceRef, targetRef, digest, authorize, ctx.signal);
+  // Referrers (issue 14): signatures, SBOMs, attestations of the digest and its children travel too.
+  if (!sameRepository && options.referrers !== false) item.referrers = await carryPromotedReferrers(ctx.client, sourceRef, targetRef, digest, authorize, ctx.signal);
 
   // The promotion record comes last: its presence means the whole edge is done.
   const existing = await listRecords<PromotionBody>(dstRepo, 'promotion', digest);

@@ -33,6 +33,8 @@ export interface ReplicateOptions extends SelectOptions {
   /** Shared client; default one configured from the topology, closed when the run ends. */
   client?: RegistryClient;
   signal?: AbortSignal;
+  /** Carry the referrers of each copied digest (default true; issue 14). */
+  referrers?: boolean;
 }
 
 export async function replicate(options: ReplicateOptions): Promise<ReplicateReport> {
@@ -49,7 +51,7 @@ export async function replicate(options: ReplicateOptions): Promise<ReplicateRep
       const limit = pLimit(jobs);
       const referrersApi = {};
       const groupRuns = group.replicas.map((replica) => new ReplicaRun(group.prod, replica, {
-        topology, client, dryRun: options.dryRun ?? false, prune: options.prune ?? false, jobs, limit, signal, referrersApi,
+        topology, client, dryRun: options.dryRun ?? false, prune: options.prune ?? false, jobs, limit, signal, referrersApi, referrers: options.referrers ?? true,
       }));
       runs.push(...groupRuns);
       let repos: string[];
