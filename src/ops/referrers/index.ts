@@ -9,6 +9,6 @@
 export { carryReferrers, emptyReferrerResult, subjectsOf, type CarryOptions, type ReferrerCopyResult } from './carry.js';
 export { DEFAULT_REFERRER_LIMITS, discoverReferrers, flatten, type DiscoverOptions, type ReferrerLimits, type ReferrerNode } from './discover.js';
 export { mergeFallbackTag, type MergeOptions, type MergeResult } from './fallback-merge.js';
-export { cosignTag, kindLabel, referrerKind, type ReferrerKind } from './kinds.js';
+export { cosignTag, isReferrerTag, kindLabel, referrerKind, type ReferrerKind } from './kinds.js';
 export { layoutSide, registrySide, sideOf, type ReferrerSide } from './side.js';
 export { referrerTree, type ReferrerTreeEntry } from './tree.js';

@@ -54,3 +54,10 @@ export function kindLabel(kind: ReferrerKind): string {
 export function cosignTag(digest: string, suffix: CosignSuffix): string {
   return `${digest.replace(':', '-')}.${suffix}`;
 }
+
+const REFERRER_TAG = /^sha256-[a-f0-9]{64}(\.(sig|att|sbom))?$/;
+
+/** The fallback tag `sha256-<hex>` or a cosign tag `sha256-<hex>.sig|.att|.sbom`: bookkeeping, not a version. */
+export function isReferrerTag(tag: string): boolean {
+  return REFERRER_TAG.test(tag);
+}
