@@ -303,7 +303,8 @@ class CopyRun {
  */
 async function copyReferrersOf(result: CopyResult, srcLoc: Location, dstLoc: Location, client: RegistryClient, options: CopyOptions): Promise<ReferrerCopyResult> {
   const [srcSide, dstSide] = await Promise.all([sideOf(srcLoc, client, 'read', options.signal), sideOf(dstLoc, client, 'write', options.signal)]);
-  const subjects = await subjectsOf(result.platformSubset ? dstSide : srcSide, result.digest, !result.platformSubset);
+  // Read from the target, which holds it now: a source pull can cost quota (Docker Hub).
+  const subjects = await subjectsOf(dstSide, result.digest, !result.platformSubset);
   return carryReferrers(srcSide, dstSide, subjects, {
     client, ledger: options.ledger ?? new BlobLedger(), jobs: options.jobs, signal: options.signal,
     ...(options.authorizeWrite && { authorizeWrite: options.authorizeWrite }),

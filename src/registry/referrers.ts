@@ -25,6 +25,11 @@ export interface ReferrersResult {
 export interface ListReferrersOptions {
   /** Called with each listed entry that is not a usable descriptor (it is skipped). */
   onInvalidReferrer?: (raw: string) => void;
+  /**
+   * Whether the fallback tag exists (from a tag list the caller holds): when it says no, the tag is
+   * not fetched, so a subject without referrers costs no manifest GET (a pull, on Docker Hub).
+   */
+  hasFallbackTag?: (tag: string) => Promise<boolean>;
 }
 
 export function fallbackTag(digest: string): string {
@@ -43,6 +48,7 @@ export async function listReferrers(repo: RegistryRepository, digest: string, ar
   }
   if (res.status !== 404 && res.status !== 400 && res.status !== 200) throw await responseError(req, res, `referrers of ${digest} in ${repo.description}`);
   await discard(res);
+  if (options.hasFallbackTag && !(await options.hasFallbackTag(fallbackTag(digest)))) return { referrers: [], source: 'none' };
   try {
     const raw = await repo.getManifest(fallbackTag(digest));
     const parsed = parseManifest(raw, `${repo.description}:${fallbackTag(digest)}`);

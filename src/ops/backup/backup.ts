@@ -43,8 +43,10 @@ export interface BackupOptions {
   /**
    * Keep each image's referrers (signatures, SBOMs, attestations; issue 14) in the layout: the
    * referrer manifests by digest, each subject's fallback index and cosign's tags as refs
-   * `REPOSITORY:sha256-<hex>[.sig|.att|.sbom]`, merged with what earlier backups kept. Default true.
-   * Then the registry's own fallback and cosign tags are not copied as tags (they are carried).
+   * `REPOSITORY:sha256-<hex>[.sig|.att|.sbom]`, merged with what the layout kept. Default true.
+   * Fallback and cosign tags are tags, so they travel with the tags (a later signature moves its
+   * ref, the old list kept under a history ref); the walk adds what only the referrers API lists,
+   * for the digests a run adds or moves, so an unchanged backup stays one HEAD per tag.
    */
   referrers?: boolean;
 }
@@ -131,7 +133,6 @@ async function backupRegistry(registry: RegistrySpec, dir: string, client: Regis
       const tags = await readTagDigests(client.repository({ registry: registry.host, repository }, { signal }), limit, signal);
       const changes: RefChange[] = [];
       for (const tag of writeOrder(tags.keys())) {
-        if (withReferrers && isReferrerTag(tag)) continue;
         throwIfInterrupted(signal);
         const entry = await backupTag(registry, dir, repository, tag, tags.get(tag)!, refs.get(refName(repository, tag)), now, client, jobs, changes, signal);
         report.refs.push(entry);
@@ -139,7 +140,8 @@ async function backupRegistry(registry: RegistrySpec, dir: string, client: Regis
       // One index.json rewrite per repository, after its content is in place.
       await setRefs(dir, changes);
       if (withReferrers) {
-        const digests = new Set([...tags].filter(([t]) => !isReferrerTag(t)).map(([, d]) => d.digest));
+        const changed = report.refs.filter((r) => (r.action === 'added' || r.action === 'moved') && r.ref.startsWith(`${repository}:`) && !isReferrerTag(r.ref.slice(repository.length + 1)));
+        const digests = new Set(changed.map((r) => r.digest));
         await backupReferrers(Reference.of(registry.host, repository), dir, [...digests], client, jobs, report.referrers!, signal);
       }
     }

@@ -15,7 +15,7 @@ export async function carryPromotedReferrers(
 ): Promise<ReferrerCopyResult> {
   const src = registrySide(source, client, signal);
   const dst = registrySide(target, client, signal);
-  return carryReferrers(src, dst, await subjectsOf(src, digest), {
+  return carryReferrers(src, dst, await subjectsOf(dst, digest), {
     client, ledger: new BlobLedger(), signal, jobs: 2,
     ...(authorizeWrite && { authorizeWrite: (loc) => { if (loc.kind === 'registry') authorizeWrite(loc.ref); } }),
   });

@@ -92,7 +92,10 @@ class RegistrySide extends BaseSide {
 
   override async list(digest: string, onInvalid: (raw: string) => void): Promise<{ referrers: Descriptor[]; via: ListedVia; entries: number }> {
     let entries = 0;
-    const r = await listReferrers(this.store, digest, undefined, { onInvalidReferrer: (e) => { entries++; onInvalid(e); } });
+    const r = await listReferrers(this.store, digest, undefined, {
+      onInvalidReferrer: (e) => { entries++; onInvalid(e); },
+      hasFallbackTag: async (tag) => (await this.tags()).has(tag),
+    });
     if (r.source === 'api') this.api = Promise.resolve(true);
     return { referrers: r.referrers, via: r.source, entries: entries + r.referrers.length };
   }

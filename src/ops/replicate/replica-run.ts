@@ -147,7 +147,7 @@ export class ReplicaRun {
     const key = `${dst.repository}@${digest}`;
     if (this.referrersDone.has(key)) return;
     const to = registrySide(Reference.of(dst.registry, dst.repository), client, signal);
-    const r = await carryReferrers(from, to, await subjectsOf(from, digest), { client, jobs, signal, ledger: this.ledger, authorizeWrite: writeGuard(topology, 'replicate') });
+    const r = await carryReferrers(from, to, await subjectsOf(to, digest), { client, jobs, signal, ledger: this.ledger, authorizeWrite: writeGuard(topology, 'replicate') });
     this.referrersDone.add(key);
     this.report.referrers.copied += r.copied;
     this.report.referrers.present += r.present;
