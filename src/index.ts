@@ -98,3 +98,10 @@ export type { CatalogOptions } from './registry/catalog.js';
 // Retention: prune sandbox and CI registries without deleting what a later stage or a record needs
 export { prune, DEFAULT_PRUNE_JOBS, formatPruneReport, PRUNE_REASONS, DeletesRefusedError } from './ops/prune/index.js';
 export type { PruneOptions, PruneReason, PruneReport, PruneRegistryReport, PruneRepositoryReport, PruneTagReport, PruneSummary, RetentionSpec } from './ops/prune/index.js';
+
+// Referrers (issue 14)
+export {
+  carryReferrers, discoverReferrers, mergeFallbackTag, referrerTree, referrerKind, kindLabel, isReferrerTag, registrySide, layoutSide, sideOf, subjectsOf,
+  DEFAULT_REFERRER_LIMITS,
+  type ReferrerCopyResult, type CarryOptions, type ReferrerNode, type ReferrerLimits, type ReferrerKind, type ReferrerSide, type ReferrerTreeEntry, type MergeResult,
+} from './ops/referrers/index.js';

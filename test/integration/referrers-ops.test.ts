@@ -110,7 +110,7 @@ describe.skipIf(skip)('referrers travel with promote, replicate, backup/restore 
     await fx.client.close();
   });
 
-  it('backup keeps them in the layout (by digest, fallback and cosign refs), a second backup finds them present, restore over the source finds them present', async () => {
+  it('backup keeps them in the layout (by digest, fallback and cosign refs), an unchanged second backup walks nothing, restore over the source finds them present', async () => {
     const repo = uniqueRepo('bk');
     const t = await seedTree(spare.url, repo, '1.0');
     const dir = mkdtempSync(join(tmpdir(), 'regtopo-ref-backup-'));
@@ -123,13 +123,16 @@ describe.skipIf(skip)('referrers travel with promote, replicate, backup/restore 
     const report = await backup({ topology, client, registries: ['prod'], to: `oci:${layout}`, verify: true });
     expect(report.ok).toBe(true);
     const mine = report.registries[0]!;
-    expect(mine.referrers).toMatchObject({ copied: 5, warnings: [] });
+    // On 2.8 the fallback and cosign tags are tags: the tag loop brought them, the walk finds them all present.
+    expect(mine.referrers).toMatchObject({ copied: 0, present: 5, warnings: [] });
     const refs = [...(await readRefs(layout)).keys()].filter((n) => n.startsWith(`${repo}:`)).sort();
     expect(refs).toContain(`${repo}:${cosignTagOf(t.index.digest, 'sig')}`);
     expect(refs).toContain(`${repo}:${t.amdSbom.digest.replace(':', '-')}`);
     expect((await verifyLayout(layout)).ok).toBe(true);
     const again = await backup({ topology, client, registries: ['prod'], to: `oci:${layout}` });
-    expect(again.registries[0]!.referrers).toMatchObject({ copied: 0, present: 5 });
+    // Nothing added or moved: no walk at all, one HEAD per tag.
+    expect(again.registries[0]!.referrers).toMatchObject({ copied: 0, present: 0 });
+    expect(again.summary.added + again.summary.moved).toBe(0);
 
     const restored = await restore(layout, spare.host, { client, repositories: [repo] });
     expect(restored.ok).toBe(true);
