@@ -306,7 +306,7 @@ async function copyReferrersOf(result: CopyResult, srcLoc: Location, dstLoc: Loc
   // Read from the target, which holds it now: a source pull can cost quota (Docker Hub).
   const subjects = await subjectsOf(dstSide, result.digest, !result.platformSubset);
   return carryReferrers(srcSide, dstSide, subjects, {
-    client, ledger: options.ledger ?? new BlobLedger(), jobs: options.jobs, signal: options.signal,
+    client, ledger: options.ledger ?? new BlobLedger(), jobs: options.jobs, signal: options.signal, recordTags: true,
     ...(options.authorizeWrite && { authorizeWrite: options.authorizeWrite }),
   });
 }

@@ -86,7 +86,7 @@ export async function inspect(reference: string | Location, options: InspectOpti
       const side = await sideOf(loc, client, 'read', options.signal);
       const subjects = [raw.digest, ...(parsed.kind === 'index' ? [...new Set(parsed.manifests.map((d) => d.digest))] : [])];
       const warnings: string[] = [];
-      result.referrerTree = await referrerTree(side, subjects, { warn: (m) => warnings.push(m), signal: options.signal });
+      result.referrerTree = await referrerTree(side, subjects, { warn: (m) => warnings.push(m), signal: options.signal, recordTags: true });
       result.referrerWarnings = warnings;
     }
     return result;

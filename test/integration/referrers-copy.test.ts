@@ -160,6 +160,23 @@ describe.skipIf(skip)('copy --referrers against Distribution 2.8 (fallback tags,
     expect(await hasManifest(dst.url, repo, chain[4]!.digest)).toBe(false);
   });
 
+  it('carries regtopo\'s own records (tagged referrers) with the image, and inspect names them', async () => {
+    const repo = uniqueRepo('rec');
+    const image = buildImage({ layers: [128] });
+    await pushImage(src.url, repo, 'v1', image);
+    const { setStatus } = await import('../../src/ops/promotion/statuses.js');
+    const { inspect } = await import('../../src/ops/inspect.js');
+    const written = await setStatus(`${src.host}/${repo}:v1`, 'scan', 'clean', { client, by: 'scanner' });
+    const r = await copy(`${src.host}/${repo}:v1`, `${dst.host}/${repo}:v1`, { client, referrers: true });
+    expect(r.referrers!.copied).toBe(1);
+    const tags = await client.repository({ registry: dst.host, repository: repo }).listTags();
+    expect(tags.filter((t) => t.startsWith('rts-'))).toHaveLength(1);
+    const seen = await inspect(`${dst.host}/${repo}:v1`, { client, referrerTree: true });
+    expect(seen.referrerTree).toEqual([expect.objectContaining({ kind: 'regtopo-record', via: 'record-tag', subject: image.digest })]);
+    expect(seen.referrerTree![0]!.tag).toMatch(/^rts-/);
+    expect(written.digest).toBe(image.digest);
+  });
+
   it('carries referrers into an OCI layout and back out of it', async () => {
     const repo = uniqueRepo('layout');
     const t = await seedTree(repo);

@@ -40,6 +40,8 @@ export interface CarryOptions {
   signal?: AbortSignal;
   authorizeWrite?: (target: Location) => void | Promise<void>;
   limits?: Partial<ReferrerLimits>;
+  /** Also regtopo's record tags about each digest (see discover.ts). */
+  recordTags?: boolean;
   /** Write attempts per fallback tag merge. */
   mergeAttempts?: number;
   onWarning?: (message: string) => void;
@@ -60,7 +62,7 @@ export async function subjectsOf(side: ReferrerSide, digest: string, includeRoot
 export async function carryReferrers(src: ReferrerSide, dst: ReferrerSide, subjects: readonly string[], options: CarryOptions): Promise<ReferrerCopyResult> {
   const result = emptyReferrerResult();
   const warn = (m: string) => { result.warnings.push(m); options.onWarning?.(m); };
-  const trees = await discoverReferrers(src, subjects, { limits: options.limits, warn, signal: options.signal });
+  const trees = await discoverReferrers(src, subjects, { limits: options.limits, warn, signal: options.signal, recordTags: options.recordTags });
   const nodes = flatten(trees);
   if (nodes.length === 0) return result;
   const copied = new Set<string>();
@@ -75,13 +77,14 @@ export async function carryReferrers(src: ReferrerSide, dst: ReferrerSide, subje
       warn(`${src.description}@${node.digest}: referrer of ${node.subject} not copied (${errorSummary(err).message})`);
     }
   }
-  await mergeFallbackTags(dst, nodes.filter((n) => n.via !== 'cosign-tag' && copied.has(n.digest)), options, result, warn);
+  await mergeFallbackTags(dst, nodes.filter((n) => (n.via === 'api' || n.via === 'fallback-tag') && copied.has(n.digest)), options, result, warn);
   return result;
 }
 
 /** Copies one referrer; true when the target holds it afterwards. */
 async function carryOne(src: ReferrerSide, dst: ReferrerSide, node: ReferrerNode, options: CarryOptions, result: ReferrerCopyResult): Promise<boolean> {
-  if (node.via === 'cosign-tag') {
+  const tagged = node.via === 'cosign-tag' || node.via === 'record-tag';
+  if (tagged) {
     const current = await dst.readTag(node.tag!);
     if (current?.digest === node.digest) {
       result.present++;
@@ -100,7 +103,7 @@ async function carryOne(src: ReferrerSide, dst: ReferrerSide, node: ReferrerNode
     ...(options.ledger && { ledger: options.ledger }), ...(options.authorizeWrite && { authorizeWrite: options.authorizeWrite }),
   });
   if (r.digest !== node.digest) throw new RegtopoError('E_DIGEST_MISMATCH', `referrer ${node.digest} arrived as ${r.digest}`);
-  if (node.via === 'cosign-tag') {
+  if (tagged) {
     await dst.writeTag(node.tag!, node.raw);
     result.copied++;
   } else if (r.upToDate) {

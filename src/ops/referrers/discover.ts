@@ -10,6 +10,7 @@ import { parseManifest, type Descriptor, type ParsedManifest, type RawManifest }
 import { throwIfAborted } from '../../transport/abort.js';
 import { COSIGN_SUFFIXES, cosignTag, referrerKind, type CosignSuffix, type ReferrerKind } from './kinds.js';
 import type { ReferrerSide } from './side.js';
+import { parseRecordTag, subjectKey } from '../promotion/records.js';
 
 export interface ReferrerNode {
   digest: string;
@@ -19,9 +20,9 @@ export interface ReferrerNode {
   kind: ReferrerKind;
   /** The digest this one refers to. */
   subject: string;
-  /** How it was found: listed (API or fallback tag) or under a cosign tag. */
-  via: 'api' | 'fallback-tag' | 'cosign-tag';
-  /** The cosign tag it was found under. */
+  /** How it was found: listed (API or fallback tag), under a cosign tag, or under a regtopo record tag. */
+  via: 'api' | 'fallback-tag' | 'cosign-tag' | 'record-tag';
+  /** The cosign or record tag it was found under. */
   tag?: string;
   /** The descriptor as listed (what a fallback tag in the target lists again). */
   descriptor: Descriptor;
@@ -46,6 +47,11 @@ export interface DiscoverOptions {
   limits?: Partial<ReferrerLimits>;
   warn?: (message: string) => void;
   signal?: AbortSignal;
+  /**
+   * Also regtopo's own records about each digest (promotion/records.ts): they are referrers with a
+   * tag each (`rt<k>-<subject>-…`) and never in a fallback tag. Default false (promote syncs them).
+   */
+  recordTags?: boolean;
 }
 
 /** The referrer trees of each subject (an image and, for an index, its children), in order. */
@@ -61,7 +67,7 @@ export async function discoverReferrers(side: ReferrerSide, subjects: readonly s
     const next: typeof level = [];
     for (const { subject, into } of level) {
       throwIfAborted(options.signal);
-      for (const node of await referrersOf(side, subject, limits, warn)) {
+      for (const node of await referrersOf(side, subject, limits, warn, options.recordTags ?? false)) {
         if (seen.has(node.digest)) continue;
         if (count >= limits.maxCount) {
           if (!capped) warn(`${side.description}: more than ${limits.maxCount} referrers under ${subjects[0]}; the rest are left out`);
@@ -75,7 +81,7 @@ export async function discoverReferrers(side: ReferrerSide, subjects: readonly s
       }
     }
     if (depth === limits.maxDepth && next.length > 0) {
-      const deeper = (await Promise.all(next.map((n) => referrersOf(side, n.subject, limits, () => {})))).some((l) => l.length > 0);
+      const deeper = (await Promise.all(next.map((n) => referrersOf(side, n.subject, limits, () => {}, false)))).some((l) => l.length > 0);
       if (deeper) warn(`${side.description}: referrers deeper than ${limits.maxDepth} levels under ${subjects[0]} are left out`);
     }
     level = next;
@@ -83,7 +89,7 @@ export async function discoverReferrers(side: ReferrerSide, subjects: readonly s
   return roots;
 }
 
-async function referrersOf(side: ReferrerSide, subject: string, limits: ReferrerLimits, warn: (m: string) => void): Promise<ReferrerNode[]> {
+async function referrersOf(side: ReferrerSide, subject: string, limits: ReferrerLimits, warn: (m: string) => void, records: boolean): Promise<ReferrerNode[]> {
   const out: ReferrerNode[] = [];
   let invalid = 0;
   const listed = await side.list(subject, () => { invalid++; });
@@ -105,6 +111,14 @@ async function referrersOf(side: ReferrerSide, subject: string, limits: Referrer
     if (!raw) continue;
     const node = await readNode(side, { mediaType: raw.mediaType, digest: raw.digest, size: raw.bytes.length }, subject, 'cosign-tag', suffix, warn, raw);
     if (node && !out.some((n) => n.digest === node.digest)) out.push({ ...node, tag });
+  }
+  if (records) {
+    const key = subjectKey(subject);
+    for (const tag of [...tags].filter((t) => parseRecordTag(t)?.subjectKey === key).sort()) {
+      const raw = await side.readTag(tag);
+      const node = raw && (await readNode(side, { mediaType: raw.mediaType, digest: raw.digest, size: raw.bytes.length }, subject, 'record-tag', undefined, warn, raw));
+      if (node && !out.some((n) => n.digest === node.digest)) out.push({ ...node, tag });
+    }
   }
   return out;
 }

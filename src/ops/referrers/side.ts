@@ -101,7 +101,8 @@ class RegistrySide extends BaseSide {
   }
 
   override hasReferrersApi(digest: string): Promise<boolean> {
-    this.api ??= listReferrers(this.store, digest).then((r) => r.source === 'api');
+    // Only the API's answer matters here: the fallback tag is not fetched.
+    this.api ??= listReferrers(this.store, digest, undefined, { hasFallbackTag: async () => false }).then((r) => r.source === 'api');
     return this.api;
   }
 }
