@@ -65,6 +65,8 @@ export async function carryReferrers(src: ReferrerSide, dst: ReferrerSide, subje
   const trees = await discoverReferrers(src, subjects, { limits: options.limits, warn, signal: options.signal, recordTags: options.recordTags });
   const nodes = flatten(trees);
   if (nodes.length === 0) return result;
+  // Tag writes (cosign, records, fallback) go to the same repository as the copies: asked once, up front.
+  await options.authorizeWrite?.(dst.at(subjects[0]!));
   const copied = new Set<string>();
   for (const node of nodes) {
     throwIfAborted(options.signal);
