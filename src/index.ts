@@ -116,3 +116,10 @@ export type { StatusGateResult } from './ops/promotion/gates.js';
 
 // UX (issue 12): per-image progress of mirror, replicate, backup, restore and promote
 export type { ImageProgress } from './ops/image-progress.js';
+
+// Referrers (issue 14)
+export {
+  carryReferrers, discoverReferrers, mergeFallbackTag, referrerTree, referrerKind, kindLabel, isReferrerTag, registrySide, layoutSide, sideOf, subjectsOf,
+  DEFAULT_REFERRER_LIMITS,
+  type ReferrerCopyResult, type CarryOptions, type ReferrerNode, type ReferrerLimits, type ReferrerKind, type ReferrerSide, type ReferrerTreeEntry, type MergeResult,
+} from './ops/referrers/index.js';

@@ -5,9 +5,8 @@
  * cosign's signature, attestation and SBOM tags (`sha256-<hex>.sig|.att|.sbom`).
  */
 import { isRecordTag } from '../ops/promotion/records.js';
-
-const DIGEST_TAG = /^sha256-[a-f0-9]{64}(\.(sig|att|sbom))?$/;
+import { isReferrerTag } from '../ops/referrers/kinds.js';
 
 export function isHiddenTag(tag: string): boolean {
-  return isRecordTag(tag) || DIGEST_TAG.test(tag);
+  return isRecordTag(tag) || isReferrerTag(tag);
 }

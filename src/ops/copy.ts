@@ -17,7 +17,7 @@ import { describeValue, schema1Unsupported } from '../registry/manifest-validati
 import { isSchema1Type } from '../registry/media-types.js';
 import { RegistryClient } from '../registry/registry-client.js';
 import { RegistryRepository } from '../registry/registry-repository.js';
-import type { BlobLedger } from './blob-ledger.js';
+import { BlobLedger } from './blob-ledger.js';
 import type { BlobLocationCache } from './blob-locations/blob-location-cache.js';
 import { BlobMover, MOUNT_JOBS } from './copy-blob.js';
 import { planCopy, type PlannedManifest } from './copy-plan.js';
@@ -25,6 +25,7 @@ import type { CopyProgress } from './copy-progress.js';
 import { openStore, referenceOf, tagOf } from './open-store.js';
 import { matchesPlatform, parsePlatform } from './platform-filter.js';
 import { abortedOr, throwIfAborted } from '../transport/abort.js';
+import { carryReferrers, sideOf, subjectsOf, type ReferrerCopyResult } from './referrers/index.js';
 
 export interface CopyOptions {
   /** Shared client (connection pools, tokens); default: a new one closed when the copy ends. */
@@ -71,6 +72,12 @@ export interface CopyOptions {
   targetHead?: Descriptor | null;
   /** The caller knows whether the target repository is new to its registry (saves the probe). */
   targetUnknown?: boolean;
+  /**
+   * Also copy what refers to the digest (ops/referrers/): OCI referrers, the fallback tag, cosign's
+   * tags, recursively and for each child of an index. Default false, as regctl; the topology's ops
+   * (promote, replicate, mirror, backup) turn it on.
+   */
+  referrers?: boolean;
 }
 
 // Eight streams saturate a loopback or LAN registry without starving a 2-core machine, and stay
@@ -96,6 +103,8 @@ export interface CopyResult {
   planned: { blobs: number; bytes: number };
   /** Non-distributable layers left behind (see `includeForeign`). */
   foreignSkipped: number;
+  /** With `referrers`: what travelled with the image. */
+  referrers?: ReferrerCopyResult;
 }
 
 export async function copy(source: string | Location, target: string | Location, options: CopyOptions = {}): Promise<CopyResult> {
@@ -117,6 +126,7 @@ export async function copy(source: string | Location, target: string | Location,
     stores.push(dst);
     await options.blobLocations?.load();
     const result = await new CopyRun(src, dst, srcLoc, dstLoc, options, selectors).run();
+    if (options.referrers) result.referrers = await copyReferrersOf(result, srcLoc, dstLoc, client, options);
     if (!options.ledger) await options.blobLocations?.flush();
     return result;
   } catch (err) {
@@ -282,4 +292,18 @@ class CopyRun {
     this.result.durationMs = Math.round(performance.now() - this.started);
     return this.result;
   }
+}
+
+/**
+ * After the image: its referrers, and those of each child. A platform subset has another digest
+ * than the source, so nothing refers to it: only the kept children's referrers travel.
+ */
+async function copyReferrersOf(result: CopyResult, srcLoc: Location, dstLoc: Location, client: RegistryClient, options: CopyOptions): Promise<ReferrerCopyResult> {
+  const [srcSide, dstSide] = await Promise.all([sideOf(srcLoc, client, 'read', options.signal), sideOf(dstLoc, client, 'write', options.signal)]);
+  // Read from the target, which holds it now: a source pull can cost quota (Docker Hub).
+  const subjects = await subjectsOf(dstSide, result.digest, !result.platformSubset);
+  return carryReferrers(srcSide, dstSide, subjects, {
+    client, ledger: options.ledger ?? new BlobLedger(), jobs: options.jobs, signal: options.signal, recordTags: true,
+    ...(options.authorizeWrite && { authorizeWrite: options.authorizeWrite }),
+  });
 }

@@ -13,12 +13,18 @@ import { listReferrers } from '../registry/referrers.js';
 import { RegistryClient } from '../registry/registry-client.js';
 import { RegistryRepository } from '../registry/registry-repository.js';
 import { openStore, referenceOf } from './open-store.js';
+import { referrerKind, referrerTree, sideOf, type ReferrerKind, type ReferrerTreeEntry } from './referrers/index.js';
 import { abortedOr, throwIfAborted } from '../transport/abort.js';
 
 export interface InspectOptions {
   client?: RegistryClient;
   /** Skip the referrers lookup (one or two extra requests). */
   referrers?: boolean;
+  /**
+   * Also walk the whole referrer tree (ops/referrers/): cosign tags, referrers of referrers, and
+   * those of each child of an index. A tag list and two requests per digest in it; off by default.
+   */
+  referrerTree?: boolean;
   /** Stops the lookup when it fires (E_INTERRUPTED). */
   signal?: AbortSignal;
 }
@@ -44,7 +50,12 @@ export interface InspectResult {
   platforms?: Array<{ platform: string; digest: string; mediaType: string; size: number }>;
   config?: ConfigSummary;
   layers?: { count: number; bytes: number };
-  referrers: Descriptor[];
+  /** Direct referrers as the API or fallback tag lists them, with a kind told from their artifactType. */
+  referrers: Array<Descriptor & { kind: ReferrerKind }>;
+  /** With `referrerTree`: every referrer, nested under what it refers to (children of an index at the top level too). */
+  referrerTree?: ReferrerTreeEntry[];
+  /** What the tree walk skipped and why (subject mismatches, invalid or oversized lists, bounds). */
+  referrerWarnings?: string[];
 }
 
 const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
@@ -69,7 +80,14 @@ export async function inspect(reference: string | Location, options: InspectOpti
       if (IMAGE_CONFIG_TYPES.has(parsed.config.mediaType)) result.config = await readConfig(store, parsed);
     }
     if (options.referrers !== false && store instanceof RegistryRepository) {
-      result.referrers = (await listReferrers(store, raw.digest)).referrers;
+      result.referrers = (await listReferrers(store, raw.digest)).referrers.map((d) => ({ ...d, kind: referrerKind({ artifactType: d.artifactType, mediaType: d.mediaType }) }));
+    }
+    if (options.referrerTree) {
+      const side = await sideOf(loc, client, 'read', options.signal);
+      const subjects = [raw.digest, ...(parsed.kind === 'index' ? [...new Set(parsed.manifests.map((d) => d.digest))] : [])];
+      const warnings: string[] = [];
+      result.referrerTree = await referrerTree(side, subjects, { warn: (m) => warnings.push(m), signal: options.signal, recordTags: true });
+      result.referrerWarnings = warnings;
     }
     return result;
   } catch (err) {

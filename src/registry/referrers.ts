@@ -25,6 +25,11 @@ export interface ReferrersResult {
 export interface ListReferrersOptions {
   /** Called with each listed entry that is not a usable descriptor (it is skipped). */
   onInvalidReferrer?: (raw: string) => void;
+  /**
+   * Whether the fallback tag exists (from a tag list the caller holds): when it says no, the tag is
+   * not fetched, so a subject without referrers costs no manifest GET (a pull, on Docker Hub).
+   */
+  hasFallbackTag?: (tag: string) => Promise<boolean>;
 }
 
 export function fallbackTag(digest: string): string {
@@ -33,14 +38,7 @@ export function fallbackTag(digest: string): string {
 
 export async function listReferrers(repo: RegistryRepository, digest: string, artifactType?: string, options: ListReferrersOptions = {}): Promise<ReferrersResult> {
   assertDigest(digest, `subject digest for referrers of ${repo.description}`);
-  const usable = (listed: unknown[]): Descriptor[] => {
-    const out: Descriptor[] = [];
-    for (const entry of listed) {
-      if (isDescriptor(entry)) out.push(entry);
-      else options.onInvalidReferrer?.((JSON.stringify(entry) ?? String(entry)).slice(0, 300));
-    }
-    return out;
-  };
+  const usable = (listed: unknown[]): Descriptor[] => usableReferrers(listed, options.onInvalidReferrer);
   const query = artifactType ? `?artifactType=${encodeURIComponent(artifactType)}` : '';
   const { req, res } = await repo.call('GET', `referrers/${digest}${query}`, { headers: { accept: MediaType.OciIndex } });
   if (res.status === 200 && (res.headers['content-type'] ?? '').startsWith(MediaType.OciIndex)) {
@@ -50,6 +48,7 @@ export async function listReferrers(repo: RegistryRepository, digest: string, ar
   }
   if (res.status !== 404 && res.status !== 400 && res.status !== 200) throw await responseError(req, res, `referrers of ${digest} in ${repo.description}`);
   await discard(res);
+  if (options.hasFallbackTag && !(await options.hasFallbackTag(fallbackTag(digest)))) return { referrers: [], source: 'none' };
   try {
     const raw = await repo.getManifest(fallbackTag(digest));
     const parsed = parseManifest(raw, `${repo.description}:${fallbackTag(digest)}`);
@@ -60,6 +59,16 @@ export async function listReferrers(repo: RegistryRepository, digest: string, ar
     if (err instanceof RegtopoError && err.code === 'E_NOT_FOUND') return { referrers: [], source: 'none' };
     throw err;
   }
+}
+
+/** The entries of a listed referrers index that are usable descriptors; the others go to `onInvalid`. */
+export function usableReferrers(listed: unknown[], onInvalid?: (raw: string) => void): Descriptor[] {
+  const out: Descriptor[] = [];
+  for (const entry of listed) {
+    if (isDescriptor(entry)) out.push(entry);
+    else onInvalid?.((JSON.stringify(entry) ?? String(entry)).slice(0, 300));
+  }
+  return out;
 }
 
 function isDescriptor(value: unknown): value is Descriptor {

@@ -21,7 +21,8 @@ export function registerBackup(program: Command, ctx: CliContext): void {
       .argument('[registries...]', 'registry names (default: every registry with a backup: target)')
       .option('--to <oci:DIR>', 'write into this layout instead of the topology\'s target (one registry)')
       .option('--verify', 're-hash every blob and manifest in the layout afterwards', false)
-      .option('-j, --jobs <n>', 'parallel HEADs and blob transfers (default 8)', parsePositiveInt('--jobs')),
+      .option('-j, --jobs <n>', 'parallel HEADs and blob transfers (default 8)', parsePositiveInt('--jobs'))
+      .option('--no-referrers', 'do not keep referrers (signatures, SBOMs, attestations) with the images; fallback and cosign tags are then copied as plain tags'),
   ).addHelpText('after', EXAMPLES).action(async (registries: string[], _o: unknown, self: Command) => {
     await ctx.run(self, async () => {
       const opts = ctx.options(self);
@@ -32,12 +33,13 @@ export function registerBackup(program: Command, ctx: CliContext): void {
       // On a terminal: a live line for the tag copies in flight (issue 12).
       const display = progressDisplay(opts.verbose);
       try {
-        const report = await backup({ progress: display.imageEvent, topology, client, registries, to: opts.to as string | undefined, verify: opts.verify === true, jobs: opts.jobs as number | undefined, signal: ctx.signal });
+        const report = await backup({ progress: display.imageEvent, topology, client, registries, to: opts.to as string | undefined, verify: opts.verify === true, jobs: opts.jobs as number | undefined, signal: ctx.signal, referrers: opts.referrers !== false });
         const text: string[] = [];
         for (const r of report.registries) {
           const n = (a: string) => r.refs.filter((x) => x.action === a).length;
           text.push(`${r.name} (${r.registry}) → oci:${r.layout}: ${r.repositories} repositories; ${n('added')} added, ${n('moved')} moved, ${n('unchanged')} unchanged, ${n('failed')} failed`);
           if (r.error) text.push(`  FAILED [${r.error.code}] ${r.error.message}`);
+          if (r.referrers) text.push(`  referrers: ${r.referrers.copied} kept, ${r.referrers.present} already there${r.referrers.warnings.length ? `; ${r.referrers.warnings.length} warning(s): ${r.referrers.warnings.join('; ')}` : ''}`);
           for (const x of r.refs) {
             if (x.action === 'unchanged') continue;
             text.push(`  ${x.action.padEnd(9)} ${x.ref} ${x.digest}${x.historyRef ? ` (was ${x.previous}, kept as ${x.historyRef})` : ''}${x.error ? ` [${x.error.code}] ${x.error.message}` : ''}`);

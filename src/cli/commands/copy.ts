@@ -15,6 +15,8 @@ export function registerCopy(program: Command, ctx: CliContext): void {
     .option('--platform <list>', 'copy only these platforms (os/arch[/variant], comma-separated); writes a reduced index', collectList)
     .option('-j, --jobs <n>', 'parallel blob transfers (default 8)', parsePositiveInt('--jobs'))
     .option('--include-foreign', 'also copy non-distributable (foreign) layers the source holds; by default they stay behind, fetched from their urls')
+    .option('--referrers', 'also copy what refers to the digest: signatures, SBOMs, attestations (OCI referrers, the fallback tag, cosign tags), recursively and for each platform')
+    .option('--no-referrers', 'copy the image alone (the default for copy)')
     .addHelpText('after', `
 Examples:
   regtopo copy ci.example.com/app:1.4.2 prod.example.com/app:1.4.2
@@ -23,6 +25,7 @@ Examples:
   regtopo copy ci.example.com/app@sha256:… prod.example.com/app:1.4.2
   regtopo copy mcr.microsoft.com/windows/servercore:ltsc2022 oci:./win \\
     --include-foreign
+  regtopo copy --referrers ci.example.com/app:1.4.2 prod.example.com/app:1.4.2
 
 A target without a tag takes the source's tag; a source by digest into an
 untagged target is pushed by digest only (the summary says nothing was tagged).`);
@@ -44,16 +47,22 @@ untagged target is pushed by digest only (the summary says nothing was tagged).`
             includeForeign: opts.includeForeign === true,
             blobLocations: new BlobLocationCache(),
             mountCandidates: await candidatesFor(topology, target),
+            referrers: opts.referrers === true,
           });
           const tagging = await taggingNote(source, target);
+          const referrerLines = r.referrers ? [
+            `referrers: ${r.referrers.copied} copied, ${r.referrers.present} already there${r.referrers.fallbackTags ? `, ${r.referrers.fallbackTags} fallback tag(s) merged` : ''}`,
+            ...r.referrers.warnings.map((w) => `warning: ${w}`),
+          ] : [];
           const text = r.upToDate
-            ? [`${r.target}: already at ${r.digest}, nothing copied`]
+            ? [`${r.target}: already at ${r.digest}, nothing copied`, ...referrerLines]
             : [
                 `copied ${r.source} → ${r.target}`,
                 `digest ${r.digest}${r.platformSubset ? ` (platform subset: differs from source ${r.sourceDigest})` : ''}`,
                 `blobs: ${r.blobs.copied} copied, ${r.blobs.mounted} mounted, ${r.blobs.existing} already present; ${formatTransfer(r.bytes, r.durationMs)}`,
                 ...(tagging ? [tagging] : []),
                 ...(r.foreignSkipped > 0 ? [`${r.foreignSkipped} non-distributable layer(s) left behind (clients fetch them from their urls; --include-foreign copies them)`] : []),
+                ...referrerLines,
               ];
           return { data: r, text };
         } finally {

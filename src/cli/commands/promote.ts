@@ -20,7 +20,8 @@ export function registerPromote(program: Command, ctx: CliContext): void {
       .option('--version <version>', 'value of {version} in tag templates (default: the image label org.opencontainers.image.version)')
       .option('--dry-run', 'plan and check only; write nothing, ask no hook', false)
       .option('--by <name>', 'who promotes (default $REGTOPO_USER or the OS user)')
-      .option('--no-replicate', 'do not replicate into the target prod\'s replicas afterwards'),
+      .option('--no-replicate', 'do not replicate into the target prod\'s replicas afterwards')
+      .option('--no-referrers', 'do not carry the digest\'s signatures, SBOMs and attestations (referrers)'),
   ).action(async (images: string[], _o: unknown, self: Command) => {
     await ctx.run(self, async () => {
       const opts = ctx.options(self);
@@ -33,7 +34,7 @@ export function registerPromote(program: Command, ctx: CliContext): void {
         const report = await promote(pctx, {
           progress: display.imageEvent,
           stage: opts.to as string, images, digest: opts.digest as string | undefined, version: opts.version as string | undefined, dryRun: opts.dryRun as boolean,
-          replicate: opts.replicate !== false,
+          replicate: opts.replicate !== false, referrers: opts.referrers !== false,
         }).finally(() => display.done());
         const text: string[] = [];
         for (const r of report.results) {
@@ -45,6 +46,7 @@ export function registerPromote(program: Command, ctx: CliContext): void {
             text.push(`${r.image} → ${r.stage}: promoted ${r.digest}`);
             for (const t of r.tags ?? []) text.push(`  ${t.action.padEnd(9)} ${t.ref}${t.previous ? ` (was ${t.previous})` : ''}`);
             if (r.records) text.push(`  records: ${r.records.copied} copied, ${r.records.present} already there`);
+            if (r.referrers) text.push(`  referrers: ${r.referrers.copied} copied, ${r.referrers.present} already there${r.referrers.warnings.length ? `; ${r.referrers.warnings.length} warning(s): ${r.referrers.warnings.join('; ')}` : ''}`);
             if (r.promotionRecord) text.push(`  promotion record ${r.promotionRecord}`);
           }
         }

@@ -28,7 +28,8 @@ export function registerReplicate(program: Command, ctx: CliContext): void {
       .option('--replica <name>', 'only this replica (repeatable, or comma-separated)', collectList)
       .option('--dry-run', 'decide and report; write nothing', false)
       .option('--prune', 'delete tags that exist only in the replica', false)
-      .option('-j, --jobs <n>', 'parallel HEADs and blob transfers (default 8)', parsePositiveInt('--jobs')),
+      .option('-j, --jobs <n>', 'parallel HEADs and blob transfers (default 8)', parsePositiveInt('--jobs'))
+      .option('--no-referrers', 'do not carry referrers (signatures, SBOMs, attestations) by digest'),
   ).addHelpText('after', EXAMPLES).action(async (images: string[], _o: unknown, self: Command) => {
     await ctx.run(self, async () => {
       const opts = ctx.options(self);
@@ -43,6 +44,7 @@ export function registerReplicate(program: Command, ctx: CliContext): void {
           progress: display.imageEvent,
           topology, client, images, all: opts.all === true, replicas: opts.replica as string[] | undefined,
           dryRun: opts.dryRun === true, prune: opts.prune === true, jobs: opts.jobs as number | undefined,
+          referrers: opts.referrers !== false,
         });
         return { data: report, text: formatReplicateReport(report), exitCode: report.ok ? ExitCode.Ok : ExitCode.Failed };
       } finally {

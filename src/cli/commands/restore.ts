@@ -21,7 +21,8 @@ export function registerRestore(program: Command, ctx: CliContext): void {
       .argument('<target>', 'a registry name from the topology, or host[:port]')
       .option('--repository <repo>', 'only this repository (repeatable, or comma-separated)', collectList)
       .option('--dry-run', 'verify and report; push nothing', false)
-      .option('-j, --jobs <n>', 'parallel blob transfers (default 8)', parsePositiveInt('--jobs')),
+      .option('-j, --jobs <n>', 'parallel blob transfers (default 8)', parsePositiveInt('--jobs'))
+      .option('--no-referrers', 'do not restore referrers by merging; the layout\'s fallback and cosign refs are then pushed as plain tags'),
   ).addHelpText('after', EXAMPLES).action(async (layout: string, target: string, _o: unknown, self: Command) => {
     await ctx.run(self, async () => {
       const opts = ctx.options(self);
@@ -35,6 +36,7 @@ export function registerRestore(program: Command, ctx: CliContext): void {
         const report = await restore(layout, target, {
           progress: display.imageEvent,
           topology, client, repositories: opts.repository as string[] | undefined, dryRun: opts.dryRun === true, jobs: opts.jobs as number | undefined, signal: ctx.signal,
+          referrers: opts.referrers !== false,
         });
         const n = (a: string) => report.refs.filter((r) => r.action === a).length;
         const text = [
@@ -42,6 +44,7 @@ export function registerRestore(program: Command, ctx: CliContext): void {
           `verified oci:${report.layout}: ${report.verify.blobs} blobs, all match`,
           ...report.refs.filter((r) => r.action !== 'in-sync').map((r) => `  ${r.action.padEnd(13)} ${r.ref} ${r.digest}${r.error ? ` [${r.error.code}] ${r.error.message}` : ''}`),
           `${report.dryRun ? 'dry run: ' : ''}${n('restored')} restored, ${n('would-restore')} would be restored, ${n('in-sync')} already there, ${n('failed')} failed${report.skipped.length ? `; ${report.skipped.length} refs not REPOSITORY:TAG skipped` : ''}`,
+          ...(report.referrers ? [`referrers: ${report.referrers.copied} restored, ${report.referrers.present} already there${report.referrers.warnings.length ? `; ${report.referrers.warnings.length} warning(s): ${report.referrers.warnings.join('; ')}` : ''}`] : []),
         ];
         return { data: report, text, exitCode: report.ok ? ExitCode.Ok : ExitCode.Failed };
       } finally {

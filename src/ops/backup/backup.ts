@@ -24,6 +24,8 @@ import { readTagDigests, writeOrder } from '../replicate/repository-tags.js';
 import { readRefs, refName, setRefs, type RefChange } from './layout-refs.js';
 import { verifyLayout, type LayoutVerification } from './verify-layout.js';
 import { throwIfInterrupted } from '../replicate/interrupted.js';
+import { BlobLedger } from '../blob-ledger.js';
+import { carryReferrers, isReferrerTag, layoutSide, registrySide, subjectsOf } from '../referrers/index.js';
 
 export interface BackupOptions {
   topology: Topology;
@@ -41,6 +43,15 @@ export interface BackupOptions {
   now?: () => number;
   /** Each tag's copy events, by image (the registry's host/repository:tag); see ../image-progress.ts. */
   progress?: ImageProgress;
+  /**
+   * Keep each image's referrers (signatures, SBOMs, attestations; issue 14) in the layout: the
+   * referrer manifests by digest, each subject's fallback index and cosign's tags as refs
+   * `REPOSITORY:sha256-<hex>[.sig|.att|.sbom]`, merged with what the layout kept. Default true.
+   * Fallback and cosign tags are tags, so they travel with the tags (a later signature moves its
+   * ref, the old list kept under a history ref); the walk adds what only the referrers API lists,
+   * for the digests a run adds or moves, so an unchanged backup stays one HEAD per tag.
+   */
+  referrers?: boolean;
 }
 
 export type BackupAction = 'unchanged' | 'added' | 'moved' | 'failed';
@@ -63,6 +74,8 @@ export interface BackupRegistryReport {
   repositories: number;
   refs: BackupRefReport[];
   verify?: LayoutVerification;
+  /** Referrers kept with the images (see BackupOptions.referrers). */
+  referrers?: { copied: number; present: number; warnings: string[] };
   error?: { code: ErrorCode; message: string };
 }
 
@@ -117,6 +130,8 @@ async function backupRegistry(registry: RegistrySpec, dir: string, client: Regis
     const repositories = ns ? all.filter((r) => r === ns || r.startsWith(`${ns}/`)) : all;
     report.repositories = repositories.length;
     const refs = await readRefs(dir);
+    const withReferrers = options.referrers !== false;
+    if (withReferrers) report.referrers = { copied: 0, present: 0, warnings: [] };
     for (const repository of repositories) {
       const tags = await readTagDigests(client.repository({ registry: registry.host, repository }, { signal }), limit, signal);
       const changes: RefChange[] = [];
@@ -127,6 +142,11 @@ async function backupRegistry(registry: RegistrySpec, dir: string, client: Regis
       }
       // One index.json rewrite per repository, after its content is in place.
       await setRefs(dir, changes);
+      if (withReferrers) {
+        const changed = report.refs.filter((r) => (r.action === 'added' || r.action === 'moved') && r.ref.startsWith(`${repository}:`) && !isReferrerTag(r.ref.slice(repository.length + 1)));
+        const digests = new Set(changed.map((r) => r.digest));
+        await backupReferrers(Reference.of(registry.host, repository), dir, [...digests], client, jobs, report.referrers!, signal);
+      }
     }
   } catch (err) {
     if (signal?.aborted) throw err;
@@ -155,4 +175,26 @@ async function backupTag(
   const historyRef = refName(repository, historyTag(tag, current.digest, now));
   changes.push({ name: ref, target: head, historyName: historyRef });
   return { ref, digest: head.digest, action: 'moved', previous: current.digest, historyRef };
+}
+
+/** Each backed-up digest's referrer tree into the layout, re-merged on every run (one digest at a time). */
+async function backupReferrers(
+  repo: Reference, dir: string, digests: string[], client: RegistryClient, jobs: number,
+  totals: { copied: number; present: number; warnings: string[] }, signal: AbortSignal | undefined,
+): Promise<void> {
+  const src = registrySide(repo, client, signal);
+  const dst = await layoutSide(dir, { create: true, signal, repository: repo.repository });
+  const ledger = new BlobLedger();
+  for (const digest of digests) {
+    throwIfInterrupted(signal);
+    try {
+      const r = await carryReferrers(src, dst, await subjectsOf(dst, digest), { client, jobs, signal, ledger });
+      totals.copied += r.copied;
+      totals.present += r.present;
+      totals.warnings.push(...r.warnings);
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      totals.warnings.push(`${repo}@${digest}: referrers not kept (${errorSummary(err).message})`);
+    }
+  }
 }

@@ -16,6 +16,8 @@ import { writeOrder } from '../replicate/repository-tags.js';
 import { readRefs, splitRefName } from './layout-refs.js';
 import { verifyLayout, type LayoutVerification } from './verify-layout.js';
 import { throwIfInterrupted } from '../replicate/interrupted.js';
+import { BlobLedger } from '../blob-ledger.js';
+import { carryReferrers, isReferrerTag, layoutSide, registrySide, subjectsOf } from '../referrers/index.js';
 
 export interface RestoreOptions {
   /** Resolves TARGET as a registry name, and configures the default client. */
@@ -28,6 +30,12 @@ export interface RestoreOptions {
   signal?: AbortSignal;
   /** Each tag's copy events, by image (the target's host/repository:tag); see ../image-progress.ts. */
   progress?: ImageProgress;
+  /**
+   * Restore each image's referrers the layout keeps (issue 14): by digest, merged into the target's
+   * fallback tag (what the target lists already stays), cosign tags set unless the target holds
+   * others. Default true; then the layout's fallback and cosign refs are not pushed as plain tags.
+   */
+  referrers?: boolean;
 }
 
 export type RestoreAction = 'restored' | 'in-sync' | 'would-restore' | 'failed';
@@ -52,6 +60,8 @@ export interface RestoreReport {
   refs: RestoreRefReport[];
   /** Layout refs that are not `REPOSITORY:TAG` (another tool's), left out. */
   skipped: string[];
+  /** Referrers restored with the images (see RestoreOptions.referrers). */
+  referrers?: { copied: number; present: number; warnings: string[] };
 }
 
 export async function restore(layout: string, target: string, options: RestoreOptions = {}): Promise<RestoreReport> {
@@ -71,6 +81,8 @@ export async function restore(layout: string, target: string, options: RestoreOp
     ? `restore writes into "${spec.name}" (role ${spec.role}) at ${host}: an explicit recovery action, outside the topology's write authority`
     : `restore writes into ${host}`;
   const report: RestoreReport = { ok: true, dryRun: options.dryRun ?? false, layout: dir, target: { registry: host, ...(spec ? { name: spec.name, role: spec.role } : {}) }, notice, verify, refs: [], skipped: [] };
+  const withReferrers = options.referrers !== false;
+  if (withReferrers && !options.dryRun) report.referrers = { copied: 0, present: 0, warnings: [] };
   const wanted = options.repositories?.length ? new Set(options.repositories) : undefined;
   const byRepository = new Map<string, Map<string, string>>();
   for (const [name, desc] of await readRefs(dir)) {
@@ -80,6 +92,7 @@ export async function restore(layout: string, target: string, options: RestoreOp
       continue;
     }
     if (wanted && !wanted.has(parts.repository)) continue;
+    if (withReferrers && isReferrerTag(parts.tag)) continue;
     let tags = byRepository.get(parts.repository);
     if (!tags) byRepository.set(parts.repository, (tags = new Map()));
     tags.set(parts.tag, desc.digest);
@@ -106,10 +119,36 @@ export async function restore(layout: string, target: string, options: RestoreOp
           report.refs.push({ ref, repository, tag, digest, action: 'failed', error: errorSummary(err) });
         }
       }
+      if (report.referrers) {
+        const restored = new Set(report.refs.filter((r) => r.repository === repository && (r.action === 'restored' || r.action === 'in-sync')).map((r) => r.digest));
+        await restoreReferrers(dir, Reference.of(host, repository), [...restored], client, options, report.referrers);
+      }
     }
   } finally {
     if (!options.client) await client.close();
   }
   report.ok = report.refs.every((r) => r.action !== 'failed');
   return report;
+}
+
+async function restoreReferrers(
+  dir: string, repo: Reference, digests: string[], client: RegistryClient, options: RestoreOptions,
+  totals: { copied: number; present: number; warnings: string[] },
+): Promise<void> {
+  const { signal } = options;
+  const src = await layoutSide(dir, { create: false, signal, repository: repo.repository });
+  const dst = registrySide(repo, client, signal);
+  const ledger = new BlobLedger();
+  for (const digest of digests) {
+    throwIfInterrupted(signal);
+    try {
+      const r = await carryReferrers(src, dst, await subjectsOf(src, digest), { client, jobs: options.jobs, signal, ledger });
+      totals.copied += r.copied;
+      totals.present += r.present;
+      totals.warnings.push(...r.warnings);
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      totals.warnings.push(`${repo}@${digest}: referrers not restored (${errorSummary(err).message})`);
+    }
+  }
 }

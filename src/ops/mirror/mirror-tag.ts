@@ -30,6 +30,8 @@ export interface TagDeps {
   now?: () => Date;
   signal?: AbortSignal;
   progress?: ImageProgress;
+  /** Carry the referrers of what is copied (default true; issue 14). */
+  referrers?: boolean;
 }
 
 export type TagOutcome = Pick<MirrorTagReport, 'action'> & Partial<Omit<MirrorTagReport, 'action'>>;
@@ -109,9 +111,11 @@ export async function mirrorTag(ctx: RuleContext, tag: string, deps: TagDeps): P
       ...(ctx.subset && { platforms: rule.platforms, reducedIndexAnnotations: { [SOURCE_DIGEST_ANNOTATION]: wanted } }),
       ...(jobs !== undefined && { jobs }),
       ...progressFor(deps.progress, ctx.archiveRef.withTag(tag).toString()),
+      referrers: deps.referrers !== false,
     },
   );
-  return { action, upstreamDigest: r.sourceDigest, archiveDigest: r.digest, bytes: r.bytes, ...moved };
+  const referrers = r.referrers && { referrers: { copied: r.referrers.copied, present: r.referrers.present, warnings: r.referrers.warnings } };
+  return { action, upstreamDigest: r.sourceDigest, archiveDigest: r.digest, bytes: r.bytes, ...moved, ...referrers };
 }
 
 /** Whether the Archive's manifest is (or, for a platform subset, was reduced from) `upstreamDigest`. */

@@ -33,6 +33,11 @@ export interface MirrorTagReport {
   historyTag?: string;
   bytes: number;
   ms: number;
+  /**
+   * Referrers carried with a copied tag (issue 14). Only when the tag changed: an unchanged tag
+   * costs no upstream manifest GET, so referrers added upstream later travel with its next change.
+   */
+  referrers?: { copied: number; present: number; warnings: string[] };
   error?: { code: ErrorCode; message: string };
 }
 
@@ -80,7 +85,8 @@ export function formatReport(report: MirrorReport): string[] {
     const word = actionWord(t.action, t.dryRun);
     const what = t.action === 'updated' ? `${word} (old ${short(t.previousDigest)} ${t.dryRun ? 'would be kept' : 'kept'} as ${t.historyTag})` : word;
     const digest = t.archiveDigest ?? t.upstreamDigest;
-    const extra = t.error ? ` - ${t.error.message}` : '';
+    const referrers = t.referrers && (t.referrers.copied || t.referrers.present) ? `, referrers: ${t.referrers.copied} copied, ${t.referrers.present} already there` : '';
+    const extra = `${referrers}${t.error ? ` - ${t.error.message}` : ''}`;
     lines.push(`${t.dryRun ? '[dry-run] ' : ''}${t.rule} ${t.tag}: ${what}${digest ? ` ${short(digest)}` : ''}${t.bytes ? ` ${t.bytes} B` : ''} ${t.ms} ms${extra}`);
   }
   for (const r of report.ruleErrors) lines.push(`${r.rule}: rule failed - ${r.message}`);

@@ -70,6 +70,8 @@ export interface MirrorOptions {
   blobLocations?: BlobLocationCache;
   /** Stops the run (E_INTERRUPTED): tags in flight cancel their uploads, no further tag starts, the lock is released. */
   signal?: AbortSignal;
+  /** Carry the referrers (signatures, SBOMs) of each tag copied (default true; issue 14). */
+  referrers?: boolean;
 }
 
 export async function mirror(config: Topology, options: MirrorOptions = {}): Promise<MirrorReport> {
@@ -248,7 +250,7 @@ class MirrorRun {
 
   private tagDeps(): TagDeps {
     const o = this.options;
-    return { client: this.client, dryRun: o.dryRun, copyJobs: o.copyJobs, now: o.now, ledger: this.ledger, signal: o.signal, ...(o.blobLocations && { blobLocations: o.blobLocations }), ...(o.progress && { progress: o.progress }) };
+    return { client: this.client, dryRun: o.dryRun, copyJobs: o.copyJobs, now: o.now, ledger: this.ledger, signal: o.signal, referrers: o.referrers !== false, ...(o.blobLocations && { blobLocations: o.blobLocations }), ...(o.progress && { progress: o.progress }) };
   }
 
   /** Records a stop for 429s (after the client's own backoff); true when the error was one. */

@@ -21,6 +21,8 @@ import { syncRecords, type RecordSyncResult } from './record-sync.js';
 import { replicateAfterPromotion, type PromotionReplication } from '../replicate/after-promotion.js';
 import { mountCandidates } from '../mount-candidates.js';
 import { progressFor, type ImageProgress } from '../image-progress.js';
+import { carryPromotedReferrers } from '../referrers/promotion.js';
+import type { ReferrerCopyResult } from '../referrers/carry.js';
 
 export interface PromoteOptions extends PlanOptions {
   stage: string;
@@ -32,6 +34,8 @@ export interface PromoteOptions extends PlanOptions {
   replicate?: boolean;
   /** Each image's copy events, by promotion image name; see ../image-progress.ts. */
   progress?: ImageProgress;
+  /** Carry the digest's referrers (signatures, SBOMs, attestations) to the target (default true; issue 14). */
+  referrers?: boolean;
 }
 
 export interface PromoteItem {
@@ -43,6 +47,7 @@ export interface PromoteItem {
   plan?: PromotionPlan;
   tags?: Array<{ ref: string; action: 'created' | 'moved' | 'unchanged'; previous?: string }>;
   records?: RecordSyncResult;
+  referrers?: ReferrerCopyResult;
   /** Digest of the promotion record written in the target. */
   promotionRecord?: string;
   hook?: HookDecision;
@@ -68,7 +73,7 @@ export async function promote(ctx: PromotionContext, options: PromoteOptions): P
   const codes = [...new Set(results.filter((r) => r.error).map((r) => r.error!.code))];
   // Replication (issue 11): what was promoted into a prod with replicas goes to them; it never undoes the promotion.
   const promoted = results.filter((r) => r.outcome === 'promoted' || r.outcome === 'no-op').map((r) => r.image);
-  const replication = options.replicate === false || options.dryRun ? undefined : await replicateAfterPromotion(ctx, stage.to, promoted);
+  const replication = options.replicate === false || options.dryRun ? undefined : await replicateAfterPromotion(ctx, stage.to, promoted, { ...(options.progress && { progress: options.progress }), referrers: options.referrers !== false });
   return { stage: stage.name, ok: codes.length === 0, ...(codes.length ? { errorCode: codes.length === 1 ? codes[0]! : 'E_PARTIAL' } : {}), results, ...(replication ? { replication } : {}) };
 }
 
@@ -170,6 +175,8 @@ async function run(ctx: PromotionContext, planned: PlanDetail, item: PromoteItem
   }
   item.tags.sort((a, b) => plan.targets.findIndex((t) => t.ref === a.ref) - plan.targets.findIndex((t) => t.ref === b.ref));
   if (!sameRepository) item.records = await syncRecords(ctx.client, sourceRef, targetRef, digest, authorize, ctx.signal);
+  // Referrers (issue 14): signatures, SBOMs, attestations of the digest and its children travel too.
+  if (!sameRepository && options.referrers !== false) item.referrers = await carryPromotedReferrers(ctx.client, sourceRef, targetRef, digest, authorize, ctx.signal);
 
   // The promotion record comes last: its presence means the whole edge is done.
   const existing = await listRecords<PromotionBody>(dstRepo, 'promotion', digest);

@@ -6,6 +6,7 @@
  */
 import { errorSummary, type ErrorCode } from '../../errors.js';
 import type { PromotionContext } from '../promotion/context.js';
+import type { ImageProgress } from '../image-progress.js';
 import { replicate } from './replicate.js';
 import type { ReplicateReport } from './report.js';
 
@@ -18,20 +19,25 @@ export interface PromotionReplication {
 }
 
 export async function replicateAfterPromotion(
-  ctx: PromotionContext, target: string, images: string[], options: { signal?: AbortSignal } = {},
+  ctx: PromotionContext, target: string, images: string[], options: { signal?: AbortSignal; progress?: ImageProgress; referrers?: boolean } = {},
 ): Promise<PromotionReplication | undefined> {
   const prod = ctx.topology.registries[target];
   if (!prod || prod.role !== 'prod' || prod.replicas.length === 0 || images.length === 0) return undefined;
   const incomplete = (message: string, report?: ReplicateReport): PromotionReplication => ({
     ok: false, errorCode: 'E_REPLICATION_INCOMPLETE', message: `promoted, replication incomplete: ${message}; rerun regtopo replicate`, ...(report ? { report } : {}),
   });
+  // The promotion's own signal unless the caller names another: Ctrl-C stops replication too.
+  const signal = options.signal ?? ctx.signal;
   try {
-    const report = await replicate({ topology: ctx.topology, client: ctx.client, prod: prod.name, images: [...new Set(images)], signal: options.signal });
+    const report = await replicate({
+      topology: ctx.topology, client: ctx.client, prod: prod.name, images: [...new Set(images)], signal,
+      ...(options.progress && { progress: options.progress }), ...(options.referrers === false && { referrers: false }),
+    });
     if (report.ok) return { ok: true, report };
     const failed = report.replicas.filter((r) => r.tags.some((t) => t.action === 'failed')).map((r) => r.name);
     return incomplete(`${failed.join(', ')} did not converge`, report);
   } catch (err) {
-    if (options.signal?.aborted) throw err;
+    if (signal?.aborted) throw err;
     const { code, message } = errorSummary(err);
     return incomplete(`[${code}] ${message}`);
   }

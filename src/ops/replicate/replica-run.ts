@@ -8,12 +8,12 @@
  */
 import { errorSummary } from '../../errors.js';
 import { Reference } from '../../ref/reference.js';
-import { listReferrers } from '../../registry/referrers.js';
 import type { RegistryClient } from '../../registry/registry-client.js';
 import type { RegistryRepository } from '../../registry/registry-repository.js';
 import type { RegistrySpec, Topology } from '../../topology/model.js';
 import { assertWriteAllowed, writeGuard } from '../../topology/write-authority.js';
 import { copy } from '../copy.js';
+import { carryReferrers, registrySide, subjectsOf } from '../referrers/index.js';
 import { BlobLedger } from '../blob-ledger.js';
 import { progressFor, type ImageProgress } from '../image-progress.js';
 import { pruneTag } from './prune.js';
@@ -36,17 +36,19 @@ export interface ReplicaRunOptions {
    */
   referrersApi: { available?: boolean };
   progress?: ImageProgress;
+  /** Carry referrers (default true; issue 14). */
+  referrers?: boolean;
 }
 
 export class ReplicaRun {
   readonly report: ReplicaReport;
   private readonly ledger = new BlobLedger();
-  /** Referrer digests already carried this run, so one shared by many tags is copied once. */
+  /** Digests whose referrers were carried this run, so a digest under many tags is walked once. */
   private readonly referrersDone = new Set<string>();
   private mountCount: number;
 
   constructor(private readonly prod: RegistrySpec, readonly replica: RegistrySpec, private readonly options: ReplicaRunOptions) {
-    this.report = { name: replica.name, registry: replica.host, prod: prod.name, tags: [], mounted: 0 };
+    this.report = { name: replica.name, registry: replica.host, prod: prod.name, tags: [], mounted: 0, referrers: { copied: 0, present: 0, warnings: [] } };
     this.mountCount = 0;
   }
 
@@ -132,25 +134,26 @@ export class ReplicaRun {
   }
 
   /**
-   * Referrers the prod registry lists for a digest just copied (the referrers API, or the fallback
-   * tag), carried by digest. regtopo's own records have tags and travel as tags already.
+   * The referrer tree of a digest just copied, when prod has the referrers API (ops/referrers/):
+   * recursively and for each child of an index, with the replica's fallback tags merged when it
+   * lacks the API. Without the API prod's referrers are fallback and cosign tags, which travel as
+   * tags already, and no more probes are sent.
    */
   private async copyReferrers(src: RegistryRepository, dst: RegistryRepository, digest: string): Promise<void> {
     const { client, topology, jobs, signal, referrersApi } = this.options;
-    if (referrersApi.available === false) return;
-    const { referrers, source } = await listReferrers(src, digest);
-    if (source !== 'api') referrersApi.available = false;
-    for (const d of referrers) {
-      throwIfInterrupted(signal);
-      const key = `${dst.repository}@${d.digest}`;
-      if (this.referrersDone.has(key)) continue;
-      const r = await copy(
-        { kind: 'registry', ref: Reference.of(src.registry, src.repository, undefined, d.digest) },
-        { kind: 'registry', ref: Reference.of(dst.registry, dst.repository, undefined, d.digest) },
-        { client, jobs, ledger: this.ledger, authorizeWrite: writeGuard(topology, 'replicate'), ...progressFor(this.options.progress, `${dst.registry}/${dst.repository}@${d.digest}`) },
-      );
-      this.mountCount += r.blobs.mounted;
-      this.referrersDone.add(key);
+    if (this.options.referrers === false || referrersApi.available === false) return;
+    const from = registrySide(Reference.of(src.registry, src.repository), client, signal);
+    if (!(await from.hasReferrersApi(digest))) {
+      referrersApi.available = false;
+      return;
     }
+    const key = `${dst.repository}@${digest}`;
+    if (this.referrersDone.has(key)) return;
+    const to = registrySide(Reference.of(dst.registry, dst.repository), client, signal);
+    const r = await carryReferrers(from, to, await subjectsOf(to, digest), { client, jobs, signal, ledger: this.ledger, authorizeWrite: writeGuard(topology, 'replicate') });
+    this.referrersDone.add(key);
+    this.report.referrers.copied += r.copied;
+    this.report.referrers.present += r.present;
+    this.report.referrers.warnings.push(...r.warnings);
   }
 }

@@ -36,6 +36,8 @@ export interface ReplicateOptions extends SelectOptions {
   signal?: AbortSignal;
   /** Each tag's copy events, by image (the replica's host/repository:tag); see ../image-progress.ts. */
   progress?: ImageProgress;
+  /** Carry the referrers of each copied digest (default true; issue 14). */
+  referrers?: boolean;
 }
 
 export async function replicate(options: ReplicateOptions): Promise<ReplicateReport> {
@@ -52,7 +54,7 @@ export async function replicate(options: ReplicateOptions): Promise<ReplicateRep
       const limit = pLimit(jobs);
       const referrersApi = {};
       const groupRuns = group.replicas.map((replica) => new ReplicaRun(group.prod, replica, {
-        topology, client, dryRun: options.dryRun ?? false, prune: options.prune ?? false, jobs, limit, signal, referrersApi,
+        topology, client, dryRun: options.dryRun ?? false, prune: options.prune ?? false, jobs, limit, signal, referrersApi, referrers: options.referrers ?? true,
         ...(options.progress && { progress: options.progress }),
       }));
       runs.push(...groupRuns);

@@ -36,6 +36,11 @@ export interface ReplicaReport {
   tags: ReplicaTagReport[];
   /** Blobs mounted from another repository of the replica instead of read from prod. */
   mounted: number;
+  /**
+   * Referrers carried by digest (prod with the referrers API; without it they are fallback and
+   * cosign tags, counted with the tags).
+   */
+  referrers: { copied: number; present: number; warnings: string[] };
 }
 
 export interface ReplicateSummary extends Record<ReplicaAction, number> {
@@ -69,7 +74,8 @@ export function formatReplicateReport(report: ReplicateReport): string[] {
   const verb = report.dryRun ? 'would be ' : '';
   for (const r of report.replicas) {
     const count = (a: ReplicaAction) => r.tags.filter((t) => t.action === a).length;
-    lines.push(`${r.name} (${r.registry}, replica of ${r.prod}): ${count('copied')} ${verb}copied, ${count('updated')} ${verb}updated, ${count('in-sync')} in sync, ${count('extra')} extra, ${count('failed')} failed${r.mounted ? `; ${r.mounted} blobs mounted` : ''}`);
+    lines.push(`${r.name} (${r.registry}, replica of ${r.prod}): ${count('copied')} ${verb}copied, ${count('updated')} ${verb}updated, ${count('in-sync')} in sync, ${count('extra')} extra, ${count('failed')} failed${r.mounted ? `; ${r.mounted} blobs mounted` : ''}${r.referrers?.copied || r.referrers?.present ? `; referrers: ${r.referrers.copied} copied, ${r.referrers.present} already there` : ''}`);
+    for (const w of r.referrers?.warnings ?? []) lines.push(`  warning  ${w}`);
     for (const t of r.tags) {
       if (t.action === 'in-sync') continue;
       const where = t.tag ? `${t.repository}:${t.tag}` : t.repository;
