@@ -66,9 +66,9 @@ export type { CheckOptions, CheckResult, RegistryCheck } from './ops/check.js';
 
 // Promotion: statuses kept next to the image, plans, approvals, promote, history, inventory
 export { setStatus, getStatuses } from './ops/promotion/statuses.js';
-export type { SetStatusOptions, SetStatusResult, StatusesResult, StatusEntry } from './ops/promotion/statuses.js';
-export { promote, planPromotion as plan, approve, reject, listApprovals, history, inventory } from './ops/promotion/index.js';
-export type { PromotionContext, PromoteOptions, PlanOptions, DecideOptions } from './ops/promotion/index.js';
+export type { SetStatusOptions, GetStatusesOptions, SetStatusResult, StatusesResult, StatusEntry } from './ops/promotion/statuses.js';
+export { promote, plan, approve, reject, listApprovals, history, inventory } from './ops/promotion/verbs.js';
+export type { PromotionOptions, PromoteVerbOptions, PlanVerbOptions, DecisionOptions, ListApprovalsOptions, InventoryOptions } from './ops/promotion/verbs.js';
 export type { PromoteReport, PromoteItem } from './ops/promotion/promote.js';
 export type { PromotionPlan, PlanTarget, EdgeAction } from './ops/promotion/plan.js';
 export type { GateResult } from './ops/promotion/gates.js';

@@ -9,11 +9,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runWithTimeout } from '../process/run-with-timeout.js';
-import { promote, type PromoteReport } from '../ops/promotion/promote.js';
-import { approve } from '../ops/promotion/approvals.js';
-import type { PromotionContext } from '../ops/promotion/context.js';
-import { history } from '../ops/promotion/history.js';
-import { inventory } from '../ops/promotion/inventory.js';
+import type { PromoteReport } from '../ops/promotion/promote.js';
+import type { PromotionOptions } from '../ops/promotion/context.js';
+import { approve, history, inventory, promote } from '../ops/promotion/verbs.js';
 import { setStatus } from '../ops/promotion/statuses.js';
 import { Reference } from '../ref/reference.js';
 import type { RegistryClient } from '../registry/registry-client.js';
@@ -94,7 +92,7 @@ promotion:
       approval: {type: manual, approvers: [release-manager]}
 `;
   const topology = requireValidTopology(parseTopology(text, 'demo-promotion.yaml'));
-  const pctx: PromotionContext = { topology, client: ctx.client, by: 'ci-bot' };
+  const pctx: PromotionOptions = { topology, client: ctx.client, by: 'ci-bot' };
   const snapshot = Reference.of(host('ci-snapshots'), repository, 'latest');
   const digest = await pushDemoImage(ctx.client.repository(snapshot), 'latest', {
     platforms: ['linux/amd64', 'linux/arm64/v8'], layersPerPlatform: 2, layerBytes: 64 * 1024, version: '1.0.0',
@@ -104,29 +102,29 @@ promotion:
   await setStatus(snapshot, 'unit-tests', 'passed', { client: ctx.client, topology, by: 'ci-bot', detail: '412 tests' });
   say('status', { name: 'unit-tests', value: 'passed' }, 'recorded status unit-tests=passed next to the image (an OCI artifact with subject = the digest)');
 
-  const tested = await promote(pctx, { stage: 'tested' });
+  const tested = await promote('tested', pctx);
   say('promote-tested', { report: tested }, `promote → tested: ${outcome(tested)}`);
 
-  const refused = await promote(pctx, { stage: 'prod' });
+  const refused = await promote('prod', pctx);
   say('promote-prod-refused', { report: refused }, `promote → prod: ${outcome(refused)}`);
 
   const testedRef = Reference.of(host('ci-tests'), repository, 'tested');
   await setStatus(testedRef, 'security-scan', 'passed', { client: ctx.client, topology, keyFile: keys.scanner.privateFile });
   say('status', { name: 'security-scan', value: 'passed', signedBy: 'scanner' }, 'the scanner recorded security-scan=passed on the tested digest, signed with its SSH key (the gate counts only its signature)');
 
-  const pending = await promote(pctx, { stage: 'prod' });
+  const pending = await promote('prod', pctx);
   say('promote-prod-pending', { report: pending }, `promote → prod: ${outcome(pending)}`);
 
-  const decision = await approve(pctx, { image: 'app', digest, stage: 'prod', comment: 'demo release', keyFile: keys.releaseManager.privateFile });
+  const decision = await approve(`app@${digest}`, 'prod', { ...pctx, comment: 'demo release', keyFile: keys.releaseManager.privateFile });
   say('approve', { record: decision.record, planHash: decision.plan.planHash, by: decision.by, signed: decision.signed }, `${decision.by} approved app@${digest.slice(0, 19)}… for prod with an SSH signature over the plan ${decision.plan.planHash.slice(0, 19)}… (the name comes from the key that verifies)`);
 
-  const done = await promote(pctx, { stage: 'prod' });
+  const done = await promote('prod', pctx);
   say('promote-prod', { report: done }, `promote → prod: ${outcome(done)}`);
 
   const inv = await inventory(pctx);
   say('inventory', { inventory: inv }, 'inventory:');
   for (const e of inv) ctx.log(`  ${e.stage.padEnd(8)} ${e.registry.padEnd(12)} ${e.digest ? `${e.digest.slice(0, 19)}… [${e.tags.join(', ')}] ${e.statuses.map((s) => `${s.name}=${s.value}`).join(' ')}` : '-'}`);
-  const past = await history(pctx, 'app');
+  const past = await history('app', pctx);
   say('history', { history: past }, 'history (newest first):');
   for (const h of past) ctx.log(`  ${h.at} ${h.stage} by ${h.by}${h.approvedBy.length ? `, approved by ${h.approvedBy.join(', ')}` : ''} → ${h.targets.join(', ')}`);
   return steps;

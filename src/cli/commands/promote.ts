@@ -4,7 +4,7 @@ import { RegtopoError } from '../../errors.js';
 import { addClientFlags } from '../client-flags.js';
 import type { CliContext } from '../context.js';
 import { exitCodeFor } from '../exit-codes.js';
-import { withPromotionContext } from '../promotion-context.js';
+import { withPromotionOptions } from '../promotion-context.js';
 import { planLines } from '../promotion-text.js';
 
 export function registerPromote(program: Command, ctx: CliContext): void {
@@ -25,10 +25,10 @@ export function registerPromote(program: Command, ctx: CliContext): void {
       const opts = ctx.options(self);
       if (images.length === 0 && !opts.all) throw new RegtopoError('E_USAGE', 'name the images to promote, or pass --all');
       if (images.length > 0 && opts.all) throw new RegtopoError('E_USAGE', 'pass image names or --all, not both');
-      const { promote } = await import('../../ops/promotion/promote.js');
-      return withPromotionContext({ ...opts, signal: ctx.signal }, async (pctx) => {
-        const report = await promote(pctx, {
-          stage: opts.to as string, images, digest: opts.digest as string | undefined, version: opts.version as string | undefined, dryRun: opts.dryRun as boolean,
+      const { promote } = await import('../../ops/promotion/verbs.js');
+      return withPromotionOptions({ ...opts, signal: ctx.signal }, async (options) => {
+        const report = await promote(opts.to as string, {
+          ...options, images, digest: opts.digest as string | undefined, version: opts.version as string | undefined, dryRun: opts.dryRun as boolean,
           replicate: opts.replicate !== false,
         });
         const text: string[] = [];

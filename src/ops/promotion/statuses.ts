@@ -5,10 +5,11 @@
  */
 import { RegtopoError } from '../../errors.js';
 import type { Reference } from '../../ref/reference.js';
+import type { RegistryClient } from '../../registry/registry-client.js';
 import type { RegistryRepository } from '../../registry/registry-repository.js';
 import { signWithSshKeygen } from '../../signing/ssh-keygen-signer.js';
 import { checkSignature, type TrustedKey } from '../../signing/trusted-keys.js';
-import { actor, authorizeStatusWrite, clockSkewOf, nowOf, parseRef, resolveDescriptor, trustedKeys, type PromotionContext } from './context.js';
+import { actor, authorizeStatusWrite, clockSkewOf, nowOf, parseRef, resolveDescriptor, trustedKeys, withClient, type PromotionContext, type PromotionOptions } from './context.js';
 import { listRecords, writeRecord, type StoredRecord } from './records.js';
 import { STATUS_NAMESPACE, statusMessage } from './signed-message.js';
 import { currentOf, currentStatuses as resolveCurrent, type CurrentStatus } from './status-evidence.js';
@@ -43,8 +44,8 @@ export interface StatusEntry extends Omit<StatusBody, 'kind' | 'subject' | 'sign
   signatureProblem?: string;
 }
 
-export interface SetStatusOptions extends Omit<PromotionContext, 'topology'> {
-  /** When given, the write must be one its write authority allows (sandbox and ci only). */
+export interface SetStatusOptions extends Omit<PromotionOptions, 'topology'> {
+  /** When given, the write must be one its write authority allows (sandbox and ci only), and the default client is made from it. */
   topology?: PromotionContext['topology'];
   detail?: string;
   url?: string;
@@ -67,10 +68,13 @@ export async function setStatus(ref: string | Reference, name: string, value: st
   if (value.length === 0 || value.length > 200) throw new RegtopoError('E_USAGE', `status ${name}: value must be 1 to 200 characters`);
   const reference = parseRef(ref);
   authorizeStatusWrite(options.topology, reference);
-  const repo = options.client.repository(reference, { signal: options.signal });
+  return withClient(options, (client) => writeStatus(client.repository(reference, { signal: options.signal }), reference, name, value, options));
+}
+
+async function writeStatus(repo: RegistryRepository, reference: Reference, name: string, value: string, options: SetStatusOptions): Promise<SetStatusResult> {
   // Resolved once: the record is about this digest even if the tag moves while we write.
   const subject = await resolveDescriptor(repo, reference.reference);
-  const now = nowOf(options as PromotionContext);
+  const now = nowOf(options);
   // What is current now, as this writer sees it, is what this record replaces (status-evidence.ts).
   const earlier = (await statusesOf(repo, subject.digest)).history.filter((e) => e.name === name);
   const replaced = new Set(earlier.flatMap((e) => e.supersedes ?? []));
@@ -79,7 +83,7 @@ export async function setStatus(ref: string | Reference, name: string, value: st
     kind: 'status', subject: subject.digest, name, value,
     ...(options.detail ? { detail: options.detail } : {}),
     ...(options.url ? { url: options.url } : {}),
-    by: actor(options as PromotionContext), at: new Date(now).toISOString(), supersedes,
+    by: actor(options), at: new Date(now).toISOString(), supersedes,
   };
   let keys: Map<string, TrustedKey> | undefined;
   if (options.keyFile) {
@@ -106,13 +110,23 @@ export interface StatusesResult {
   warnings: string[];
 }
 
-export async function getStatuses(ref: string | Reference, options: Pick<PromotionContext, 'client' | 'now' | 'signal'> & { topology?: PromotionContext['topology'] }): Promise<StatusesResult> {
+export interface GetStatusesOptions extends Pick<PromotionContext, 'now' | 'env' | 'signal'> {
+  /** Shared client; default: one from the topology (or a plain one), closed when the call ends. */
+  client?: RegistryClient;
+  /** Gives signatures their key names and the clock-skew window; default: no keys, 5 minutes. */
+  topology?: PromotionContext['topology'];
+}
+
+export async function getStatuses(ref: string | Reference, options: GetStatusesOptions = {}): Promise<StatusesResult> {
   const reference = parseRef(ref);
-  const repo = options.client.repository(reference, { signal: options.signal });
+  return withClient(options, (client) => readStatuses(client.repository(reference, { signal: options.signal }), reference, options));
+}
+
+async function readStatuses(repo: RegistryRepository, reference: Reference, options: GetStatusesOptions): Promise<StatusesResult> {
   const subject = await resolveDescriptor(repo, reference.reference);
   const keys = options.topology ? trustedKeys(options.topology) : undefined;
   const { history } = await statusesOf(repo, subject.digest, undefined, keys);
-  const view = resolveCurrent(history, { now: options.now ? options.now() : Date.now(), skewMs: clockSkewOf(options.topology) });
+  const view = resolveCurrent(history, { now: nowOf(options), skewMs: clockSkewOf(options.topology) });
   return { ref: reference.pinned(subject.digest).toString(), digest: subject.digest, ...view, history };
 }
 
