@@ -49,7 +49,7 @@ export interface PromotionPlan {
   version?: string;
   /** The {date} the target tags were expanded with (UTC YYYYMMDD), when a template uses it. */
   date?: string;
-  /** Status records ignored while evaluating the gates (future-dated, unsigned for signedBy). */
+  /** Status records ignored while evaluating the gates (malformed, future-dated, unsigned for signedBy). */
   warnings?: string[];
   planHash: string;
   /** A promotion record for this exact plan already exists in the target. */
@@ -106,8 +106,10 @@ export async function planDetail(ctx: PromotionContext, imageName: string, stage
   const [srcTags, dstTags] = await Promise.all([tagsOf(srcRepo), tagsOf(dstRepo)]);
   const keys = trustedKeys(ctx.topology);
   const now = nowOf(ctx);
-  const { history } = await statusesOf(srcRepo, digest, srcTags, keys);
+  const { history, warnings: recordWarnings } = await statusesOf(srcRepo, digest, srcTags, keys);
   const gates = evaluateGates(stage.gates, history, { now, skewMs: clockSkewOf(ctx.topology) });
+  // Malformed status records were left out of the gates; the plan says so.
+  const warnings = [...recordWarnings, ...gates.warnings];
   const approvals = stage.approval ? await listRecords<ApprovalBody>(srcRepo, 'approval', digest, srcTags) : [];
 
   // {date} is fixed when the plan is approved: a plan approved before midnight keeps that date.
@@ -136,7 +138,7 @@ export async function planDetail(ctx: PromotionContext, imageName: string, stage
     source: { ref: sourceRef.withDigest(digest).toString(), ...(sourceTag ? { tag: sourceTag } : {}), digest, mediaType: subject.mediaType, size: subject.size },
     target: targetRef.name, targets, action,
     gates: gates.results, gatesPassed: gates.passed, evidence: gates.evidence,
-    ...(gates.warnings.length ? { warnings: gates.warnings } : {}),
+    ...(warnings.length ? { warnings } : {}),
     approval,
     ...(version !== undefined ? { version } : {}),
     ...(usesDate ? { date: chosen!.date } : {}),

@@ -10,7 +10,7 @@ import type { RegistryRepository } from '../../registry/registry-repository.js';
 import { signWithSshKeygen } from '../../signing/ssh-keygen-signer.js';
 import { checkSignature, type TrustedKey } from '../../signing/trusted-keys.js';
 import { actor, authorizeStatusWrite, clockSkewOf, nowOf, parseRef, resolveDescriptor, trustedKeys, withClient, type PromotionContext, type PromotionOptions } from './context.js';
-import { listRecords, writeRecord, type StoredRecord } from './records.js';
+import { invalidRecordWarning, listRecords, writeRecord, type StoredRecord } from './records.js';
 import { STATUS_NAMESPACE, statusMessage } from './signed-message.js';
 import { currentOf, currentStatuses as resolveCurrent, type CurrentStatus } from './status-evidence.js';
 import { didYouMean } from '../../topology/suggest.js';
@@ -125,16 +125,24 @@ export async function getStatuses(ref: string | Reference, options: GetStatusesO
 async function readStatuses(repo: RegistryRepository, reference: Reference, options: GetStatusesOptions): Promise<StatusesResult> {
   const subject = await resolveDescriptor(repo, reference.reference);
   const keys = options.topology ? trustedKeys(options.topology) : undefined;
-  const { history } = await statusesOf(repo, subject.digest, undefined, keys);
+  const { history, warnings } = await statusesOf(repo, subject.digest, undefined, keys);
   const view = resolveCurrent(history, { now: nowOf(options), skewMs: clockSkewOf(options.topology) });
-  return { ref: reference.pinned(subject.digest).toString(), digest: subject.digest, ...view, history };
+  return { ref: reference.pinned(subject.digest).toString(), digest: subject.digest, ...view, warnings: [...warnings, ...view.warnings], history };
 }
 
-/** Statuses of `digest` in `repo`; pass `tags` when the tag list is already at hand, `keys` to check signatures. */
-export async function statusesOf(repo: RegistryRepository, digest: string, tags?: string[], keys?: Map<string, TrustedKey>): Promise<{ history: StatusEntry[] }> {
-  const records = await listRecords<StatusBody>(repo, 'status', digest, tags);
-  const history = records.filter((r) => r.body.kind === 'status' && typeof r.body.name === 'string' && r.body.subject === digest).map((r) => entryOf(r, keys));
-  return { history };
+/**
+ * Statuses of `digest` in `repo`; pass `tags` when the tag list is already at hand, `keys` to check
+ * signatures. `warnings` names the records left out as malformed (records.ts) or about another digest.
+ */
+export async function statusesOf(repo: RegistryRepository, digest: string, tags?: string[], keys?: Map<string, TrustedKey>): Promise<{ history: StatusEntry[]; warnings: string[] }> {
+  const warnings: string[] = [];
+  const records = await listRecords<StatusBody>(repo, 'status', digest, tags, { onInvalid: (invalid) => warnings.push(invalidRecordWarning(invalid)) });
+  const history: StatusEntry[] = [];
+  for (const r of records) {
+    if (r.body.subject === digest) history.push(entryOf(r, keys));
+    else warnings.push(invalidRecordWarning({ kind: 'status', where: `${repo.description}${r.tag ? `:${r.tag}` : `@${r.digest}`}`, problem: `body names subject ${r.body.subject}, not ${digest}` }));
+  }
+  return { history, warnings };
 }
 
 /** Current value of each name, for callers that have a history and no gate to apply. */
@@ -146,10 +154,10 @@ export { currentOf };
 
 function entryOf(r: StoredRecord<StatusBody>, keys?: Map<string, TrustedKey>): StatusEntry {
   const b = r.body;
+  // The body passed its schema (record-schemas.ts) when it was read: no coercion needed here.
   const entry: StatusEntry = {
-    name: b.name, value: String(b.value), ...(b.detail ? { detail: b.detail } : {}), ...(b.url ? { url: b.url } : {}),
-    by: String(b.by), at: String(b.at), record: r.digest, tag: r.tag, time: r.time,
-    supersedes: Array.isArray(b.supersedes) ? b.supersedes.filter((d): d is string => typeof d === 'string') : [],
+    name: b.name, value: b.value, ...(b.detail ? { detail: b.detail } : {}), ...(b.url ? { url: b.url } : {}),
+    by: b.by, at: b.at, record: r.digest, tag: r.tag, time: r.time, supersedes: b.supersedes ?? [],
   };
   if (b.signature !== undefined && keys) {
     const check = checkSignature(b.signature, STATUS_NAMESPACE, statusMessage({ ...b, supersedes: entry.supersedes }), keys);
