@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { RegtopoError } from '../../errors.js';
 import { addClientFlags } from '../client-flags.js';
 import type { CliContext } from '../context.js';
-import { exitCodeFor } from '../exit-codes.js';
+import { outcomeOf } from '../output.js';
 import { withPromotionOptions } from '../promotion-context.js';
 import { planLines } from '../promotion-text.js';
 
@@ -44,11 +44,12 @@ export function registerPromote(program: Command, ctx: CliContext): void {
             if (r.promotionRecord) text.push(`  promotion record ${r.promotionRecord}`);
           }
         }
-        // Replication (issue 11): one line per replica; exit 15 when promoted but a replica did not converge.
+        // Replication (issue 11): one line per replica; promoted but a replica did not converge is its
+        // own outcome (E_REPLICATION_INCOMPLETE, exit 15).
         const { replicationLines } = await import('../replication-text.js');
         text.push(...replicationLines(report.replication));
-        const replicationCode = report.replication && !report.replication.ok ? exitCodeFor(report.replication.errorCode) : 0;
-        return { data: report, text, exitCode: report.ok ? replicationCode : exitCodeFor(report.errorCode) };
+        const outcome = !report.ok ? outcomeOf(false, report.errorCode) : outcomeOf(!report.replication || report.replication.ok, report.replication?.errorCode);
+        return { data: report, text, outcome };
       });
     });
   });

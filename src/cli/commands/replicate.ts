@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { addClientFlags, clientFromFlags } from '../client-flags.js';
 import { collectList, parsePositiveInt, type CliContext } from '../context.js';
-import { ExitCode } from '../exit-codes.js';
+import { outcomeOf } from '../output.js';
 import { requireTopologyPath } from '../topology-file.js';
 
 const EXAMPLES = `
@@ -40,7 +40,7 @@ export function registerReplicate(program: Command, ctx: CliContext): void {
           topology, client, images, all: opts.all === true, replicas: opts.replica as string[] | undefined,
           dryRun: opts.dryRun === true, prune: opts.prune === true, jobs: opts.jobs as number | undefined,
         });
-        return { data: report, text: formatReplicateReport(report), exitCode: report.ok ? ExitCode.Ok : ExitCode.Failed };
+        return { data: report, text: formatReplicateReport(report), outcome: outcomeOf(report.ok) };
       } finally {
         await client.close();
       }

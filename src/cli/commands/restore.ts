@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { addClientFlags, clientFromFlags } from '../client-flags.js';
 import { collectList, parsePositiveInt, type CliContext } from '../context.js';
-import { ExitCode } from '../exit-codes.js';
+import { outcomeOf } from '../output.js';
 
 const EXAMPLES = `
 Examples:
@@ -39,7 +39,7 @@ export function registerRestore(program: Command, ctx: CliContext): void {
           ...report.refs.filter((r) => r.action !== 'in-sync').map((r) => `  ${r.action.padEnd(13)} ${r.ref} ${r.digest}${r.error ? ` [${r.error.code}] ${r.error.message}` : ''}`),
           `${report.dryRun ? 'dry run: ' : ''}${n('restored')} restored, ${n('would-restore')} would be restored, ${n('in-sync')} already there, ${n('failed')} failed${report.skipped.length ? `; ${report.skipped.length} refs not REPOSITORY:TAG skipped` : ''}`,
         ];
-        return { data: report, text, exitCode: report.ok ? ExitCode.Ok : ExitCode.Failed };
+        return { data: report, text, outcome: outcomeOf(report.ok) };
       } finally {
         await client.close();
       }
