@@ -22,7 +22,7 @@ import { clientForTopology } from '../topology-client.js';
 import { readTagDigests, writeOrder } from '../replicate/repository-tags.js';
 import { readRefs, refName, setRefs, type RefChange } from './layout-refs.js';
 import { verifyLayout, type LayoutVerification } from './verify-layout.js';
-import { throwIfInterrupted } from '../replicate/interrupted.js';
+import { throwIfAborted } from '../../transport/abort.js';
 
 export interface BackupOptions {
   topology: Topology;
@@ -80,7 +80,7 @@ export async function backup(options: BackupOptions): Promise<BackupReport> {
   const registries: BackupRegistryReport[] = [];
   try {
     for (const registry of chosen) {
-      throwIfInterrupted(options.signal);
+      throwIfAborted(options.signal);
       registries.push(await backupRegistry(registry, layoutDir(registry, options.to), client, options));
     }
   } finally {
@@ -118,7 +118,7 @@ async function backupRegistry(registry: RegistrySpec, dir: string, client: Regis
       const tags = await readTagDigests(client.repository({ registry: registry.host, repository }, { signal }), limit, signal);
       const changes: RefChange[] = [];
       for (const tag of writeOrder(tags.keys())) {
-        throwIfInterrupted(signal);
+        throwIfAborted(signal);
         const entry = await backupTag(registry, dir, repository, tag, tags.get(tag)!, refs.get(refName(repository, tag)), now, client, jobs, changes, signal);
         report.refs.push(entry);
       }

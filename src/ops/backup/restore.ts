@@ -14,7 +14,7 @@ import { clientForTopology } from '../topology-client.js';
 import { writeOrder } from '../replicate/repository-tags.js';
 import { readRefs, splitRefName } from './layout-refs.js';
 import { verifyLayout, type LayoutVerification } from './verify-layout.js';
-import { throwIfInterrupted } from '../replicate/interrupted.js';
+import { throwIfAborted } from '../../transport/abort.js';
 
 export interface RestoreOptions {
   /** Resolves TARGET as a registry name, and configures the default client. */
@@ -86,7 +86,7 @@ export async function restore(layout: string, target: string, options: RestoreOp
     for (const repository of [...byRepository.keys()].sort()) {
       const tags = byRepository.get(repository)!;
       for (const tag of writeOrder(tags.keys())) {
-        throwIfInterrupted(options.signal);
+        throwIfAborted(options.signal);
         const digest = tags.get(tag)!;
         const ref = `${repository}:${tag}`;
         try {

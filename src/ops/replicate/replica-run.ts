@@ -19,7 +19,7 @@ import { pruneTag } from './prune.js';
 import type { ReplicaReport } from './report.js';
 import { readTagDigests, writeOrder, type TagMap } from './repository-tags.js';
 import { replicaRepository } from './targets.js';
-import { throwIfInterrupted } from './interrupted.js';
+import { throwIfAborted } from '../../transport/abort.js';
 
 export interface ReplicaRunOptions {
   topology: Topology;
@@ -69,7 +69,7 @@ export class ReplicaRun {
       return;
     }
     for (const tag of writeOrder(prodTags.keys())) {
-      throwIfInterrupted(signal);
+      throwIfAborted(signal);
       const digest = prodTags.get(tag)!.digest;
       const current = have.get(tag)?.digest;
       if (current === digest) {
@@ -138,7 +138,7 @@ export class ReplicaRun {
     const { referrers, source } = await listReferrers(src, digest);
     if (source !== 'api') referrersApi.available = false;
     for (const d of referrers) {
-      throwIfInterrupted(signal);
+      throwIfAborted(signal);
       const key = `${dst.repository}@${d.digest}`;
       if (this.referrersDone.has(key)) continue;
       const r = await copy(
