@@ -64,6 +64,15 @@ describe.skipIf(skip)('examples/library-example.ts against real registries', () 
     expect((await rawGetManifest(regs.snapshots.url, fx.repo, 'latest')).digest).toBe(built.digest);
   });
 
+  it('type-checks against the published typings (dist/index.d.ts through package.json "exports")', async () => {
+    // No `paths` here: `regtopo` resolves as it does for a user, to the built declaration files.
+    const tsconfig = join(outDir, 'tsconfig.json');
+    writeFileSync(tsconfig, JSON.stringify({ extends: join(ROOT, 'tsconfig.json'), compilerOptions: { noEmit: true, rootDir: ROOT, types: ['node'] }, files: [EXAMPLE] }));
+    const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+    const checked = await promisify(execFile)(process.execPath, [tsc, '-p', tsconfig, '--traceResolution'], { cwd: ROOT, maxBuffer: 64 << 20 });
+    expect(checked.stdout).toContain(`Module name 'regtopo' was successfully resolved to '${join(ROOT, 'dist/index.d.ts')}'`);
+  }, 60_000);
+
   it('an invalid topology is exit 2 with the file:line diagnostics on stderr', async () => {
     const bad = join(outDir, 'bad.yaml');
     writeFileSync(bad, 'version: 1\nregistries:\n  x: {role: nonsense, url: http://127.0.0.1:1}\n');

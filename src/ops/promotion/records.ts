@@ -173,17 +173,18 @@ async function readRecord<T>(repo: RegistryRepository, tag: string, options: Rea
 /** A record's content that cannot be one: reported and left out, never thrown (see the module comment). */
 class NotARecord extends Error {}
 
+/** What a record read must be: its kind, the subject key its tag names, and (from the tag) its time. */
+interface Expected {
+  kind: RecordKind;
+  subjectKey: string;
+  time?: number;
+}
+
 /**
  * Reads one record by tag or digest, checking it is the kind and subject expected. A record found
  * through referrers has no regtopo tag: its time comes from its `created` annotation instead.
  */
-async function readRecordAt<T>(
-  repo: RegistryRepository,
-  reference: string,
-  expected: { kind: RecordKind; subjectKey: string; time?: number },
-  tag: string,
-  options: ReadRecordsOptions,
-): Promise<StoredRecord<T> | undefined> {
+async function readRecordAt<T>(repo: RegistryRepository, reference: string, expected: Expected, tag: string, options: ReadRecordsOptions): Promise<StoredRecord<T> | undefined> {
   const where = `${repo.description}${tag ? ':' : '@'}${reference}`;
   try {
     return await readRecordContent<T>(repo, reference, expected, tag, where);
@@ -196,13 +197,7 @@ async function readRecordAt<T>(
   }
 }
 
-async function readRecordContent<T>(
-  repo: RegistryRepository,
-  reference: string,
-  expected: { kind: RecordKind; subjectKey: string; time?: number },
-  tag: string,
-  where: string,
-): Promise<StoredRecord<T> | undefined> {
+async function readRecordContent<T>(repo: RegistryRepository, reference: string, expected: Expected, tag: string, where: string): Promise<StoredRecord<T> | undefined> {
   let raw;
   try {
     raw = await repo.getManifest(reference);
