@@ -4,7 +4,9 @@
  * flags. `--by` names the actor; the verbs default it to $REGTOPO_USER (ops/promotion/context.ts).
  */
 import type { PromotionOptions } from '../ops/promotion/context.js';
+import { invalidRecordWarning } from '../ops/promotion/records.js';
 import type { RegistryClient } from '../registry/registry-client.js';
+import { cliSettings } from './cli-settings.js';
 import { clientFromFlags, type ClientFlags } from './client-flags.js';
 import type { GlobalOptions } from './output.js';
 import { requireTopologyPath } from './topology-file.js';
@@ -15,7 +17,11 @@ export async function promotionOptions(opts: PromotionFlags): Promise<PromotionO
   const { loadValidTopology } = await import('./topology-cache.js');
   const topology = await loadValidTopology(await requireTopologyPath(opts.file), opts.env);
   const client = await clientFromFlags(opts, topology);
-  return { topology, client, ...(opts.by ? { by: opts.by } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
+  return {
+    topology, client, ...(opts.by ? { by: opts.by } : {}), ...(opts.signal ? { signal: opts.signal } : {}),
+    // Readers without a warnings list of their own (history, inventory) report malformed records here.
+    onInvalidRecord: (invalid) => { if (!cliSettings().quiet) process.stderr.write(`regtopo: warning: ${invalidRecordWarning(invalid)}\n`); },
+  };
 }
 
 /** Runs `body` with the options and closes their client afterwards (the command made it). */

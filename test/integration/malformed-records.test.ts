@@ -5,7 +5,8 @@
  * a valid record.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getStatuses, plan, setStatus } from '../../src/index.js';
+import { getStatuses, history, inventory, plan, setStatus } from '../../src/index.js';
+import type { InvalidRecord } from '../../src/ops/promotion/records.js';
 import { writeRecord } from '../../src/ops/promotion/records.js';
 import type { RegistryClient } from '../../src/registry/registry-client.js';
 import { Reference } from '../../src/ref/reference.js';
@@ -86,5 +87,21 @@ describe.skipIf(skip)('malformed records', () => {
     const p = await plan('app', 'prod', { topology: fx.topology, client: fx.client });
     expect(p.gates[0]).toMatchObject({ satisfied: false, value: 'dirty' });
     expect(p.warnings).toEqual([expect.stringMatching(/^ignored malformed status record .*: value: Invalid input/)]);
+  });
+
+  it('history and inventory leave malformed records out and tell onInvalidRecord about each', async () => {
+    const { topology, client, built, repo: name } = await withForgedRecords();
+    const prod = client.repository(Reference.parse(`${regs.prod.host}/${name}`));
+    const subject = { mediaType: built.mediaType, digest: built.digest, size: built.size };
+    // A promotion record claiming prod got this digest, with a plan hash that is no digest and no `by`.
+    await writeRecord(prod, subject, 'promotion', { kind: 'promotion', subject: built.digest, image: 'app', stage: 'prod', from: 'ci-tests', to: 'prod', source: 'x', targets: [], planHash: 'yes', at: new Date().toISOString() }, { name: 'prod' });
+    const seen: InvalidRecord[] = [];
+    const onInvalidRecord = (invalid: InvalidRecord) => seen.push(invalid);
+    expect(await history('app', { topology, client, onInvalidRecord })).toEqual([]);
+    expect(seen).toEqual([expect.objectContaining({ kind: 'promotion', where: expect.stringContaining(`${regs.prod.host}/${name}:rtp-`), problem: expect.stringMatching(/^planHash: not a digest/) })]);
+    seen.length = 0;
+    const entries = await inventory({ topology, client, onInvalidRecord });
+    expect(entries.find((e) => e.registry === 'ci-tests')).toMatchObject({ digest: built.digest, statuses: [] });
+    expect(seen.filter((i) => i.kind === 'status')).toHaveLength(5);
   });
 });

@@ -10,6 +10,7 @@ import { Reference } from '../../ref/reference.js';
 import type { Descriptor } from '../../registry/descriptor.js';
 import { RegistryClient } from '../../registry/registry-client.js';
 import { clientForTopology } from '../topology-client.js';
+import type { InvalidRecord } from './records.js';
 import type { RegistryRepository } from '../../registry/registry-repository.js';
 import type { PromotedImageSpec, PromotionStageSpec, Topology } from '../../topology/model.js';
 import { resolveRegistryRef } from '../../topology/registry-lookup.js';
@@ -29,6 +30,11 @@ export interface PromotionContext {
   env?: NodeJS.ProcessEnv;
   /** Cancels hooks and waits (Ctrl-C, SIGTERM). */
   signal?: AbortSignal;
+  /**
+   * Told about each record left out as malformed by readers without a warnings list of their own
+   * (history, inventory); plan and getStatuses put them in their `warnings`. Default: left out silently.
+   */
+  onInvalidRecord?: (invalid: InvalidRecord) => void;
 }
 
 /** What the public promotion verbs take: a PromotionContext whose client may be left out. */

@@ -10,7 +10,7 @@ import type { RegistryRepository } from '../../registry/registry-repository.js';
 import { signWithSshKeygen } from '../../signing/ssh-keygen-signer.js';
 import { checkSignature, type TrustedKey } from '../../signing/trusted-keys.js';
 import { actor, authorizeStatusWrite, clockSkewOf, nowOf, parseRef, resolveDescriptor, trustedKeys, withClient, type PromotionContext, type PromotionOptions } from './context.js';
-import { invalidRecordWarning, listRecords, writeRecord, type StoredRecord } from './records.js';
+import { invalidRecordWarning, listRecords, writeRecord, type InvalidRecord, type StoredRecord } from './records.js';
 import { STATUS_NAMESPACE, statusMessage } from './signed-message.js';
 import { currentOf, currentStatuses as resolveCurrent, type CurrentStatus } from './status-evidence.js';
 import { didYouMean } from '../../topology/suggest.js';
@@ -134,13 +134,19 @@ async function readStatuses(repo: RegistryRepository, reference: Reference, opti
  * Statuses of `digest` in `repo`; pass `tags` when the tag list is already at hand, `keys` to check
  * signatures. `warnings` names the records left out as malformed (records.ts) or about another digest.
  */
-export async function statusesOf(repo: RegistryRepository, digest: string, tags?: string[], keys?: Map<string, TrustedKey>): Promise<{ history: StatusEntry[]; warnings: string[] }> {
+export async function statusesOf(
+  repo: RegistryRepository, digest: string, tags?: string[], keys?: Map<string, TrustedKey>, onInvalid?: (invalid: InvalidRecord) => void,
+): Promise<{ history: StatusEntry[]; warnings: string[] }> {
   const warnings: string[] = [];
-  const records = await listRecords<StatusBody>(repo, 'status', digest, tags, { onInvalid: (invalid) => warnings.push(invalidRecordWarning(invalid)) });
+  const report = (invalid: InvalidRecord): void => {
+    warnings.push(invalidRecordWarning(invalid));
+    onInvalid?.(invalid);
+  };
+  const records = await listRecords<StatusBody>(repo, 'status', digest, tags, { onInvalid: report });
   const history: StatusEntry[] = [];
   for (const r of records) {
     if (r.body.subject === digest) history.push(entryOf(r, keys));
-    else warnings.push(invalidRecordWarning({ kind: 'status', where: `${repo.description}${r.tag ? `:${r.tag}` : `@${r.digest}`}`, problem: `body names subject ${r.body.subject}, not ${digest}` }));
+    else report({ kind: 'status', where: `${repo.description}${r.tag ? `:${r.tag}` : `@${r.digest}`}`, problem: `body names subject ${r.body.subject}, not ${digest}` });
   }
   return { history, warnings };
 }
