@@ -26,11 +26,14 @@ Examples:
     ).action(async (target: string, _o: unknown, self: Command) => {
       await ctx.run(self, async () => {
         const opts = ctx.options(self);
-        const lib = await import('../../ops/promotion/verbs.js');
+        const { approve, reject } = await import('../../ops/promotion/verbs.js');
+        // Checked before the topology is read: a malformed IMAGE@DIGEST is a usage error at once.
         const { image, digest } = (await import('../../ops/promotion/approvals.js')).parseImageDigest(target);
         return withPromotionOptions({ ...opts, signal: ctx.signal }, async (options) => {
-          const decide = { ...options, comment: opts.comment as string | undefined, version: opts.version as string | undefined, keyFile: expandHome(opts.key as string | undefined) };
-          const r = await lib[decision === 'approve' ? 'approve' : 'reject'](`${image}@${digest}`, opts.stage as string, decide);
+          const verb = decision === 'approve' ? approve : reject;
+          const r = await verb(`${image}@${digest}`, opts.stage as string, {
+            ...options, comment: opts.comment as string | undefined, version: opts.version as string | undefined, keyFile: expandHome(opts.key as string | undefined),
+          });
           const s = r.state;
           return {
             data: r,
