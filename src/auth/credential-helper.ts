@@ -4,8 +4,8 @@
  * reaches an error message; stderr is reduced to one scrubbed line.
  */
 
-import { spawn } from 'node:child_process';
 import { RegtopoError } from '../errors.js';
+import { runWithTimeout, type RunResult } from '../process/run-with-timeout.js';
 import { canonicalHost, credentialKey } from '../ref/registry-host.js';
 import type { Credential, CredentialProvider } from './credential.js';
 
@@ -95,7 +95,8 @@ interface HelperResult {
   stderr: string;
 }
 
-function execHelper(
+/** Runs `program get` with the server URL on stdin, through the one child runner (process/run-with-timeout.ts). */
+async function execHelper(
   program: string,
   serverUrl: string,
   opts: CredentialHelperOptions,
@@ -103,65 +104,20 @@ function execHelper(
 ): Promise<HelperResult> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_HELPER_TIMEOUT_MS;
   const what = `credential helper ${program} for ${host}`;
-  return new Promise((resolve, reject) => {
-    // No shell: nothing in the name or URL is ever interpreted.
-    const child = spawn(program, ['get'], { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let size = 0;
-    let settled = false;
-
-    const finish = (fn: () => void): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      fn();
-    };
-    // Settle without waiting for 'close': a grandchild of a killed helper may keep the pipes open.
-    const abort = (error: RegtopoError): void =>
-      finish(() => {
-        child.kill('SIGKILL');
-        child.stdout.destroy();
-        child.stderr.destroy();
-        reject(error);
-      });
-
-    const timer = setTimeout(() => abort(new RegtopoError('E_CONFIG', `${what} timed out after ${timeoutMs} ms`)), timeoutMs);
-
-    const collect = (into: Buffer[]) => (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_OUTPUT_BYTES) {
-        abort(new RegtopoError('E_CONFIG', `${what} produced more than ${MAX_OUTPUT_BYTES} bytes of output`));
-        return;
-      }
-      into.push(chunk);
-    };
-    child.stdout.on('data', collect(out));
-    child.stderr.on('data', collect(err));
-
-    child.on('error', (e: NodeJS.ErrnoException) => {
-      const error =
-        e.code === 'ENOENT'
-          ? new RegtopoError('E_CONFIG', `credential helper ${program} not found on PATH (needed for ${host})`)
-          : new RegtopoError('E_CONFIG', `${what} could not be run (${e.code ?? 'unknown error'})`);
-      finish(() => reject(error));
-    });
-    child.on('close', (code, signal) =>
-      finish(() =>
-        resolve({
-          code,
-          signal,
-          stdout: Buffer.concat(out).toString('utf8'),
-          stderr: Buffer.concat(err).toString('utf8'),
-        }),
-      ),
-    );
-
-    // A helper that exits without reading stdin makes this write fail with EPIPE; its exit status
-    // is what matters, so the write error is deliberately ignored.
-    child.stdin.on('error', () => {});
-    child.stdin.end(serverUrl);
-  });
+  let result: RunResult;
+  try {
+    // No shell: nothing in the name or URL is ever interpreted. A helper's process group is killed
+    // on timeout, so a keychain prompt's children do not outlive it either.
+    result = await runWithTimeout(program, { args: ['get'], input: serverUrl, env: opts.env ?? process.env, timeoutMs, outputLimit: MAX_OUTPUT_BYTES, what });
+  } catch (err) {
+    const cause = (err as { cause?: NodeJS.ErrnoException }).cause;
+    if (cause?.code === 'ENOENT') throw new RegtopoError('E_CONFIG', `credential helper ${program} not found on PATH (needed for ${host})`);
+    if (cause) throw new RegtopoError('E_CONFIG', `${what} could not be run (${cause.code ?? 'unknown error'})`);
+    throw err;
+  }
+  if (result.timedOut) throw new RegtopoError('E_CONFIG', `${what} timed out after ${timeoutMs} ms`);
+  if (result.truncated) throw new RegtopoError('E_CONFIG', `${what} produced more than ${MAX_OUTPUT_BYTES} bytes of output`);
+  return { code: result.exitCode, signal: result.signal, stdout: result.stdout.toString('utf8'), stderr: result.stderr.toString('utf8') };
 }
 
 function firstLine(text: string): string {

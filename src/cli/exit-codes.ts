@@ -3,6 +3,7 @@
  * on these numbers, so they never change meaning once released.
  */
 import type { ErrorCode } from '../errors.js';
+import type { CommandOutcome } from './output.js';
 
 export const ExitCode = {
   Ok: 0,
@@ -56,6 +57,13 @@ const BY_CODE: Partial<Record<ErrorCode, number>> = {
 
 export function exitCodeFor(code: ErrorCode | undefined): number {
   return (code && BY_CODE[code]) ?? ExitCode.Failed;
+}
+
+/** The exit code of a command that returned (did not throw): see CommandOutcome. */
+export function exitCodeOf(outcome: CommandOutcome | undefined): number {
+  if (!outcome || outcome.kind === 'ok') return ExitCode.Ok;
+  if (outcome.kind === 'findings') return ExitCode.Findings;
+  return exitCodeFor(outcome.code);
 }
 
 /** What each exit code means, for `regtopo help exit-codes` and the README's table (kept equal by a test). */

@@ -2,9 +2,9 @@
  * How commands speak: one result object, printed either as JSON (stable, for pipelines) or as text.
  * Errors are one line on stderr (or a JSON object on stdout with --output json), never a stack trace.
  */
-import { errorSummary, isRegtopoError, RegtopoError } from '../errors.js';
+import { errorSummary, isRegtopoError, RegtopoError, type ErrorCode } from '../errors.js';
 import { cliSettings, withLabels } from './cli-settings.js';
-import { exitCodeFor, ExitCode } from './exit-codes.js';
+import { exitCodeFor, exitCodeOf, ExitCode } from './exit-codes.js';
 
 export type OutputFormat = 'text' | 'json' | 'html';
 
@@ -25,8 +25,22 @@ export interface CommandResult {
   text: string[];
   /** What `--output html` prints (a whole page); only the commands in HTML_COMMANDS set it. */
   html?: string;
-  /** Non-zero when the command ran but reports a failure (partial copy, audit findings). */
-  exitCode?: number;
+  /** How a command that ran to its end came out; default ok. The CLI entry turns it into the exit code. */
+  outcome?: CommandOutcome;
+}
+
+/**
+ * What a command reports beyond its data, in words rather than numbers: commands never pick exit
+ * codes (exit-codes.ts does, from this).
+ * - findings: an audit ran and found problems (check);
+ * - failed: the run reports a failure; `code` is the error code that best names it (E_RATE_RESERVE,
+ *   E_NETWORK, a promotion's errorCode…), or none for a plain failure of some items.
+ */
+export type CommandOutcome = { kind: 'ok' } | { kind: 'findings' } | { kind: 'failed'; code?: ErrorCode };
+
+/** `failed` when `ok` is false (with `code`, when one names the failure), else ok. */
+export function outcomeOf(ok: boolean, code?: ErrorCode): CommandOutcome {
+  return ok ? { kind: 'ok' } : { kind: 'failed', ...(code ? { code } : {}) };
 }
 
 /**
@@ -39,7 +53,7 @@ export function printResult(result: CommandResult, format: OutputFormat, command
     if (result.html === undefined) return printError(htmlUnsupported(command), 'text');
     process.stdout.write(result.html);
   } else if (result.text.length > 0 && !cliSettings().quiet) process.stdout.write(`${result.text.join('\n')}\n`);
-  return result.exitCode ?? ExitCode.Ok;
+  return exitCodeOf(result.outcome);
 }
 
 export function htmlUnsupported(command: string): RegtopoError {

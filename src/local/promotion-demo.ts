@@ -5,11 +5,10 @@
  * with her SSH key, prod gets `tested` and `1.0.0` (replicated to prod-eu and prod-us, as promote
  * does), and inventory and history show the result. Each step prints its CLI command first.
  */
-import { approve, listApprovals } from '../ops/promotion/approvals.js';
-import type { PromotionContext } from '../ops/promotion/context.js';
-import { history } from '../ops/promotion/history.js';
-import { inventory } from '../ops/promotion/inventory.js';
-import { promote, type PromoteReport } from '../ops/promotion/promote.js';
+import type { PromotionOptions } from '../ops/promotion/context.js';
+import type { PromoteReport } from '../ops/promotion/promote.js';
+// The public verbs, as a library user would call them.
+import { approve, history, inventory, listApprovals, promote } from '../ops/promotion/verbs.js';
 import { setStatus } from '../ops/promotion/statuses.js';
 import { resolveRegistryRef } from '../topology/registry-lookup.js';
 import type { RegistryClient } from '../registry/registry-client.js';
@@ -39,7 +38,7 @@ export async function runPromotionDemo(ctx: PromotionDemoContext): Promise<Promo
   const config = demo.config;
   const image = config.promotion.images[0]!;
   const [tested, prod] = config.promotion.stages;
-  const pctx: PromotionContext = { topology: config, client, by: 'ci-bot' };
+  const pctx: PromotionOptions = { topology: config, client, by: 'ci-bot' };
 
   const snapshot = resolveRegistryRef(config, image.source, `${image.repository}:latest`);
   ctx.log(`# CI pushes a generated 2-platform image, version label 1.0.0, to ${image.source}: ${snapshot}`);
@@ -53,11 +52,11 @@ export async function runPromotionDemo(ctx: PromotionDemoContext): Promise<Promo
   say('status', { name: 'tests', value: 'passed' }, 'recorded status tests=passed next to the image (an OCI artifact with subject = the digest)');
 
   cmd(['promote', image.name, '--to', tested!.name]);
-  const first = await promote(pctx, { stage: tested!.name });
+  const first = await promote(tested!.name, pctx);
   say('promote-tested', { report: first }, `promote → ${tested!.name}: ${outcome(first)}`);
 
   cmd(['promote', image.name, '--to', prod!.name]);
-  const refused = await promote(pctx, { stage: prod!.name });
+  const refused = await promote(prod!.name, pctx);
   say('promote-prod-refused', { report: refused }, `promote → ${prod!.name}: ${outcome(refused)}`);
 
   const testedRef = resolveRegistryRef(config, tested!.to, `${image.repository}:${tested!.targetTags[0]}`);
@@ -66,21 +65,21 @@ export async function runPromotionDemo(ctx: PromotionDemoContext): Promise<Promo
   say('status', { name: 'scan', value: 'clean', signedBy: 'scanner' }, 'the scanner recorded scan=clean on the tested digest, signed with its SSH key (the gate counts only its signature)');
 
   cmd(['promote', image.name, '--to', prod!.name]);
-  const pending = await promote(pctx, { stage: prod!.name });
+  const pending = await promote(prod!.name, pctx);
   say('promote-prod-pending', { report: pending }, `promote → ${prod!.name}: ${outcome(pending)}`);
 
   cmd(['approvals', '--pending']);
-  const waiting = await listApprovals(pctx, { pendingOnly: true });
+  const waiting = await listApprovals({ ...pctx, pendingOnly: true });
   say('approvals-pending', { pending: waiting.pending }, waiting.pending.map((p) => `pending: ${p.image}@${p.digest.slice(0, 19)}… → ${p.stage}, version ${p.version ?? '(none: pass --version)'}, ${p.approvedBy.length}/${p.quorum} approvals`).join('\n') || 'pending: none');
 
   const version = waiting.pending[0]?.version ?? '1.0.0';
   cmd(['approve', `${image.name}@${digest}`, '--stage', prod!.name, '--version', version, '--key', demo.keys.alice.privateFile, '--comment', 'demo release']);
-  const decision = await approve(pctx, { image: image.name, digest, stage: prod!.name, version, comment: 'demo release', keyFile: demo.keys.alice.privateFile });
+  const decision = await approve(`${image.name}@${digest}`, prod!.name, { ...pctx, version, comment: 'demo release', keyFile: demo.keys.alice.privateFile });
   say('approve', { record: decision.record, planHash: decision.plan.planHash, by: decision.by, signed: decision.signed },
     `${decision.by} approved ${image.name}@${digest.slice(0, 19)}… for ${prod!.name} with an SSH signature over the plan ${decision.plan.planHash.slice(0, 19)}… (the name comes from the key that verifies)`);
 
   cmd(['promote', image.name, '--to', prod!.name]);
-  const done = await promote(pctx, { stage: prod!.name });
+  const done = await promote(prod!.name, pctx);
   const rep = done.replication?.report;
   const replication = rep ? `; replicated to ${rep.replicas.map((r) => r.name).join(', ')}: ${rep.summary.copied} tags copied${done.replication!.ok ? '' : ` (${done.replication!.message ?? 'incomplete'})`}` : '';
   say('promote-prod', { report: done }, `promote → ${prod!.name}: ${outcome(done)}${replication}`);
@@ -90,7 +89,7 @@ export async function runPromotionDemo(ctx: PromotionDemoContext): Promise<Promo
   say('inventory', { inventory: inv }, 'inventory:');
   for (const e of inv) ctx.log(`  ${e.stage.padEnd(8)} ${e.registry.padEnd(12)} ${e.digest ? `${e.digest.slice(0, 19)}… [${e.tags.join(', ')}] ${e.statuses.map((s) => `${s.name}=${s.value}`).join(' ')}` : '-'}`);
   cmd(['history', image.name]);
-  const past = await history(pctx, image.name);
+  const past = await history(image.name, pctx);
   say('history', { history: past }, 'history (newest first):');
   for (const h of past) ctx.log(`  ${h.at} ${h.stage} by ${h.by}${h.approvedBy.length ? `, approved by ${h.approvedBy.join(', ')}` : ''} → ${h.targets.join(', ')}`);
   return steps;

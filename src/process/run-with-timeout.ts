@@ -64,7 +64,8 @@ export async function runWithTimeout(command: string, options: RunOptions): Prom
   });
   const started = new Promise<void>((resolve, reject) => {
     child.once('spawn', () => resolve());
-    child.once('error', (err) => reject(new RegtopoError('E_CONFIG', `${what} could not start: ${err.message}`)));
+    // The spawn error stays the cause: callers tell "not on PATH" (ENOENT) from other failures.
+    child.once('error', (err) => reject(new RegtopoError('E_CONFIG', `${what} could not start: ${err.message}`, { cause: err })));
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   // Reading must begin before the child can fill a pipe; errors surface once we know it started.

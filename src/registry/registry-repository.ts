@@ -48,7 +48,12 @@ export class RegistryRepository implements ImageStore {
     return `repository:${this.repository}:pull,push`;
   }
 
-  /** Sends `METHOD /v2/<repo>/<suffix>` with this repository's auth scope. */
+  /**
+   * Sends `METHOD /v2/<repo>/<suffix>` with this repository's auth scope. Internal: the building block
+   * of this class and of registry/ (tags, uploads, referrers); not part of the public API, and left
+   * out of the published typings (`stripInternal`).
+   * @internal
+   */
   async call(method: HttpRequest['method'], suffix: string, init: Partial<HttpRequest> = {}): Promise<{ req: HttpRequest; res: HttpResponse }> {
     const write = method === 'PUT' || method === 'POST' || method === 'PATCH' || method === 'DELETE';
     const path = suffix.startsWith('/') ? suffix : `/v2/${this.repository}/${suffix}`;

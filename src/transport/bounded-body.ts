@@ -15,6 +15,8 @@ export const BODY_LIMITS = {
   error: 64 << 10,
   /** A webhook's decision is a small JSON document. */
   hook: 1 << 20,
+  /** A status, approval or promotion record's JSON payload: a few KiB; 1 MiB bounds a forged one. */
+  record: 1 << 20,
 } as const;
 
 /** What readBounded needs of a body: undici's BodyReadable and any Node Readable qualify. */

@@ -4,7 +4,12 @@
  * same key twice, a hook decision on a manual stage: none of them count.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { approve, planPromotion, promote, reject, setStatus, type PromotionContext } from '../../src/ops/promotion/index.js';
+// The context-taking implementations (the public verbs in verbs.ts wrap them).
+import { approve, reject } from '../../src/ops/promotion/approvals.js';
+import type { PromotionContext } from '../../src/ops/promotion/context.js';
+import { planPromotion } from '../../src/ops/promotion/plan.js';
+import { promote } from '../../src/ops/promotion/promote.js';
+import { setStatus } from '../../src/ops/promotion/statuses.js';
 import type { ApprovalBody } from '../../src/ops/promotion/approval-state.js';
 import { writeRecord } from '../../src/ops/promotion/records.js';
 import { Reference } from '../../src/ref/reference.js';

@@ -5,6 +5,7 @@ import { copy } from '../../src/ops/copy.js';
 import { RegistryClient } from '../../src/registry/registry-client.js';
 import { Reference } from '../../src/ref/reference.js';
 import { BLOB_GET_PATH, startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
+import { proxiedRegistryPair, type ProxiedRegistryPair } from '../support/proxied-registry-pair.js';
 import { buildImage, pushImage, rawGetManifest, uniqueRepo } from '../support/images.js';
 import { registrySkipReason, startTestRegistry, type TestRegistry } from '../support/registry.js';
 
@@ -18,15 +19,14 @@ describe.skipIf(skip)('copy under faults injected in front of a real registry', 
   let client: RegistryClient;
   const retryFast = { baseDelayMs: 20, maxDelayMs: 100 };
 
+  let pair: ProxiedRegistryPair | undefined;
+
   beforeAll(async () => {
-    [src, dst] = await Promise.all([startTestRegistry('plain'), startTestRegistry('plain')]);
-    proxy = await startFaultProxy(src.url);
-    client = new RegistryClient({ credentials: staticCredentials({}), retry: retryFast });
+    pair = await proxiedRegistryPair({ front: 'src', retry: retryFast });
+    ({ src, dst, proxy, client } = pair);
   });
   afterAll(async () => {
-    await client?.close();
-    await proxy?.stop();
-    await Promise.all([src?.stop(), dst?.stop()]);
+    await pair?.stop();
   });
   beforeEach(() => proxy.reset());
 

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { staticCredentials } from '../../src/auth/credential.js';
-import { promote, type PromotionContext } from '../../src/ops/promotion/index.js';
+import type { PromotionContext } from '../../src/ops/promotion/context.js';
+import { promote } from '../../src/ops/promotion/promote.js';
 import { listRecords } from '../../src/ops/promotion/records.js';
 import { createHash } from 'node:crypto';
 import { CLAIM_TTL_MS, claimTagPrefix, isClaimTag, setImmutableTag } from '../../src/ops/promotion/tag-claim.js';

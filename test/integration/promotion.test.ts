@@ -11,8 +11,9 @@ import { clientForTopology } from '../../src/ops/topology-client.js';
 import { staticCredentials } from '../../src/auth/credential.js';
 import { MediaType } from '../../src/registry/media-types.js';
 import { digestOf } from '../../src/ref/digest.js';
-import { approve, getStatuses, history, inventory, listApprovals, planPromotion, promote, reject, setStatus } from '../../src/ops/promotion/index.js';
-import type { PromotionContext } from '../../src/ops/promotion/index.js';
+// The public verbs, as a library user calls them: inputs first, then options with the topology.
+import { approve, getStatuses, history, inventory, listApprovals, plan as planPromotion, promote, reject, setStatus } from '../../src/index.js';
+import type { PromotionContext } from '../../src/ops/promotion/context.js';
 import { listRecords } from '../../src/ops/promotion/records.js';
 import { Reference } from '../../src/ref/reference.js';
 import { rawGetManifest } from '../support/images.js';
@@ -48,7 +49,7 @@ describe.skipIf(skip)('promotion pipeline against real registries', () => {
     await setStatus(`${regs.snapshots.host}/${repo}:latest`, 'tests', 'passed', { client: ctx.client, topology: ctx.topology, by: 'ci' });
     const controller = new AbortController();
     controller.abort();
-    const outcome = await promote({ ...ctx, signal: controller.signal }, { stage: 'tested' }).then((r) => r.errorCode, (err: { code?: string }) => err.code);
+    const outcome = await promote('tested', { ...ctx, signal: controller.signal }).then((r) => r.errorCode, (err: { code?: string }) => err.code);
     expect(outcome).toBe('E_INTERRUPTED');
     // The stage writes into ci-tests: the repository must not even exist there.
     const tags = await runCli(['tags', `${regs.tests.host}/${repo}`, '-o', 'json']);
@@ -60,46 +61,46 @@ describe.skipIf(skip)('promotion pipeline against real registries', () => {
     const built = await pushVersioned(regs.snapshots, repo, 'latest', '1.4.0');
     const snap = `${regs.snapshots.host}/${repo}:latest`;
 
-    let report = await promote(ctx, { stage: 'tested' });
+    let report = await promote('tested', ctx);
     expect(report.ok).toBe(false);
     expect(report.errorCode).toBe('E_GATE_FAILED');
     expect(report.results[0]!.error!.message).toMatch(/tests missing/);
 
     await setStatus(snap, 'tests', 'failed', { client: ctx.client, topology: ctx.topology, by: 'ci' });
-    expect((await promote(ctx, { stage: 'tested' })).errorCode).toBe('E_GATE_FAILED');
+    expect((await promote('tested', ctx)).errorCode).toBe('E_GATE_FAILED');
     await setStatus(snap, 'tests', 'passed', { client: ctx.client, topology: ctx.topology, by: 'ci', detail: '120 tests' });
     const st = await getStatuses(snap, { client: ctx.client });
     expect(st.current).toHaveLength(1);
     expect(st.current[0]).toMatchObject({ name: 'tests', value: 'passed', detail: '120 tests' });
     expect(st.history.map((h) => h.value)).toEqual(['failed', 'passed']);
 
-    report = await promote(ctx, { stage: 'tested' });
+    report = await promote('tested', ctx);
     expect(report.ok).toBe(true);
     expect(report.results[0]).toMatchObject({ outcome: 'promoted', digest: built.digest });
     expect((await rawGetManifest(regs.tests.url, repo, 'tested')).digest).toBe(built.digest);
     // Rerun after success: nothing to do.
-    expect((await promote(ctx, { stage: 'tested' })).results[0]!.outcome).toBe('no-op');
+    expect((await promote('tested', ctx)).results[0]!.outcome).toBe('no-op');
 
     // prod: gate first, then manual approval.
-    report = await promote(ctx, { stage: 'prod' });
+    report = await promote('prod', ctx);
     expect(report.errorCode).toBe('E_GATE_FAILED');
     const tested = `${regs.tests.host}/${repo}:tested`;
     await setStatus(tested, 'scan', 'clean', { client: ctx.client, topology: ctx.topology });
-    report = await promote(ctx, { stage: 'prod' });
+    report = await promote('prod', ctx);
     expect(report.errorCode).toBe('E_APPROVAL_PENDING');
-    const pending = await listApprovals(ctx, { pendingOnly: true });
+    const pending = await listApprovals({ ...ctx, pendingOnly: true });
     expect(pending.pending).toHaveLength(1);
     expect(pending.pending[0]!.digest).toBe(built.digest);
 
-    const plan = await planPromotion(ctx, 'app', 'prod');
+    const plan = await planPromotion('app', 'prod', ctx);
     expect(plan.targets.map((t) => t.tag)).toEqual(['tested', '1.4.0']);
     expect(plan.action).toBe('copy');
     expect(plan.approval.state).toBe('pending');
-    const decided = await approve({ ...ctx, by: 'rm-alice' }, { image: 'app', digest: built.digest, stage: 'prod', comment: 'ship it' });
+    const decided = await approve(`app@${built.digest}`, 'prod', { ...ctx, by: 'rm-alice', comment: 'ship it' });
     expect(decided.state.state).toBe('approved');
     expect(decided.plan.planHash).toBe(plan.planHash);
 
-    report = await promote(ctx, { stage: 'prod' });
+    report = await promote('prod', ctx);
     expect(report.ok).toBe(true);
     expect(report.results[0]!.outcome).toBe('promoted');
     for (const tag of ['tested', '1.4.0']) {
@@ -116,7 +117,7 @@ describe.skipIf(skip)('promotion pipeline against real registries', () => {
     const prodStatus = await getStatuses(`${regs.prod.host}/${repo}:1.4.0`, { client: ctx.client });
     expect(prodStatus.current.map((s) => s.name)).toEqual(['scan', 'tests']);
 
-    const hist = await history(ctx, 'app');
+    const hist = await history('app', ctx);
     expect(hist.map((h) => h.stage)).toEqual(['prod', 'tested']);
     expect(hist[0]!.approvedBy).toEqual(['rm-alice']);
     const inv = await inventory(ctx);
@@ -124,7 +125,7 @@ describe.skipIf(skip)('promotion pipeline against real registries', () => {
     expect(prodEntry.digest).toBe(built.digest);
     expect(prodEntry.tags.sort()).toEqual(['1.4.0', 'tested']);
     expect(prodEntry.promotedAt).toBeDefined();
-    expect((await promote(ctx, { stage: 'prod' })).results[0]!.outcome).toBe('no-op');
+    expect((await promote('prod', ctx)).results[0]!.outcome).toBe('no-op');
   });
 
   /** Puts `version` straight into ci-tests:tested with scan=clean, ready for the prod stage. */
@@ -137,52 +138,53 @@ describe.skipIf(skip)('promotion pipeline against real registries', () => {
   it('binds approvals to the plan: a tag moved after approval voids it; --digest lands the approved digest; immutable tags refuse', async () => {
     const { repo, ctx } = setup();
     const a = await readyForProd(ctx, repo, '1.0.0');
-    await approve({ ...ctx, by: 'alice' }, { image: 'app', digest: a.digest, stage: 'prod' });
+    await approve(`app@${a.digest}`, 'prod', { ...ctx, by: 'alice' });
     // The source tag moves to another build after the approval.
     const b = await readyForProd(ctx, repo, '1.0.1');
-    let report = await promote(ctx, { stage: 'prod' });
+    let report = await promote('prod', ctx);
     expect(report.errorCode).toBe('E_APPROVAL_PENDING');
     expect(report.results[0]!.digest).toBe(b.digest);
-    report = await promote(ctx, { stage: 'prod', digest: a.digest });
+    report = await promote('prod', { ...ctx, digest: a.digest });
     expect(report.ok).toBe(true);
     expect((await rawGetManifest(regs.prod.url, repo, '1.0.0')).digest).toBe(a.digest);
     expect((await rawGetManifest(regs.prod.url, repo, 'tested')).digest).toBe(a.digest);
 
-    await approve({ ...ctx, by: 'alice' }, { image: 'app', digest: b.digest, stage: 'prod' });
-    expect((await promote(ctx, { stage: 'prod' })).ok).toBe(true);
+    await approve(`app@${b.digest}`, 'prod', { ...ctx, by: 'alice' });
+    expect((await promote('prod', ctx)).ok).toBe(true);
     expect((await rawGetManifest(regs.prod.url, repo, 'tested')).digest).toBe(b.digest);
 
     // A rebuild claiming version 1.0.0 again: the immutable tag refuses, naming both digests.
     const c = await readyForProd(ctx, repo, '1.0.0');
-    const plan = await planPromotion(ctx, 'app', 'prod');
+    const plan = await planPromotion('app', 'prod', ctx);
     expect(plan.action).toBe('refused');
-    report = await promote(ctx, { stage: 'prod' });
+    report = await promote('prod', ctx);
     expect(report.errorCode).toBe('E_CONFLICT');
     expect(report.results[0]!.error!.message).toContain('1.0.0');
     expect(report.results[0]!.error!.message).toContain(a.digest);
     expect(report.results[0]!.error!.message).toContain(c.digest);
     expect((await rawGetManifest(regs.prod.url, repo, '1.0.0')).digest).toBe(a.digest);
     // Same digest again under an immutable tag is a no-op.
-    expect((await promote(ctx, { stage: 'prod', digest: a.digest })).results[0]!.outcome).not.toBe('failed');
+    expect((await promote('prod', { ...ctx, digest: a.digest })).results[0]!.outcome).not.toBe('failed');
   });
 
   it('manual approval with quorum 2 needs two distinct approvers; a rejection rejects', async () => {
     const { repo, ctx } = setup('{type: manual, quorum: 2, approvers: [alice, bob, carol]}');
     const a = await readyForProd(ctx, repo, '2.0.0');
-    const input = { image: 'app', digest: a.digest, stage: 'prod' };
-    expect((await approve({ ...ctx, by: 'alice' }, input)).state.state).toBe('pending');
-    expect((await approve({ ...ctx, by: 'alice' }, input)).state.state).toBe('pending');
-    await expect(approve({ ...ctx, by: 'mallory' }, input)).rejects.toMatchObject({ code: 'E_POLICY' });
-    expect((await promote(ctx, { stage: 'prod' })).errorCode).toBe('E_APPROVAL_PENDING');
-    const done = await approve({ ...ctx, by: 'bob' }, input);
+    const input = `app@${a.digest}`;
+    expect((await approve(input, 'prod', { ...ctx, by: 'alice' })).state.state).toBe('pending');
+    expect((await approve(input, 'prod', { ...ctx, by: 'alice' })).state.state).toBe('pending');
+    await expect(approve(input, 'prod', { ...ctx, by: 'mallory' })).rejects.toMatchObject({ code: 'E_POLICY' });
+    expect((await promote('prod', ctx)).errorCode).toBe('E_APPROVAL_PENDING');
+    const done = await approve(input, 'prod', { ...ctx, by: 'bob' });
     expect(done.state).toMatchObject({ state: 'approved', approvedBy: ['alice', 'bob'] });
-    expect((await promote(ctx, { stage: 'prod' })).ok).toBe(true);
+    expect((await promote('prod', ctx)).ok).toBe(true);
 
     const b = await readyForProd(ctx, repo, '2.0.1');
-    await approve({ ...ctx, by: 'alice' }, { ...input, digest: b.digest });
-    await reject({ ...ctx, by: 'carol' }, { ...input, digest: b.digest, comment: 'CVE pending' });
-    await approve({ ...ctx, by: 'bob' }, { ...input, digest: b.digest });
-    const report = await promote(ctx, { stage: 'prod' });
+    const inputB = `app@${b.digest}`;
+    await approve(inputB, 'prod', { ...ctx, by: 'alice' });
+    await reject(inputB, 'prod', { ...ctx, by: 'carol', comment: 'CVE pending' });
+    await approve(inputB, 'prod', { ...ctx, by: 'bob' });
+    const report = await promote('prod', ctx);
     expect(report.errorCode).toBe('E_APPROVAL_REJECTED');
     expect(report.results[0]!.error!.message).toContain('CVE pending');
     const all = await listApprovals(ctx);
@@ -196,11 +198,11 @@ if (p.version==='3.0.0' && p.gatesPassed && p.source.digest===process.env.REGTOP
 console.error('version '+p.version+' is not on the release train');process.exit(3);});\n`);
     const { repo, ctx } = setup(`{type: command, command: '"${process.execPath}" ${script}', timeout: 10}`);
     await readyForProd(ctx, repo, '3.0.1');
-    let report = await promote(ctx, { stage: 'prod' });
+    let report = await promote('prod', ctx);
     expect(report.errorCode).toBe('E_APPROVAL_REJECTED');
     expect(report.results[0]!.error!.message).toContain('3.0.1 is not on the release train');
     const a = await readyForProd(ctx, repo, '3.0.0');
-    report = await promote(ctx, { stage: 'prod' });
+    report = await promote('prod', ctx);
     expect(report.ok).toBe(true);
     expect((await rawGetManifest(regs.prod.url, repo, '3.0.0')).digest).toBe(a.digest);
     const prodRepo = ctx.client.repository(Reference.parse(`${regs.prod.host}/${repo}`));
@@ -229,13 +231,13 @@ console.error('version '+p.version+' is not on the release train');process.exit(
       const { repo, ctx } = setup(`{type: webhook, url: 'http://127.0.0.1:${port}/approve', headers: {Authorization: 'Bearer \${HOOK_TOKEN}', X-Team: TEAM}, timeout: 5, retries: 2}`);
       ctx.env = { HOOK_TOKEN: 's3cret', TEAM: 'release' };
       const a = await readyForProd(ctx, repo, '4.0.0');
-      const report = await promote(ctx, { stage: 'prod' });
+      const report = await promote('prod', ctx);
       expect(report.ok).toBe(true);
       expect(calls).toBe(2);
       expect(seen[0]!.auth).toBe('Bearer s3cret');
       expect(seen[0]!.team).toBe('release');
       expect(seen[0]!.body.planHash).toBe(report.results[0]!.plan!.planHash);
-      expect((await history(ctx, 'app'))[0]!.approvedBy).toEqual(['release-bot']);
+      expect((await history('app', ctx))[0]!.approvedBy).toEqual(['release-bot']);
       expect((await rawGetManifest(regs.prod.url, repo, '4.0.0')).digest).toBe(a.digest);
     } finally {
       server.close();
@@ -249,19 +251,19 @@ console.error('version '+p.version+' is not on the release train');process.exit(
       const ctx: PromotionContext = { topology: fx.topology, client: fx.client, by: 'ci' };
       contexts.push(ctx);
       const a = await readyForProd(ctx, fx.repo, '5.0.0');
-      await approve({ ...ctx, by: 'alice' }, { image: 'app', digest: a.digest, stage: 'prod' });
+      await approve(`app@${a.digest}`, 'prod', { ...ctx, by: 'alice' });
       proxy.addRule({ method: 'PUT', path: /\/manifests\/5\.0\.0$/, fault: { kind: 'status', status: 500 } });
-      const failed = await promote(ctx, { stage: 'prod' });
+      const failed = await promote('prod', ctx);
       expect(failed.ok).toBe(false);
       const prodRepo = ctx.client.repository(Reference.parse(`${proxy.host}/${fx.repo}`));
       expect(await listRecords(prodRepo, 'promotion', a.digest)).toHaveLength(0);
       proxy.clearRules();
-      const rerun = await promote(ctx, { stage: 'prod' });
+      const rerun = await promote('prod', ctx);
       expect(rerun.ok).toBe(true);
       expect(rerun.results[0]!.outcome).toBe('promoted');
       for (const tag of ['tested', '5.0.0']) expect((await rawGetManifest(regs.prod.url, fx.repo, tag)).bytes.equals(a.manifest)).toBe(true);
       expect(await listRecords(prodRepo, 'promotion', a.digest)).toHaveLength(1);
-      expect((await promote(ctx, { stage: 'prod' })).results[0]!.outcome).toBe('no-op');
+      expect((await promote('prod', ctx)).results[0]!.outcome).toBe('no-op');
     } finally {
       await proxy.stop();
     }
@@ -274,7 +276,7 @@ console.error('version '+p.version+' is not on the release train');process.exit(
       const ctx: PromotionContext = { topology: fx.topology, client: fx.client, by: 'ci-bot' };
       contexts.push(ctx);
       const built = await readyForProd(ctx, fx.repo, '6.0.0');
-      await approve({ ...ctx, by: 'alice' }, { image: 'app', digest: built.digest, stage: 'prod' });
+      await approve(`app@${built.digest}`, 'prod', { ...ctx, by: 'alice' });
       // The version tag's PUT reaches the proxy and is never answered: the process is mid-promotion.
       proxy.addRule({ method: 'PUT', path: /\/manifests\/6\.0\.0$/, times: 1, fault: { kind: 'hang' } });
       const child = spawn(process.execPath, [BIN, 'promote', 'app', '--to', 'prod', '-f', fx.file], { stdio: 'ignore', env: { ...process.env, XDG_CACHE_HOME: fx.dir, DOCKER_CONFIG: fx.dir } });
@@ -298,6 +300,19 @@ console.error('version '+p.version+' is not on the release train');process.exit(
     } finally {
       await proxy.stop();
     }
+  });
+
+  it('the verbs work without a client: each makes one from the topology (and closes it); by defaults to $REGTOPO_USER', async () => {
+    const { repo, topology, dir } = setup();
+    await pushVersioned(regs.snapshots, repo, 'latest', '7.0.0');
+    // HOME without a docker config: the made client is anonymous, as these registries want.
+    const env = { REGTOPO_USER: 'env-bot', HOME: dir };
+    await setStatus(`${regs.snapshots.host}/${repo}:latest`, 'tests', 'passed', { topology, env });
+    expect((await getStatuses(`${regs.snapshots.host}/${repo}:latest`, { topology, env })).current).toEqual([expect.objectContaining({ name: 'tests', value: 'passed', by: 'env-bot' })]);
+    expect(await planPromotion('app', 'tested', { topology, env })).toMatchObject({ gatesPassed: true, action: 'copy' });
+    expect((await promote('tested', { topology, env })).ok).toBe(true);
+    expect((await history('app', { topology, env }))[0]).toMatchObject({ stage: 'tested', by: 'env-bot' });
+    expect((await inventory({ topology, env, images: ['app'] })).find((e) => e.stage === 'tested')).toMatchObject({ tags: ['tested'] });
   });
 
   it('finds records listed only as referrers (OCI fallback tag), e.g. copied by another tool', async () => {
@@ -332,14 +347,14 @@ console.error('version '+p.version+' is not on the release train');process.exit(
     expect(st.current).toHaveLength(17);
     for (let i = 0; i < 16; i++) expect(st.current.find((s) => s.name === `check-${i}`)?.value).toBe(`v${i}`);
 
-    const reports = await Promise.all(Array.from({ length: 8 }, () => promote(ctx, { stage: 'tested' })));
+    const reports = await Promise.all(Array.from({ length: 8 }, () => promote('tested', ctx)));
     for (const r of reports) {
       expect(r.results[0]!.error, JSON.stringify(r.results[0]!.error)).toBeUndefined();
       expect(r.ok).toBe(true);
       expect(r.results[0]!.digest).toBe(built.digest);
     }
     expect((await rawGetManifest(regs.tests.url, repo, 'tested')).digest).toBe(built.digest);
-    const hist = await history(ctx, 'app');
+    const hist = await history('app', ctx);
     expect(hist).toHaveLength(1);
     const copied = await getStatuses(`${regs.tests.host}/${repo}:tested`, { client: ctx.client });
     expect(copied.current).toHaveLength(17);

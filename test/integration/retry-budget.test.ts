@@ -10,9 +10,10 @@ import { RegistryError } from '../../src/errors.js';
 import { copy } from '../../src/ops/copy.js';
 import { RegistryClient } from '../../src/registry/registry-client.js';
 import { DEFAULT_RETRY } from '../../src/transport/retry.js';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
+import type { FaultProxy } from '../support/fault-proxy.js';
+import { proxiedRegistryPair, type ProxiedRegistryPair } from '../support/proxied-registry-pair.js';
 import { buildImage, pushImage, rawGetManifest, uniqueRepo } from '../support/images.js';
-import { registrySkipReason, startTestRegistry, type TestRegistry } from '../support/registry.js';
+import { registrySkipReason, type TestRegistry } from '../support/registry.js';
 
 const skip = registrySkipReason('plain');
 
@@ -27,15 +28,14 @@ describe.skipIf(skip)('retry budget: one attempt budget per operation', () => {
   let client: RegistryClient;
   const retryFast = { baseDelayMs: 10, maxDelayMs: 40 };
 
+  let pair: ProxiedRegistryPair | undefined;
+
   beforeAll(async () => {
-    [src, dst] = await Promise.all([startTestRegistry('plain'), startTestRegistry('plain')]);
-    proxy = await startFaultProxy(dst.url);
-    client = new RegistryClient({ credentials: staticCredentials({}), retry: retryFast });
+    pair = await proxiedRegistryPair({ front: 'dst', retry: retryFast });
+    ({ src, dst, proxy, client } = pair);
   });
   afterAll(async () => {
-    await client?.close();
-    await proxy?.stop();
-    await Promise.all([src?.stop(), dst?.stop()]);
+    await pair?.stop();
   });
   beforeEach(() => proxy.reset());
 

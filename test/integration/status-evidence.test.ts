@@ -5,7 +5,11 @@
  * prod under any of its names; what changes while an approval hook runs stops the promotion.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planPromotion, promote, setStatus, getStatuses, type PromotionContext } from '../../src/ops/promotion/index.js';
+// The context-taking implementations (the public verbs in verbs.ts wrap them).
+import type { PromotionContext } from '../../src/ops/promotion/context.js';
+import { planPromotion } from '../../src/ops/promotion/plan.js';
+import { promote } from '../../src/ops/promotion/promote.js';
+import { getStatuses, setStatus } from '../../src/ops/promotion/statuses.js';
 import { writeRecord } from '../../src/ops/promotion/records.js';
 import type { StatusBody } from '../../src/ops/promotion/statuses.js';
 import { Reference } from '../../src/ref/reference.js';

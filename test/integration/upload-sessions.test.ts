@@ -15,8 +15,9 @@ import { startLocalRegistry } from '../../src/local/local-registry.js';
 import { copy } from '../../src/ops/copy.js';
 import { RegistryClient } from '../../src/registry/registry-client.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
+import { proxiedRegistryPair, type ProxiedRegistryPair } from '../support/proxied-registry-pair.js';
 import { buildImage, pushImage, rawGetBlob, rawGetManifest, uniqueRepo } from '../support/images.js';
-import { registrySkipReason, startTestRegistry, type TestRegistry } from '../support/registry.js';
+import { registrySkipReason, type TestRegistry } from '../support/registry.js';
 
 const skip = registrySkipReason('token');
 
@@ -30,15 +31,14 @@ describe.skipIf(skip)('stale upload sessions', () => {
   let proxy: FaultProxy;
   let client: RegistryClient;
 
+  let pair: ProxiedRegistryPair | undefined;
+
   beforeAll(async () => {
-    [src, dst] = await Promise.all([startTestRegistry('plain'), startTestRegistry('plain')]);
-    proxy = await startFaultProxy(dst.url);
-    client = new RegistryClient({ credentials: staticCredentials({}), retry: retryFast });
+    pair = await proxiedRegistryPair({ front: 'dst', retry: retryFast });
+    ({ src, dst, proxy, client } = pair);
   });
   afterAll(async () => {
-    await client?.close();
-    await proxy?.stop();
-    await Promise.all([src?.stop(), dst?.stop()]);
+    await pair?.stop();
   });
   beforeEach(() => proxy.reset());
 
@@ -108,13 +108,14 @@ describe.skipIf(skip)('re-authentication mid-push', () => {
   let dst: TestRegistry;
   let proxy: FaultProxy;
 
+  let pair: ProxiedRegistryPair | undefined;
+
   beforeAll(async () => {
-    [src, dst] = await Promise.all([startTestRegistry('plain'), startTestRegistry('token')]);
-    proxy = await startFaultProxy(dst.url);
+    pair = await proxiedRegistryPair({ front: 'dst', dstVariant: 'token' });
+    ({ src, dst, proxy } = pair);
   });
   afterAll(async () => {
-    await proxy?.stop();
-    await Promise.all([src?.stop(), dst?.stop()]);
+    await pair?.stop();
   });
 
   it('a token that expires during a blob PUT is renewed and the body re-opened, not re-sent consumed', async () => {

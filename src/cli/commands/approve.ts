@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { addClientFlags } from '../client-flags.js';
 import type { CliContext } from '../context.js';
-import { withPromotionContext } from '../promotion-context.js';
+import { withPromotionOptions } from '../promotion-context.js';
 import { approvalLines } from '../promotion-text.js';
 import { expandHome } from '../promotion-key.js';
 import { pendingApprovalLines } from './approvals-text.js';
@@ -27,11 +27,14 @@ Examples:
     ).action(async (target: string, _o: unknown, self: Command) => {
       await ctx.run(self, async () => {
         const opts = ctx.options(self);
-        const lib = await import('../../ops/promotion/approvals.js');
-        const { image, digest } = lib.parseImageDigest(target);
-        return withPromotionContext({ ...opts, signal: ctx.signal }, async (pctx) => {
-          const input = { image, digest, stage: opts.stage as string, comment: opts.comment as string | undefined, version: opts.version as string | undefined, keyFile: expandHome(opts.key as string | undefined) };
-          const r = decision === 'approve' ? await lib.approve(pctx, input) : await lib.reject(pctx, input);
+        const { approve, reject } = await import('../../ops/promotion/verbs.js');
+        // Checked before the topology is read: a malformed IMAGE@DIGEST is a usage error at once.
+        const { image, digest } = (await import('../../ops/promotion/approvals.js')).parseImageDigest(target);
+        return withPromotionOptions({ ...opts, signal: ctx.signal }, async (options) => {
+          const verb = decision === 'approve' ? approve : reject;
+          const r = await verb(`${image}@${digest}`, opts.stage as string, {
+            ...options, comment: opts.comment as string | undefined, version: opts.version as string | undefined, keyFile: expandHome(opts.key as string | undefined),
+          });
           const s = r.state;
           return {
             data: r,
@@ -55,13 +58,13 @@ Examples:
   ).action(async (images: string[], _o: unknown, self: Command) => {
     await ctx.run(self, async () => {
       const opts = ctx.options(self);
-      const { listApprovals } = await import('../../ops/promotion/approvals.js');
-      return withPromotionContext({ ...opts, signal: ctx.signal }, async (pctx) => {
+      const { listApprovals } = await import('../../ops/promotion/verbs.js');
+      return withPromotionOptions({ ...opts, signal: ctx.signal }, async (options) => {
         const names = images.length ? images : [undefined];
         const pending = [];
         const decisions = [];
         for (const image of names) {
-          const r = await listApprovals(pctx, { pendingOnly: opts.pending as boolean, image });
+          const r = await listApprovals({ ...options, pendingOnly: opts.pending as boolean, image });
           pending.push(...r.pending);
           decisions.push(...r.decisions);
         }

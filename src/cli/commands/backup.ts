@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { addClientFlags, clientFromFlags } from '../client-flags.js';
 import { parsePositiveInt, type CliContext } from '../context.js';
-import { ExitCode } from '../exit-codes.js';
+import { outcomeOf } from '../output.js';
 import { requireTopologyPath } from '../topology-file.js';
 import { progressDisplay } from '../progress-display.js';
 
@@ -51,7 +51,7 @@ export function registerBackup(program: Command, ctx: CliContext): void {
           }
         }
         const integrity = report.registries.some((r) => r.verify && !r.verify.ok);
-        return { data: report, text, exitCode: report.ok ? ExitCode.Ok : integrity ? ExitCode.Integrity : ExitCode.Failed };
+        return { data: report, text, outcome: outcomeOf(report.ok, integrity ? 'E_DIGEST_MISMATCH' : undefined) };
       } finally {
         display.done();
         await client.close();

@@ -2,7 +2,6 @@
 import { verboseLogger } from '../cli-logger.js';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import { ExitCode } from '../exit-codes.js';
 import { requireTopologyPath } from '../topology-file.js';
 
 export function registerCheck(program: Command, ctx: CliContext): void {
@@ -22,7 +21,7 @@ export function registerCheck(program: Command, ctx: CliContext): void {
           return `${r.name.padEnd(width)}  ${r.role.padEnd(7)}  ${r.url}  ${state}`;
         });
         text.push(`${result.registries.length} registries checked, ${result.findings} finding${result.findings === 1 ? '' : 's'}`);
-        return { data: result, text, exitCode: result.findings ? ExitCode.Findings : ExitCode.Ok };
+        return { data: result, text, outcome: result.findings ? { kind: 'findings' } : { kind: 'ok' } };
       });
     });
 }

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { addClientFlags } from '../client-flags.js';
 import type { CliContext } from '../context.js';
-import { withPromotionContext } from '../promotion-context.js';
+import { withPromotionOptions } from '../promotion-context.js';
 
 export function registerHistory(program: Command, ctx: CliContext): void {
   addClientFlags(
@@ -10,9 +10,9 @@ export function registerHistory(program: Command, ctx: CliContext): void {
   ).action(async (image: string, _o: unknown, self: Command) => {
     await ctx.run(self, async () => {
       const opts = ctx.options(self);
-      const { history } = await import('../../ops/promotion/history.js');
-      return withPromotionContext({ ...opts, signal: ctx.signal }, async (pctx) => {
-        const entries = await history(pctx, image);
+      const { history } = await import('../../ops/promotion/verbs.js');
+      return withPromotionOptions({ ...opts, signal: ctx.signal }, async (options) => {
+        const entries = await history(image, options);
         const text = entries.length === 0 ? [`${image}: no promotions recorded`] : entries.flatMap((h) => [
           `${h.at} ${h.stage} ${h.digest} by ${h.by}${h.approvedBy.length ? `, approved by ${h.approvedBy.join(', ')}` : ''}`,
           `  ${h.source} → ${h.targets.join(', ')}`,

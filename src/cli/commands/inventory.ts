@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { addClientFlags } from '../client-flags.js';
 import type { CliContext } from '../context.js';
-import { withPromotionContext } from '../promotion-context.js';
+import { withPromotionOptions } from '../promotion-context.js';
 
 export function registerInventory(program: Command, ctx: CliContext): void {
   addClientFlags(
@@ -10,9 +10,9 @@ export function registerInventory(program: Command, ctx: CliContext): void {
   ).action(async (images: string[], _o: unknown, self: Command) => {
     await ctx.run(self, async () => {
       const opts = ctx.options(self);
-      const { inventory } = await import('../../ops/promotion/inventory.js');
-      return withPromotionContext(opts, async (pctx) => {
-        const entries = await inventory(pctx, { images });
+      const { inventory } = await import('../../ops/promotion/verbs.js');
+      return withPromotionOptions(opts, async (options) => {
+        const entries = await inventory({ ...options, images });
         const text = entries.flatMap((e) => {
           if (!e.digest) return [`${e.image} ${e.stage.padEnd(8)} ${e.registry}: nothing yet`];
           return [
@@ -22,7 +22,7 @@ export function registerInventory(program: Command, ctx: CliContext): void {
             ...(e.replicas ?? []).map((r) => `  replica ${r.name}: ${r.error ? `unreachable [${r.error.code}]` : r.digest ? `${r.digest} ${r.inSync ? 'in sync' : 'OUT OF SYNC'}` : 'nothing yet (OUT OF SYNC)'}`),
           ];
         });
-        const html = opts.output === 'html' ? await (await import('../inventory-page.js')).inventoryPage(pctx, entries) : undefined;
+        const html = opts.output === 'html' ? await (await import('../inventory-page.js')).inventoryPage(options, entries) : undefined;
         return { data: { inventory: entries }, text, ...(html !== undefined && { html }) };
       });
     });

@@ -2,8 +2,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { verboseLogger } from '../cli-logger.js';
 import type { CliContext } from '../context.js';
+import { outcomeOf } from '../output.js';
 import { collectList, parsePositiveInt } from '../context.js';
-import { ExitCode } from '../exit-codes.js';
 import { requireTopologyPath } from '../topology-file.js';
 import { progressDisplay } from '../progress-display.js';
 
@@ -41,12 +41,11 @@ export function registerMirror(program: Command, ctx: CliContext): void {
           referrers: opts.referrers !== false,
           clientOptions: { logger: verboseLogger(opts.verbose) },
         }).finally(() => display.done());
-        const exitCode =
-          report.outcome === 'rate-reserve' ? ExitCode.RateReserve
-          : report.outcome === 'rate-limited' ? ExitCode.RateLimited
-          : report.outcome === 'partial' ? (onlyNetworkFailures(report) ? ExitCode.Network : ExitCode.Failed)
-          : ExitCode.Ok;
-        return { data: report, text: formatReport(report), exitCode };
+        const failure = report.outcome === 'rate-reserve' ? 'E_RATE_RESERVE'
+          : report.outcome === 'rate-limited' ? 'E_RATE_LIMITED'
+          : report.outcome === 'partial' ? (onlyNetworkFailures(report) ? 'E_NETWORK' : 'E_PARTIAL')
+          : undefined;
+        return { data: report, text: formatReport(report), outcome: outcomeOf(failure === undefined, failure) };
       });
     });
 }

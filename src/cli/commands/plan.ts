@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { addClientFlags } from '../client-flags.js';
 import type { CliContext } from '../context.js';
-import { withPromotionContext } from '../promotion-context.js';
+import { withPromotionOptions } from '../promotion-context.js';
 import { planLines } from '../promotion-text.js';
 
 export function registerPlan(program: Command, ctx: CliContext): void {
@@ -17,11 +17,11 @@ export function registerPlan(program: Command, ctx: CliContext): void {
   ).action(async (images: string[], _o: unknown, self: Command) => {
     await ctx.run(self, async () => {
       const opts = ctx.options(self);
-      const { planPromotion } = await import('../../ops/promotion/plan.js');
-      return withPromotionContext({ ...opts, signal: ctx.signal }, async (pctx) => {
-        const names = images.length ? images : pctx.topology.promotion.images.map((i) => i.name);
+      const { plan } = await import('../../ops/promotion/verbs.js');
+      return withPromotionOptions({ ...opts, signal: ctx.signal }, async (options) => {
+        const names = images.length ? images : options.topology.promotion.images.map((i) => i.name);
         const plans = [];
-        for (const name of names) plans.push(await planPromotion(pctx, name, opts.to as string, { digest: opts.digest as string | undefined, version: opts.version as string | undefined }));
+        for (const name of names) plans.push(await plan(name, opts.to as string, { ...options, digest: opts.digest as string | undefined, version: opts.version as string | undefined }));
         return { data: { stage: opts.to, plans }, text: plans.flatMap(planLines) };
       });
     });

@@ -3,8 +3,8 @@ import type { Command } from 'commander';
 import { RegtopoError } from '../../errors.js';
 import { addClientFlags } from '../client-flags.js';
 import type { CliContext } from '../context.js';
-import { exitCodeFor } from '../exit-codes.js';
-import { withPromotionContext } from '../promotion-context.js';
+import { outcomeOf } from '../output.js';
+import { withPromotionOptions } from '../promotion-context.js';
 import { planLines } from '../promotion-text.js';
 import { progressDisplay } from '../progress-display.js';
 
@@ -27,13 +27,12 @@ export function registerPromote(program: Command, ctx: CliContext): void {
       const opts = ctx.options(self);
       if (images.length === 0 && !opts.all) throw new RegtopoError('E_USAGE', 'name the images to promote, or pass --all');
       if (images.length > 0 && opts.all) throw new RegtopoError('E_USAGE', 'pass image names or --all, not both');
-      const { promote } = await import('../../ops/promotion/promote.js');
+      const { promote } = await import('../../ops/promotion/verbs.js');
       // On a terminal: a live line for the images being copied (issue 12).
       const display = progressDisplay(opts.verbose);
-      return withPromotionContext({ ...opts, signal: ctx.signal }, async (pctx) => {
-        const report = await promote(pctx, {
-          progress: display.imageEvent,
-          stage: opts.to as string, images, digest: opts.digest as string | undefined, version: opts.version as string | undefined, dryRun: opts.dryRun as boolean,
+      return withPromotionOptions({ ...opts, signal: ctx.signal }, async (options) => {
+        const report = await promote(opts.to as string, {
+          ...options, progress: display.imageEvent, images, digest: opts.digest as string | undefined, version: opts.version as string | undefined, dryRun: opts.dryRun as boolean,
           replicate: opts.replicate !== false, referrers: opts.referrers !== false,
         }).finally(() => display.done());
         const text: string[] = [];
@@ -50,11 +49,12 @@ export function registerPromote(program: Command, ctx: CliContext): void {
             if (r.promotionRecord) text.push(`  promotion record ${r.promotionRecord}`);
           }
         }
-        // Replication (issue 11): one line per replica; exit 15 when promoted but a replica did not converge.
+        // Replication (issue 11): one line per replica; promoted but a replica did not converge is its
+        // own outcome (E_REPLICATION_INCOMPLETE, exit 15).
         const { replicationLines } = await import('../replication-text.js');
         text.push(...replicationLines(report.replication));
-        const replicationCode = report.replication && !report.replication.ok ? exitCodeFor(report.replication.errorCode) : 0;
-        return { data: report, text, exitCode: report.ok ? replicationCode : exitCodeFor(report.errorCode) };
+        const outcome = !report.ok ? outcomeOf(false, report.errorCode) : outcomeOf(!report.replication || report.replication.ok, report.replication?.errorCode);
+        return { data: report, text, outcome };
       });
     });
   });

@@ -2,8 +2,8 @@
 import type { Command } from 'commander';
 import { addClientFlags, clientFromFlags } from '../client-flags.js';
 import type { CliContext } from '../context.js';
+import { outcomeOf } from '../output.js';
 import { parsePositiveInt } from '../context.js';
-import { ExitCode } from '../exit-codes.js';
 import { requireTopologyPath } from '../topology-file.js';
 
 const EXAMPLES = `
@@ -37,7 +37,7 @@ export function registerPrune(program: Command, ctx: CliContext): void {
         const report = await prune({
           topology, client, registries, confirm: opts.confirm === true, jobs: opts.jobs as number | undefined, signal: ctx.signal,
         });
-        return { data: report, text: formatPruneReport(report), exitCode: report.summary.failed ? ExitCode.Failed : ExitCode.Ok };
+        return { data: report, text: formatPruneReport(report), outcome: outcomeOf(!report.summary.failed) };
       } finally {
         await client.close();
       }

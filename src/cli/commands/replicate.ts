@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { addClientFlags, clientFromFlags } from '../client-flags.js';
 import { collectList, parsePositiveInt, type CliContext } from '../context.js';
-import { ExitCode } from '../exit-codes.js';
+import { outcomeOf } from '../output.js';
 import { requireTopologyPath } from '../topology-file.js';
 import { progressDisplay } from '../progress-display.js';
 
@@ -46,7 +46,7 @@ export function registerReplicate(program: Command, ctx: CliContext): void {
           dryRun: opts.dryRun === true, prune: opts.prune === true, jobs: opts.jobs as number | undefined,
           referrers: opts.referrers !== false,
         });
-        return { data: report, text: formatReplicateReport(report), exitCode: report.ok ? ExitCode.Ok : ExitCode.Failed };
+        return { data: report, text: formatReplicateReport(report), outcome: outcomeOf(report.ok) };
       } finally {
         display.done();
         await client.close();

@@ -2,8 +2,8 @@
 import type { Command } from 'commander';
 import { addClientFlags, clientFromFlags } from '../client-flags.js';
 import { collectList, parsePositiveInt, type CliContext } from '../context.js';
-import { ExitCode } from '../exit-codes.js';
 import { progressDisplay } from '../progress-display.js';
+import { outcomeOf } from '../output.js';
 
 const EXAMPLES = `
 Examples:
@@ -46,7 +46,7 @@ export function registerRestore(program: Command, ctx: CliContext): void {
           `${report.dryRun ? 'dry run: ' : ''}${n('restored')} restored, ${n('would-restore')} would be restored, ${n('in-sync')} already there, ${n('failed')} failed${report.skipped.length ? `; ${report.skipped.length} refs not REPOSITORY:TAG skipped` : ''}`,
           ...(report.referrers ? [`referrers: ${report.referrers.copied} restored, ${report.referrers.present} already there${report.referrers.warnings.length ? `; ${report.referrers.warnings.length} warning(s): ${report.referrers.warnings.join('; ')}` : ''}`] : []),
         ];
-        return { data: report, text, exitCode: report.ok ? ExitCode.Ok : ExitCode.Failed };
+        return { data: report, text, outcome: outcomeOf(report.ok) };
       } finally {
         display.done();
         await client.close();

@@ -1,7 +1,7 @@
 /** `regtopo validate [-f FILE] [--env ENV]`: schema, environment and rule check; exit 0 valid, 2 invalid. */
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import { ExitCode } from '../exit-codes.js';
+import { outcomeOf } from '../output.js';
 import { requireTopologyPath } from '../topology-file.js';
 
 export function registerValidate(program: Command, ctx: CliContext): void {
@@ -23,7 +23,7 @@ export function registerValidate(program: Command, ctx: CliContext): void {
         return {
           data: { file: loaded.file, valid: loaded.valid, errors: loaded.errors, warnings: loaded.warnings },
           text: [...diagnostics.map((d) => formatDiagnostic(loaded.file, d)), summary],
-          exitCode: loaded.valid ? ExitCode.Ok : ExitCode.Usage,
+          outcome: outcomeOf(loaded.valid, 'E_TOPOLOGY_INVALID'),
         };
       });
     });

@@ -23,9 +23,9 @@ import { clientForTopology } from '../topology-client.js';
 import { readTagDigests, writeOrder } from '../replicate/repository-tags.js';
 import { readRefs, refName, setRefs, type RefChange } from './layout-refs.js';
 import { verifyLayout, type LayoutVerification } from './verify-layout.js';
-import { throwIfInterrupted } from '../replicate/interrupted.js';
 import { BlobLedger } from '../blob-ledger.js';
 import { carryReferrers, isReferrerTag, layoutSide, registrySide, subjectsOf } from '../referrers/index.js';
+import { throwIfAborted } from '../../transport/abort.js';
 
 export interface BackupOptions {
   topology: Topology;
@@ -96,7 +96,7 @@ export async function backup(options: BackupOptions): Promise<BackupReport> {
   const registries: BackupRegistryReport[] = [];
   try {
     for (const registry of chosen) {
-      throwIfInterrupted(options.signal);
+      throwIfAborted(options.signal);
       registries.push(await backupRegistry(registry, layoutDir(registry, options.to), client, options));
     }
   } finally {
@@ -136,7 +136,7 @@ async function backupRegistry(registry: RegistrySpec, dir: string, client: Regis
       const tags = await readTagDigests(client.repository({ registry: registry.host, repository }, { signal }), limit, signal);
       const changes: RefChange[] = [];
       for (const tag of writeOrder(tags.keys())) {
-        throwIfInterrupted(signal);
+        throwIfAborted(signal);
         const entry = await backupTag(registry, dir, repository, tag, tags.get(tag)!, refs.get(refName(repository, tag)), now, client, jobs, changes, signal, options.progress);
         report.refs.push(entry);
       }
@@ -186,7 +186,7 @@ async function backupReferrers(
   const dst = await layoutSide(dir, { create: true, signal, repository: repo.repository });
   const ledger = new BlobLedger();
   for (const digest of digests) {
-    throwIfInterrupted(signal);
+    throwIfAborted(signal);
     try {
       const r = await carryReferrers(src, dst, await subjectsOf(dst, digest), { client, jobs, signal, ledger });
       totals.copied += r.copied;

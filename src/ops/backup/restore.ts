@@ -15,9 +15,9 @@ import { clientForTopology } from '../topology-client.js';
 import { writeOrder } from '../replicate/repository-tags.js';
 import { readRefs, splitRefName } from './layout-refs.js';
 import { verifyLayout, type LayoutVerification } from './verify-layout.js';
-import { throwIfInterrupted } from '../replicate/interrupted.js';
 import { BlobLedger } from '../blob-ledger.js';
 import { carryReferrers, isReferrerTag, layoutSide, registrySide, subjectsOf } from '../referrers/index.js';
+import { throwIfAborted } from '../../transport/abort.js';
 
 export interface RestoreOptions {
   /** Resolves TARGET as a registry name, and configures the default client. */
@@ -102,7 +102,7 @@ export async function restore(layout: string, target: string, options: RestoreOp
     for (const repository of [...byRepository.keys()].sort()) {
       const tags = byRepository.get(repository)!;
       for (const tag of writeOrder(tags.keys())) {
-        throwIfInterrupted(options.signal);
+        throwIfAborted(options.signal);
         const digest = tags.get(tag)!;
         const ref = `${repository}:${tag}`;
         try {
@@ -140,7 +140,7 @@ async function restoreReferrers(
   const dst = registrySide(repo, client, signal);
   const ledger = new BlobLedger();
   for (const digest of digests) {
-    throwIfInterrupted(signal);
+    throwIfAborted(signal);
     try {
       const r = await carryReferrers(src, dst, await subjectsOf(src, digest), { client, jobs: options.jobs, signal, ledger });
       totals.copied += r.copied;

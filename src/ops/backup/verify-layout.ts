@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseManifest } from '../../registry/descriptor.js';
 import { OciLayoutStore } from '../../registry/oci-layout-store.js';
 import { readRefs } from './layout-refs.js';
-import { throwIfInterrupted } from '../replicate/interrupted.js';
+import { throwIfAborted } from '../../transport/abort.js';
 
 const HEX_LENGTH: Record<string, number> = { sha256: 64, sha512: 128 };
 
@@ -35,7 +35,7 @@ export async function verifyLayout(dir: string, options: { signal?: AbortSignal 
       continue;
     }
     for (const name of names.sort()) {
-      throwIfInterrupted(options.signal);
+      throwIfAborted(options.signal);
       if (!new RegExp(`^[a-f0-9]{${HEX_LENGTH[alg]}}$`).test(name)) continue;
       const { hex, size } = await hashFile(join(dir, 'blobs', alg, name), alg);
       result.blobs++;

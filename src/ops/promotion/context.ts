@@ -1,12 +1,16 @@
 /**
  * What every promotion operation shares: the topology, one RegistryClient, who is acting, the
- * clock, and lookups from topology names (image, stage, registry) to repositories.
+ * clock, and lookups from topology names (image, stage, registry) to repositories. The public verbs
+ * (verbs.ts) take PromotionOptions; promotionContext() below is the one place their defaults are
+ * resolved into the PromotionContext the implementations take.
  */
 import { userInfo } from 'node:os';
 import { RegtopoError } from '../../errors.js';
 import { Reference } from '../../ref/reference.js';
 import type { Descriptor } from '../../registry/descriptor.js';
-import type { RegistryClient } from '../../registry/registry-client.js';
+import { RegistryClient } from '../../registry/registry-client.js';
+import { clientForTopology } from '../topology-client.js';
+import type { InvalidRecord } from './records.js';
 import type { RegistryRepository } from '../../registry/registry-repository.js';
 import type { PromotedImageSpec, PromotionStageSpec, Topology } from '../../topology/model.js';
 import { resolveRegistryRef } from '../../topology/registry-lookup.js';
@@ -26,6 +30,70 @@ export interface PromotionContext {
   env?: NodeJS.ProcessEnv;
   /** Cancels hooks and waits (Ctrl-C, SIGTERM). */
   signal?: AbortSignal;
+  /**
+   * Told about each record left out as malformed by readers without a warnings list of their own
+   * (history, inventory); plan and getStatuses put them in their `warnings`. Default: left out silently.
+   */
+  onInvalidRecord?: (invalid: InvalidRecord) => void;
+}
+
+/** What the public promotion verbs take: a PromotionContext whose client may be left out. */
+export interface PromotionOptions extends Omit<PromotionContext, 'client'> {
+  /** Shared client (connection pools, tokens); default: clientForTopology(topology), closed when the verb ends. */
+  client?: RegistryClient;
+}
+
+/** A PromotionContext with every default filled in, and how to release what was made for it. */
+export interface ResolvedContext {
+  ctx: PromotionContext & Required<Pick<PromotionContext, 'by' | 'now' | 'env'>>;
+  /** Closes the client when promotionContext() made it; a caller's client stays open. */
+  close(): Promise<void>;
+}
+
+/**
+ * The promotion verbs' defaults, resolved here and nowhere else:
+ * - env: process.env, because that is where a CLI user's $REGTOPO_USER, the topology's credential
+ *   variables and webhook header variables live;
+ * - by: $REGTOPO_USER, else the OS login, else "unknown": CI jobs set the variable to name the bot,
+ *   a developer at a terminal is their login (informational only: signatures decide who approved);
+ * - now: Date.now, the real clock (tests pass another to step past clock-skew windows);
+ * - client: clientForTopology(topology, { env }), because the topology knows each registry's
+ *   scheme, CA and credentials; made for this call, so closed when the call ends;
+ * - signal: none (nothing cancels the verb).
+ */
+export function promotionContext(options: PromotionOptions): ResolvedContext {
+  const env = options.env ?? process.env;
+  const made = options.client ? undefined : clientForTopology(options.topology, { env });
+  const client = options.client ?? made!;
+  return {
+    ctx: { ...options, client, env, by: options.by || defaultActor(env), now: options.now ?? Date.now },
+    close: async () => { await made?.close(); },
+  };
+}
+
+/** Runs `body` with a resolved context, closing a client made for it afterwards. */
+export async function withPromotionContext<T>(options: PromotionOptions, body: (ctx: ResolvedContext['ctx']) => Promise<T>): Promise<T> {
+  const { ctx, close } = promotionContext(options);
+  try {
+    return await body(ctx);
+  } finally {
+    await close();
+  }
+}
+
+/**
+ * Runs `body` with the caller's client, or one made for the call and closed afterwards: from the
+ * topology when there is one (its schemes, CAs and credentials), else a plain client (docker config
+ * credentials), as copy() does. For the verbs that work without a topology (setStatus, getStatuses).
+ */
+export async function withClient<T>(options: { client?: RegistryClient; topology?: Topology; env?: NodeJS.ProcessEnv }, body: (client: RegistryClient) => Promise<T>): Promise<T> {
+  if (options.client) return body(options.client);
+  const made = options.topology ? clientForTopology(options.topology, { env: options.env }) : new RegistryClient();
+  try {
+    return await body(made);
+  } finally {
+    await made.close();
+  }
 }
 
 const keyCache = new WeakMap<Topology, Map<string, TrustedKey>>();
@@ -48,9 +116,13 @@ export function clockSkewOf(topology: Topology | undefined): number {
   return topology?.promotion.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
 }
 
-export function actor(ctx: PromotionContext): string {
-  if (ctx.by) return ctx.by;
-  const env = ctx.env ?? process.env;
+/** Who is acting, for implementations handed a context that promotionContext() did not resolve. */
+export function actor(ctx: Pick<PromotionContext, 'by' | 'env'>): string {
+  return ctx.by || defaultActor(ctx.env ?? process.env);
+}
+
+/** The default `by` (see promotionContext()). */
+function defaultActor(env: NodeJS.ProcessEnv): string {
   if (env.REGTOPO_USER) return env.REGTOPO_USER;
   try {
     return userInfo().username;
@@ -59,7 +131,7 @@ export function actor(ctx: PromotionContext): string {
   }
 }
 
-export function nowOf(ctx: PromotionContext): number {
+export function nowOf(ctx: Pick<PromotionContext, 'now'>): number {
   return ctx.now ? ctx.now() : Date.now();
 }
 

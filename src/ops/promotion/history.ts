@@ -29,7 +29,7 @@ export async function history(ctx: PromotionContext, imageName: string): Promise
   const image = findImage(ctx.topology, imageName);
   const registries = [...new Set(ctx.topology.promotion.stages.flatMap((s) => [s.to, s.from]))];
   const seen = new Map<string, HistoryEntry>();
-  const lists = await Promise.all(registries.map((name) => listRecords<PromotionBody>(ctx.client.repository(imageRef(ctx.topology, name, image), { signal: ctx.signal }), 'promotion')));
+  const lists = await Promise.all(registries.map((name) => listRecords<PromotionBody>(ctx.client.repository(imageRef(ctx.topology, name, image), { signal: ctx.signal }), 'promotion', undefined, undefined, { onInvalid: ctx.onInvalidRecord })));
   for (const r of lists.flat()) {
     const b = r.body;
     if (b.kind !== 'promotion' || b.image !== image.name) continue;

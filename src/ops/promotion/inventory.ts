@@ -60,10 +60,10 @@ async function entryFor(ctx: PromotionContext, image: PromotedImageSpec, stage: 
   entry.tags = heads.filter((h) => h.digest === found.digest).map((h) => h.tag);
   const repoTags = await tagsOf(repo);
   const keys = trustedKeys(ctx.topology);
-  const { history: statusHistory } = await statusesOf(repo, found.digest!, repoTags, keys);
+  const { history: statusHistory } = await statusesOf(repo, found.digest!, repoTags, keys, ctx.onInvalidRecord);
   const current = currentStatusesOf(statusHistory, nowOf(ctx), clockSkewOf(ctx.topology));
   entry.statuses = current.map((s) => ({ name: s.name, value: s.value, by: s.signedBy?.join('/') ?? s.by, at: s.at }));
-  const approvals = await listRecords<ApprovalBody>(repo, 'approval', found.digest, repoTags);
+  const approvals = await listRecords<ApprovalBody>(repo, 'approval', found.digest, repoTags, { onInvalid: ctx.onInvalidRecord });
   const stages = new Map(ctx.topology.promotion.stages.map((st) => [st.name, st]));
   entry.approvals = approvals.map((a) => {
     const st = stages.get(a.body.stage);

@@ -56,7 +56,7 @@ export interface PromotionPlan {
   needsVersion?: true;
   /** The {date} the target tags were expanded with (UTC YYYYMMDD), when a template uses it. */
   date?: string;
-  /** Records ignored while evaluating the gates (future-dated, unsigned for signedBy, unreadable signatures). */
+  /** Records ignored while evaluating the gates (malformed, future-dated, unsigned for signedBy, unreadable signatures). */
   warnings?: string[];
   planHash: string;
   /** A promotion record for this exact plan already exists in the target. */
@@ -115,7 +115,7 @@ export async function planDetail(ctx: PromotionContext, imageName: string, stage
   const [srcTags, dstTags] = await Promise.all([tagsOf(srcRepo), tagsOf(dstRepo)]);
   const keys = trustedKeys(ctx.topology);
   const now = nowOf(ctx);
-  const { history } = await statusesOf(srcRepo, digest, srcTags, keys);
+  const { history, warnings: recordWarnings } = await statusesOf(srcRepo, digest, srcTags, keys);
   const statusGates = evaluateGates(stage.gates, history, { now, skewMs: clockSkewOf(ctx.topology) });
   const signatureGates = await checkSignatureGates(srcRepo, digest, srcTags, stage.signatureGates ?? [], keys);
   const gates = {
@@ -124,6 +124,8 @@ export async function planDetail(ctx: PromotionContext, imageName: string, stage
     evidence: [...statusGates.evidence, ...signatureGates.evidence].sort(),
     warnings: [...statusGates.warnings, ...signatureGates.warnings],
   };
+  // Malformed status records were left out of the gates; the plan says so.
+  const warnings = [...recordWarnings, ...gates.warnings];
   const approvals = stage.approval ? await listRecords<ApprovalBody>(srcRepo, 'approval', digest, srcTags) : [];
 
   // {date} is fixed when the plan is approved: a plan approved before midnight keeps that date.
@@ -153,7 +155,7 @@ export async function planDetail(ctx: PromotionContext, imageName: string, stage
     source: { ref: sourceRef.withDigest(digest).toString(), ...(sourceTag ? { tag: sourceTag } : {}), digest, mediaType: subject.mediaType, size: subject.size },
     target: targetRef.name, targets, action,
     gates: gates.results, gatesPassed: gates.passed, evidence: gates.evidence,
-    ...(gates.warnings.length ? { warnings: gates.warnings } : {}),
+    ...(warnings.length ? { warnings } : {}),
     approval,
     ...(version !== undefined ? { version } : {}),
     ...(unexpanded ? { needsVersion: true as const } : {}),

@@ -6,6 +6,10 @@
  * `rt<k>-<subject hex>-<name hash>-<time>-<random>`, so concurrent writers never touch the same
  * object and never lose each other's records, on registries with or without the referrers API.
  * Listing is a tag list filtered by prefix; each record is read by digest-verified GETs.
+ *
+ * Reading trusts nothing a writer controls: a record whose manifest is not a record of its kind,
+ * whose payload is too large or not JSON, or whose body fails its schema (record-schemas.ts) is
+ * reported to `onInvalid` and left out, so one bad tag neither stops a reader nor counts as evidence.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -16,6 +20,8 @@ import { parseManifest, type Descriptor } from '../../registry/descriptor.js';
 import { MediaType } from '../../registry/media-types.js';
 import type { RegistryRepository } from '../../registry/registry-repository.js';
 import { listReferrers } from '../../registry/referrers.js';
+import { BODY_LIMITS, readBounded } from '../../transport/bounded-body.js';
+import { parseRecordBody } from './record-schemas.js';
 
 export type RecordKind = 'status' | 'approval' | 'promotion';
 
@@ -73,6 +79,24 @@ export function parseRecordTag(tag: string): { kind: RecordKind; subjectKey: str
   const m = RECORD_TAG.exec(tag);
   if (!m) return undefined;
   return { kind: LETTER_KIND[m[1]!]!, subjectKey: m[2]!, time: parseInt(m[4]!, 36) };
+}
+
+/** A record left out while reading, and why (for the reader's warnings). */
+export interface InvalidRecord {
+  kind: RecordKind;
+  /** host/repo:tag (or @digest for a referrer) of the record. */
+  where: string;
+  problem: string;
+}
+
+export interface ReadRecordsOptions {
+  /** Told about each record left out as malformed; default: left out silently. */
+  onInvalid?: (invalid: InvalidRecord) => void;
+}
+
+/** The warning line for a record left out, as plan, status and the other readers show it. */
+export function invalidRecordWarning(invalid: InvalidRecord): string {
+  return `ignored malformed ${invalid.kind} record ${invalid.where}: ${invalid.problem}`;
 }
 
 export interface WriteRecordOptions {
@@ -134,29 +158,46 @@ export async function listRecordTags(repo: RegistryRepository, kind: RecordKind,
 }
 
 /** Reads records by tag, oldest first; each is checked to be the kind and subject its tag says. */
-export async function readRecords<T>(repo: RegistryRepository, tags: string[]): Promise<StoredRecord<T>[]> {
+export async function readRecords<T>(repo: RegistryRepository, tags: string[], options: ReadRecordsOptions = {}): Promise<StoredRecord<T>[]> {
   const limit = pLimit(READ_JOBS);
-  const read = await Promise.all(tags.map((tag) => limit(() => readRecord<T>(repo, tag))));
+  const read = await Promise.all(tags.map((tag) => limit(() => readRecord<T>(repo, tag, options))));
   return read.filter((r): r is StoredRecord<T> => r !== undefined).sort((a, b) => a.time - b.time || a.tag.localeCompare(b.tag));
 }
 
-async function readRecord<T>(repo: RegistryRepository, tag: string): Promise<StoredRecord<T> | undefined> {
+async function readRecord<T>(repo: RegistryRepository, tag: string, options: ReadRecordsOptions): Promise<StoredRecord<T> | undefined> {
   const parsedTag = parseRecordTag(tag);
   if (!parsedTag) return undefined;
-  return readRecordAt<T>(repo, tag, parsedTag, tag);
+  return readRecordAt<T>(repo, tag, parsedTag, tag, options);
+}
+
+/** A record's content that cannot be one: reported and left out, never thrown (see the module comment). */
+class NotARecord extends Error {}
+
+/** What a record read must be: its kind, the subject key its tag names, and (from the tag) its time. */
+interface Expected {
+  kind: RecordKind;
+  subjectKey: string;
+  time?: number;
 }
 
 /**
  * Reads one record by tag or digest, checking it is the kind and subject expected. A record found
  * through referrers has no regtopo tag: its time comes from its `created` annotation instead.
  */
-async function readRecordAt<T>(
-  repo: RegistryRepository,
-  reference: string,
-  expected: { kind: RecordKind; subjectKey: string; time?: number },
-  tag: string,
-): Promise<StoredRecord<T> | undefined> {
-  const where = `${repo.description}:${reference}`;
+async function readRecordAt<T>(repo: RegistryRepository, reference: string, expected: Expected, tag: string, options: ReadRecordsOptions): Promise<StoredRecord<T> | undefined> {
+  const where = `${repo.description}${tag ? ':' : '@'}${reference}`;
+  try {
+    return await readRecordContent<T>(repo, reference, expected, tag, where);
+  } catch (err) {
+    if (err instanceof NotARecord) {
+      options.onInvalid?.({ kind: expected.kind, where, problem: err.message });
+      return undefined;
+    }
+    throw err;
+  }
+}
+
+async function readRecordContent<T>(repo: RegistryRepository, reference: string, expected: Expected, tag: string, where: string): Promise<StoredRecord<T> | undefined> {
   let raw;
   try {
     raw = await repo.getManifest(reference);
@@ -165,34 +206,41 @@ async function readRecordAt<T>(
     if (err instanceof RegtopoError && err.code === 'E_NOT_FOUND') return undefined;
     throw err;
   }
-  const parsed = parseManifest(raw, where);
+  let parsed;
+  try {
+    parsed = parseManifest(raw, where);
+  } catch (err) {
+    if (err instanceof RegtopoError && (err.code === 'E_MANIFEST_INVALID' || err.code === 'E_MANIFEST_UNSUPPORTED')) throw new NotARecord('manifest is not an OCI image manifest');
+    throw err;
+  }
   const artifactType = RECORD_ARTIFACT_TYPE[expected.kind];
   const layer = parsed.kind === 'image' ? parsed.layers[0] : undefined;
   if (parsed.artifactType !== artifactType || !parsed.subject || !layer || layer.mediaType !== artifactType) {
-    throw new RegtopoError('E_MANIFEST_INVALID', `${where}: not a regtopo ${expected.kind} record`);
+    throw new NotARecord(`not a regtopo ${expected.kind} record (artifact type, subject or payload layer)`);
   }
   if (subjectKey(parsed.subject.digest) !== expected.subjectKey) {
-    throw new RegtopoError('E_MANIFEST_INVALID', `${where}: record subject ${parsed.subject.digest} does not match its tag`);
+    throw new NotARecord(`record subject ${parsed.subject.digest} does not match its tag`);
   }
-  if (layer.size > 1 << 20) throw new RegtopoError('E_MANIFEST_INVALID', `${where}: record payload too large (${layer.size} bytes)`);
-  const chunks: Buffer[] = [];
-  for await (const chunk of await repo.openBlob(layer)) chunks.push(chunk as Buffer);
-  let body: T;
+  if (layer.size > BODY_LIMITS.record) throw new NotARecord(`payload of ${layer.size} bytes exceeds the ${BODY_LIMITS.record}-byte record limit`);
+  const bytes = await readBounded(await repo.openBlob(layer), BODY_LIMITS.record, `${where} payload`, { code: 'E_MANIFEST_INVALID' });
+  let json: unknown;
   try {
-    body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as T;
+    json = JSON.parse(bytes.toString('utf8'));
   } catch {
-    throw new RegtopoError('E_MANIFEST_INVALID', `${where}: record payload is not JSON`);
+    throw new NotARecord('payload is not JSON');
   }
+  const body = parseRecordBody(expected.kind, json);
+  if (!body.ok) throw new NotARecord(body.problem);
   const time = expected.time ?? Date.parse(parsed.annotations?.['org.opencontainers.image.created'] ?? '');
-  if (Number.isNaN(time)) throw new RegtopoError('E_MANIFEST_INVALID', `${where}: record has no creation time`);
-  return { kind: expected.kind, tag, digest: raw.digest, subject: parsed.subject.digest, time, body };
+  if (Number.isNaN(time)) throw new NotARecord('no creation time');
+  return { kind: expected.kind, tag, digest: raw.digest, subject: parsed.subject.digest, time, body: body.body as T };
 }
 
 /** Every record of `kind` about `subject` (or about any subject) in `repo`, oldest first. */
-export async function listRecords<T>(repo: RegistryRepository, kind: RecordKind, subject?: string, tags?: string[]): Promise<StoredRecord<T>[]> {
-  const tagged = await readRecords<T>(repo, await listRecordTags(repo, kind, subject, tags));
+export async function listRecords<T>(repo: RegistryRepository, kind: RecordKind, subject?: string, tags?: string[], options: ReadRecordsOptions = {}): Promise<StoredRecord<T>[]> {
+  const tagged = await readRecords<T>(repo, await listRecordTags(repo, kind, subject, tags), options);
   if (!subject) return tagged;
-  const extra = await untaggedReferrers<T>(repo, kind, subject, new Set(tagged.map((r) => r.digest)));
+  const extra = await untaggedReferrers<T>(repo, kind, subject, new Set(tagged.map((r) => r.digest)), options);
   if (extra.length === 0) return tagged;
   return [...tagged, ...extra].sort((a, b) => a.time - b.time || a.digest.localeCompare(b.digest));
 }
@@ -202,10 +250,10 @@ export async function listRecords<T>(repo: RegistryRepository, kind: RecordKind,
  * that carry no regtopo tag, e.g. because another tool copied the image with its referrers.
  * Distribution 2.8 has neither, which costs two 404s.
  */
-async function untaggedReferrers<T>(repo: RegistryRepository, kind: RecordKind, subject: string, known: Set<string>): Promise<StoredRecord<T>[]> {
+async function untaggedReferrers<T>(repo: RegistryRepository, kind: RecordKind, subject: string, known: Set<string>, options: ReadRecordsOptions): Promise<StoredRecord<T>[]> {
   const { referrers } = await listReferrers(repo, subject, RECORD_ARTIFACT_TYPE[kind]);
   const fresh = referrers.filter((d) => !known.has(d.digest));
   const limit = pLimit(READ_JOBS);
-  const read = await Promise.all(fresh.map((d) => limit(() => readRecordAt<T>(repo, d.digest, { kind, subjectKey: subjectKey(subject) }, ''))));
+  const read = await Promise.all(fresh.map((d) => limit(() => readRecordAt<T>(repo, d.digest, { kind, subjectKey: subjectKey(subject) }, '', options))));
   return read.filter((r): r is StoredRecord<T> => r !== undefined);
 }

@@ -5,11 +5,12 @@
  */
 import { RegtopoError } from '../../errors.js';
 import type { Reference } from '../../ref/reference.js';
+import type { RegistryClient } from '../../registry/registry-client.js';
 import type { RegistryRepository } from '../../registry/registry-repository.js';
 import { signWithSshKeygen } from '../../signing/ssh-keygen-signer.js';
 import { checkSignature, type TrustedKey } from '../../signing/trusted-keys.js';
-import { actor, authorizeStatusWrite, clockSkewOf, nowOf, parseRef, resolveDescriptor, trustedKeys, type PromotionContext } from './context.js';
-import { listRecords, writeRecord, type StoredRecord } from './records.js';
+import { actor, authorizeStatusWrite, clockSkewOf, nowOf, parseRef, resolveDescriptor, trustedKeys, withClient, type PromotionContext, type PromotionOptions } from './context.js';
+import { invalidRecordWarning, listRecords, writeRecord, type InvalidRecord, type StoredRecord } from './records.js';
 import { STATUS_NAMESPACE, statusMessage } from './signed-message.js';
 import { currentOf, currentStatuses as resolveCurrent, type CurrentStatus } from './status-evidence.js';
 import { didYouMean } from '../../topology/suggest.js';
@@ -43,8 +44,8 @@ export interface StatusEntry extends Omit<StatusBody, 'kind' | 'subject' | 'sign
   signatureProblem?: string;
 }
 
-export interface SetStatusOptions extends Omit<PromotionContext, 'topology'> {
-  /** When given, the write must be one its write authority allows (sandbox and ci only). */
+export interface SetStatusOptions extends Omit<PromotionOptions, 'topology'> {
+  /** When given, the write must be one its write authority allows (sandbox and ci only), and the default client is made from it. */
   topology?: PromotionContext['topology'];
   detail?: string;
   url?: string;
@@ -67,10 +68,13 @@ export async function setStatus(ref: string | Reference, name: string, value: st
   if (value.length === 0 || value.length > 200) throw new RegtopoError('E_USAGE', `status ${name}: value must be 1 to 200 characters`);
   const reference = parseRef(ref);
   authorizeStatusWrite(options.topology, reference);
-  const repo = options.client.repository(reference, { signal: options.signal });
+  return withClient(options, (client) => writeStatus(client.repository(reference, { signal: options.signal }), reference, name, value, options));
+}
+
+async function writeStatus(repo: RegistryRepository, reference: Reference, name: string, value: string, options: SetStatusOptions): Promise<SetStatusResult> {
   // Resolved once: the record is about this digest even if the tag moves while we write.
   const subject = await resolveDescriptor(repo, reference.reference);
-  const now = nowOf(options as PromotionContext);
+  const now = nowOf(options);
   // What is current now, as this writer sees it, is what this record replaces (status-evidence.ts).
   const earlier = (await statusesOf(repo, subject.digest)).history.filter((e) => e.name === name);
   const replaced = new Set(earlier.flatMap((e) => e.supersedes ?? []));
@@ -79,7 +83,7 @@ export async function setStatus(ref: string | Reference, name: string, value: st
     kind: 'status', subject: subject.digest, name, value,
     ...(options.detail ? { detail: options.detail } : {}),
     ...(options.url ? { url: options.url } : {}),
-    by: actor(options as PromotionContext), at: new Date(now).toISOString(), supersedes,
+    by: actor(options), at: new Date(now).toISOString(), supersedes,
   };
   let keys: Map<string, TrustedKey> | undefined;
   if (options.keyFile) {
@@ -106,21 +110,45 @@ export interface StatusesResult {
   warnings: string[];
 }
 
-export async function getStatuses(ref: string | Reference, options: Pick<PromotionContext, 'client' | 'now' | 'signal'> & { topology?: PromotionContext['topology'] }): Promise<StatusesResult> {
-  const reference = parseRef(ref);
-  const repo = options.client.repository(reference, { signal: options.signal });
-  const subject = await resolveDescriptor(repo, reference.reference);
-  const keys = options.topology ? trustedKeys(options.topology) : undefined;
-  const { history } = await statusesOf(repo, subject.digest, undefined, keys);
-  const view = resolveCurrent(history, { now: options.now ? options.now() : Date.now(), skewMs: clockSkewOf(options.topology) });
-  return { ref: reference.pinned(subject.digest).toString(), digest: subject.digest, ...view, history };
+export interface GetStatusesOptions extends Pick<PromotionContext, 'now' | 'env' | 'signal'> {
+  /** Shared client; default: one from the topology (or a plain one), closed when the call ends. */
+  client?: RegistryClient;
+  /** Gives signatures their key names and the clock-skew window; default: no keys, 5 minutes. */
+  topology?: PromotionContext['topology'];
 }
 
-/** Statuses of `digest` in `repo`; pass `tags` when the tag list is already at hand, `keys` to check signatures. */
-export async function statusesOf(repo: RegistryRepository, digest: string, tags?: string[], keys?: Map<string, TrustedKey>): Promise<{ history: StatusEntry[] }> {
-  const records = await listRecords<StatusBody>(repo, 'status', digest, tags);
-  const history = records.filter((r) => r.body.kind === 'status' && typeof r.body.name === 'string' && r.body.subject === digest).map((r) => entryOf(r, keys));
-  return { history };
+export async function getStatuses(ref: string | Reference, options: GetStatusesOptions = {}): Promise<StatusesResult> {
+  const reference = parseRef(ref);
+  return withClient(options, (client) => readStatuses(client.repository(reference, { signal: options.signal }), reference, options));
+}
+
+async function readStatuses(repo: RegistryRepository, reference: Reference, options: GetStatusesOptions): Promise<StatusesResult> {
+  const subject = await resolveDescriptor(repo, reference.reference);
+  const keys = options.topology ? trustedKeys(options.topology) : undefined;
+  const { history, warnings } = await statusesOf(repo, subject.digest, undefined, keys);
+  const view = resolveCurrent(history, { now: nowOf(options), skewMs: clockSkewOf(options.topology) });
+  return { ref: reference.pinned(subject.digest).toString(), digest: subject.digest, ...view, warnings: [...warnings, ...view.warnings], history };
+}
+
+/**
+ * Statuses of `digest` in `repo`; pass `tags` when the tag list is already at hand, `keys` to check
+ * signatures. `warnings` names the records left out as malformed (records.ts) or about another digest.
+ */
+export async function statusesOf(
+  repo: RegistryRepository, digest: string, tags?: string[], keys?: Map<string, TrustedKey>, onInvalid?: (invalid: InvalidRecord) => void,
+): Promise<{ history: StatusEntry[]; warnings: string[] }> {
+  const warnings: string[] = [];
+  const report = (invalid: InvalidRecord): void => {
+    warnings.push(invalidRecordWarning(invalid));
+    onInvalid?.(invalid);
+  };
+  const records = await listRecords<StatusBody>(repo, 'status', digest, tags, { onInvalid: report });
+  const history: StatusEntry[] = [];
+  for (const r of records) {
+    if (r.body.subject === digest) history.push(entryOf(r, keys));
+    else report({ kind: 'status', where: `${repo.description}${r.tag ? `:${r.tag}` : `@${r.digest}`}`, problem: `body names subject ${r.body.subject}, not ${digest}` });
+  }
+  return { history, warnings };
 }
 
 /** Current value of each name, for callers that have a history and no gate to apply. */
@@ -132,10 +160,10 @@ export { currentOf };
 
 function entryOf(r: StoredRecord<StatusBody>, keys?: Map<string, TrustedKey>): StatusEntry {
   const b = r.body;
+  // The body passed its schema (record-schemas.ts) when it was read: no coercion needed here.
   const entry: StatusEntry = {
-    name: b.name, value: String(b.value), ...(b.detail ? { detail: b.detail } : {}), ...(b.url ? { url: b.url } : {}),
-    by: String(b.by), at: String(b.at), record: r.digest, tag: r.tag, time: r.time,
-    supersedes: Array.isArray(b.supersedes) ? b.supersedes.filter((d): d is string => typeof d === 'string') : [],
+    name: b.name, value: b.value, ...(b.detail ? { detail: b.detail } : {}), ...(b.url ? { url: b.url } : {}),
+    by: b.by, at: b.at, record: r.digest, tag: r.tag, time: r.time, supersedes: b.supersedes ?? [],
   };
   if (b.signature !== undefined && keys) {
     const check = checkSignature(b.signature, STATUS_NAMESPACE, statusMessage({ ...b, supersedes: entry.supersedes }), keys);

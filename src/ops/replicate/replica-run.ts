@@ -20,7 +20,7 @@ import { pruneTag } from './prune.js';
 import type { ReplicaReport } from './report.js';
 import { readTagDigests, writeOrder, type TagMap } from './repository-tags.js';
 import { replicaRepository } from './targets.js';
-import { throwIfInterrupted } from './interrupted.js';
+import { throwIfAborted } from '../../transport/abort.js';
 
 export interface ReplicaRunOptions {
   topology: Topology;
@@ -73,7 +73,7 @@ export class ReplicaRun {
       return;
     }
     for (const tag of writeOrder(prodTags.keys())) {
-      throwIfInterrupted(signal);
+      throwIfAborted(signal);
       const digest = prodTags.get(tag)!.digest;
       const current = have.get(tag)?.digest;
       if (current === digest) {

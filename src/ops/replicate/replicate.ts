@@ -16,7 +16,7 @@ import { ReplicaRun } from './replica-run.js';
 import { summarise, type ReplicateReport } from './report.js';
 import { readTagDigests, type TagMap } from './repository-tags.js';
 import { inNamespace, replicationGroups, type SelectOptions } from './targets.js';
-import { throwIfInterrupted } from './interrupted.js';
+import { throwIfAborted } from '../../transport/abort.js';
 
 export interface ReplicateOptions extends SelectOptions {
   topology: Topology;
@@ -48,7 +48,7 @@ export async function replicate(options: ReplicateOptions): Promise<ReplicateRep
   let repositories = 0;
   try {
     for (const group of groups) {
-      throwIfInterrupted(signal);
+      throwIfAborted(signal);
       const addresses = [group.prod, ...group.replicas].map((r) => ({ registry: r.host, repository: r.namespace ?? '' }));
       const jobs = Math.min(options.jobs ?? DEFAULT_JOBS, concurrencyLimit(topology, ...addresses) ?? Infinity);
       const limit = pLimit(jobs);

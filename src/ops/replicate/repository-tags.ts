@@ -6,12 +6,12 @@ import { RegtopoError } from '../../errors.js';
 import type { Descriptor } from '../../registry/descriptor.js';
 import type { RegistryRepository } from '../../registry/registry-repository.js';
 import { isRecordTag } from '../promotion/records.js';
-import { throwIfInterrupted } from './interrupted.js';
+import { throwIfAborted } from '../../transport/abort.js';
 
 export type TagMap = Map<string, Descriptor>;
 
 export async function readTagDigests(repo: RegistryRepository, limit: <T>(fn: () => Promise<T>) => Promise<T>, signal?: AbortSignal): Promise<TagMap> {
-  throwIfInterrupted(signal);
+  throwIfAborted(signal);
   let tags: string[];
   try {
     tags = await repo.listTags();
@@ -20,7 +20,7 @@ export async function readTagDigests(repo: RegistryRepository, limit: <T>(fn: ()
     throw err;
   }
   const heads = await Promise.all(tags.map((tag) => limit(async () => {
-    throwIfInterrupted(signal);
+    throwIfAborted(signal);
     return [tag, await repo.headManifest(tag)] as const;
   })));
   // A tag deleted between the list and its HEAD is simply not there any more.
