@@ -54,6 +54,7 @@ export const approvalBodySchema = z.object({
   at: timestamp,
   comment: text.optional(),
   date: z.string().regex(/^\d{8}$/, 'not a YYYYMMDD date').optional(),
+  version: short.optional(),
   signature: signature.optional(),
   hook: z.object({
     type: z.enum(['command', 'webhook']),
@@ -98,7 +99,8 @@ export function parseRecordBody(kind: RecordKind, body: unknown): { ok: true; bo
   return { ok: false, problem: `${path}: ${issue.message}`.slice(0, 200) };
 }
 
-// The schemas and the body types must describe the same records: a drift is a type error here.
-type Agrees<Schema extends z.ZodType, Body> = z.output<Schema> extends Body ? true : never;
+// The schemas and the body types must describe the same records: a drift either way is a type error
+// here (a field the type gained but the schema lacks would be stripped from every record read).
+type Agrees<Schema extends z.ZodType, Body> = [z.output<Schema>] extends [Body] ? ([Exclude<keyof Body, keyof z.output<Schema>>] extends [never] ? true : never) : never;
 const agree: [Agrees<typeof statusBodySchema, StatusBody>, Agrees<typeof approvalBodySchema, ApprovalBody>, Agrees<typeof promotionBodySchema, PromotionBody>] = [true, true, true];
 void agree;
