@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { cliBundleOptions } from '../scripts/bundle-options.mjs';
-import { startLocalRegistry } from '../dist/local/local-registry.js';
+import { startLocalRegistry } from '../dist/demo/local-registry.js';
 
 const rounds = Number(process.argv[2] ?? 21);
 const work = mkdtempSync(join(tmpdir(), 'regtopo-startup-'));

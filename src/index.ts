@@ -1,6 +1,6 @@
 /**
  * regtopo's public library API: everything a caller may import, listed explicitly. Anything not
- * exported here is internal and may change without notice: the CLI, the demo (`local/`) and the
+ * exported here is internal and may change without notice: the CLI, the demo (`demo/`) and the
  * tests import internals from their module paths, never through this file.
  *
  * Every verb has the shape `verb(inputs…, options)`; `options.client` is optional (default: a client

@@ -15,7 +15,7 @@ import type { ImageStore, ListTagsOptions, OpenBlobOptions } from './image-store
 import { isSchema1Type, MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, MediaType } from './media-types.js';
 import { schema1Unsupported } from './manifest-validation.js';
 import { responseError } from './response-error.js';
-import { blobRaceDecision } from './blob-race.js';
+import { manifestBlobRaceDecision } from './manifest-put-retry.js';
 import { assertBlobLength, VerifyStream } from './verify-stream.js';
 import { uploadBlob, type UploadOptions } from './blob-upload.js';
 import { listAllTags } from './tag-list.js';
@@ -100,10 +100,10 @@ export class RegistryRepository implements ImageStore {
 
   /**
    * Stores the bytes unchanged. One attempt budget covers transient failures and a transient
-   * MANIFEST_BLOB_UNKNOWN (see blob-race.ts), so the retry layer is told to stay out.
+   * MANIFEST_BLOB_UNKNOWN (see manifest-put-retry.ts), so the retry layer is told to stay out.
    */
   putManifest(reference: string, manifest: RawManifest): Promise<void> {
-    return this.writes.track(withRetry(this.client.retry, () => this.putManifestOnce(reference, manifest), { signal: this.signal, retryError: blobRaceDecision }));
+    return this.writes.track(withRetry(this.client.retry, () => this.putManifestOnce(reference, manifest), { signal: this.signal, retryError: manifestBlobRaceDecision }));
   }
 
   private async putManifestOnce(reference: string, manifest: RawManifest): Promise<void> {

@@ -28,7 +28,8 @@ export type {
 } from './model.js';
 export { ROLES, topologySchema, topologyJsonSchema, type Role, type TopologyFile, type RegistryFileEntry, type UpstreamFileEntry, type EnvironmentFileEntry } from './schema.js';
 export type { CredentialsSpec } from './schema-fields.js';
-export type { ApprovalSpec, PromotionGate, MirrorRule } from './schema-flows.js';
+export type { ApprovalSpec, PromotionGate } from './schema-promotion.js';
+export type { MirrorRule } from './schema-mirrors.js';
 export { TOPOLOGY_RULES, type TopologyRule, type RuleFinding, type RuleInput } from './rules/index.js';
 export { assertWriteAllowed, isWriteAllowed, writeGuard, WRITE_AUTHORITY_RULE, type WriteOperation } from './write-authority.js';
 export { registryByName, registryForAddress, resolveRegistryRef, concurrencyLimit, type RegistryAddress } from './registry-lookup.js';

@@ -11,7 +11,7 @@ import type { Topology } from './model.js';
 import { normaliseTopology, resolveTopologyPaths } from './normalise.js';
 import { applyEnvironment } from './overlay.js';
 import { runRules, TOPOLOGY_RULES, type TopologyRule } from './rules/index.js';
-import { checkSchema } from './schema-issues.js';
+import { checkSchema } from './schema-diagnostics.js';
 import { parseYamlSource } from './yaml-source.js';
 import { resolveKey } from '../signing/trusted-keys.js';
 import { readTrustedRoot } from '../signing/trusted-root.js';

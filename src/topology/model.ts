@@ -4,7 +4,7 @@
  * so every consumer reads the same resolved values.
  */
 import type { Role, EnvironmentFileEntry } from './schema.js';
-import type { ApprovalSpec, PromotionGate } from './schema-flows.js';
+import type { ApprovalSpec, PromotionGate } from './schema-promotion.js';
 import type { SignatureGateSpec } from './signature-gate.js';
 
 export type { Role } from './schema.js';

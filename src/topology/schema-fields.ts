@@ -116,3 +116,12 @@ export const durationSchema = z.union([
   z.int().min(0).max(86_400),
   z.string().regex(/^\d{1,5}[smh]$/, { error: 'a duration is seconds (300) or a number with s, m or h ("5m")' }),
 ]);
+
+/** A regular expression as written (mirror include/exclude, retention keep, gate subjects): it must compile. */
+export const regexSchema = z.string().superRefine((value, ctx) => {
+  try {
+    new RegExp(value);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `invalid regular expression: ${err instanceof Error ? err.message : String(err)}` });
+  }
+});

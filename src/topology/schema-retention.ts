@@ -5,7 +5,7 @@
  * shape is checked here; the role rule lives in rules/retention.ts.
  */
 import * as z from 'zod';
-import { regexSchema } from './schema-flows.js';
+import { regexSchema } from './schema-fields.js';
 
 const DURATION_PATTERN = /^([1-9][0-9]{0,5})([smhdw])$/;
 const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };

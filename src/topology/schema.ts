@@ -5,7 +5,8 @@
  */
 import * as z from 'zod';
 import { credentialsSchema, endpointUrlSchema, keySpecSchema, nameSchema, repositoryPathSchema, tlsFields } from './schema-fields.js';
-import { mirrorsSchema, promotionSchema } from './schema-flows.js';
+import { mirrorsSchema } from './schema-mirrors.js';
+import { promotionSchema } from './schema-promotion.js';
 import { retentionSchema } from './schema-retention.js';
 
 export const ROLES = ['sandbox', 'ci', 'prod', 'replica', 'archive'] as const;

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findRegistryBinary, startLocalRegistry, type LocalRegistry } from '../../src/local/local-registry.js';
+import { findRegistryBinary, startLocalRegistry, type LocalRegistry } from '../../src/demo/local-registry.js';
 import { allBlobs, buildImage, MT, uniqueRepo } from '../support/images.js';
 import { entryFor, rawLayout } from '../support/oci-layout-builder.js';
 

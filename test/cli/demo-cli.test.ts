@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findRegistryBinary } from '../../src/local/local-registry.js';
+import { findRegistryBinary } from '../../src/demo/local-registry.js';
 import { runCli } from './run-cli.js';
 
 const BIN = join(import.meta.dirname, '../../bin/regtopo.js');

@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../../src/registry/registry-client.js';
-import { pushDemoImage } from '../../src/local/demo-image.js';
-import { findRegistryBinary, startLocalRegistry, type LocalRegistry } from '../../src/local/local-registry.js';
+import { pushDemoImage } from '../../src/demo/demo-image.js';
+import { findRegistryBinary, startLocalRegistry, type LocalRegistry } from '../../src/demo/local-registry.js';
 import { Reference } from '../../src/ref/reference.js';
 import { runCli } from './run-cli.js';
 

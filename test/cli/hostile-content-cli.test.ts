@@ -4,7 +4,7 @@
  * gives the rate.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findRegistryBinary, startLocalRegistry, type LocalRegistry } from '../../src/local/local-registry.js';
+import { findRegistryBinary, startLocalRegistry, type LocalRegistry } from '../../src/demo/local-registry.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { buildImage, MT, sha256, uniqueRepo } from '../support/images.js';
 import { entryFor, rawLayout } from '../support/oci-layout-builder.js';

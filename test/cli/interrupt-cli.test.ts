@@ -10,7 +10,7 @@ import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { findRegistryBinary } from '../../src/local/local-registry.js';
+import { findRegistryBinary } from '../../src/demo/local-registry.js';
 import { BLOB_GET_PATH, startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { buildImage, pushImage, rawGetManifest, uniqueRepo } from '../support/images.js';
 import { startTestRegistry, type TestRegistry } from '../support/registry.js';

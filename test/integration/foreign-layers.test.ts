@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { staticCredentials } from '../../src/auth/credential.js';
-import { startLocalRegistry, type LocalRegistry } from '../../src/local/local-registry.js';
+import { startLocalRegistry, type LocalRegistry } from '../../src/demo/local-registry.js';
 import { copy } from '../../src/ops/copy.js';
 import { RegistryClient } from '../../src/registry/registry-client.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, Client, request } from 'undici';
-import { startLocalRegistry } from '../../src/local/local-registry.js';
+import { startLocalRegistry } from '../../src/demo/local-registry.js';
 import { isRegtopoError } from '../../src/errors.js';
 import { BLOB_GET_PATH, startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import {

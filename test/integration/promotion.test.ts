@@ -362,8 +362,8 @@ console.error('version '+p.version+' is not on the release train');process.exit(
   });
 
   it('runs the promotion demo story end to end, on the example topology', async () => {
-    const { runPromotionDemo } = await import('../../src/local/promotion-demo.js');
-    const { startDemoTopology } = await import('../../src/local/demo-topology.js');
+    const { runPromotionDemo } = await import('../../src/demo/promotion-demo.js');
+    const { startDemoTopology } = await import('../../src/demo/demo-topology.js');
     const demo = await startDemoTopology();
     const client = clientForTopology(demo.config, { credentials: staticCredentials({}) });
     const lines: string[] = [];

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { staticCredentials } from '../../src/auth/credential.js';
 import { RegistryError } from '../../src/errors.js';
-import { startLocalRegistry } from '../../src/local/local-registry.js';
+import { startLocalRegistry } from '../../src/demo/local-registry.js';
 import { copy } from '../../src/ops/copy.js';
 import { RegistryClient } from '../../src/registry/registry-client.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';

@@ -8,7 +8,7 @@ import { request } from 'undici';
 import { stringify } from 'yaml';
 import { parseTopology, requireValidTopology } from '../../src/topology/load.js';
 import type { Topology } from '../../src/topology/model.js';
-import type { MirrorRule } from '../../src/topology/schema-flows.js';
+import type { MirrorRule } from '../../src/topology/schema-mirrors.js';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
 import { buildImage, pushImage, type Built } from './images.js';
 import { startTestRegistry, type TestRegistry } from './registry.js';

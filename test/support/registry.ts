@@ -11,7 +11,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
-import { findRegistryBinary, startLocalRegistry, type LocalRegistryOptions } from '../../src/local/local-registry.js';
+import { findRegistryBinary, startLocalRegistry, type LocalRegistryOptions } from '../../src/demo/local-registry.js';
 import { makeServerPki, makeTokenSigningPki } from './pki.js';
 import { startTokenServer, type TokenGrant, type TokenServer, type TokenUser } from './token-server.js';
 

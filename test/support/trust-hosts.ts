@@ -10,7 +10,7 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { startLocalRegistry, type LocalRegistry, type LocalRegistryOptions } from '../../src/local/local-registry.js';
+import { startLocalRegistry, type LocalRegistry, type LocalRegistryOptions } from '../../src/demo/local-registry.js';
 import { makeTokenSigningPki, type ServerPki } from './pki.js';
 import { TOKEN_ISSUER, TOKEN_SERVICE } from './registry.js';
 import { startTokenServer, type TokenGrant, type TokenServer, type TokenUser } from './token-server.js';

@@ -1,4 +1,4 @@
-/** `regtopo demo [--keep]`: the offline end-to-end run on local registries (see src/local/demo.ts). */
+/** `regtopo demo [--keep]`: the offline end-to-end run on local registries (see src/demo/demo.ts). */
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 
@@ -17,7 +17,7 @@ Examples:
     .action(async (_o: unknown, self: Command) => {
       await ctx.run(self, async () => {
         const opts = ctx.options(self);
-        const { runDemo, keptHint } = await import('../../local/demo.js');
+        const { runDemo, keptHint } = await import('../../demo/demo.js');
         const json = opts.output === 'json';
         const log = json || opts.quiet ? () => undefined : (line: string) => process.stdout.write(`${line}\n`);
         const { steps, kept } = await runDemo({ log, keep: opts.keep === true });

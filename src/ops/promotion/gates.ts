@@ -6,7 +6,7 @@
  * the status records that satisfied them. Signature gates (signature-gates.ts) need registry reads
  * and are evaluated there; their results join these in a plan as one GateResult list.
  */
-import type { PromotionGate } from '../../topology/schema-flows.js';
+import type { PromotionGate } from '../../topology/schema-promotion.js';
 import { DEFAULT_CLOCK_SKEW_MS } from '../../topology/model.js';
 import { currentOf, describeContradiction, futureWarning, type EvidenceOptions } from './status-evidence.js';
 import type { SignatureGateResult } from './signature-gates.js';

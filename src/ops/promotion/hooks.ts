@@ -11,7 +11,7 @@ import { BODY_LIMITS, readBounded } from '../../transport/bounded-body.js';
 import { Agent, undiciRequest } from '../../transport/undici-parts.js';
 import { DEFAULT_RETRY, withRetry } from '../../transport/retry.js';
 import { expandHeaderValue } from '../../topology/header-template.js';
-import type { ApprovalSpec } from '../../topology/schema-flows.js';
+import type { ApprovalSpec } from '../../topology/schema-promotion.js';
 import type { PromotionPlan } from './plan.js';
 
 export interface HookDecision {

@@ -10,7 +10,7 @@
 import { RegistryError } from '../errors.js';
 import type { RetryDecision } from '../transport/retry.js';
 
-export function blobRaceDecision(err: unknown, attempt: number): RetryDecision | undefined {
+export function manifestBlobRaceDecision(err: unknown, attempt: number): RetryDecision | undefined {
   if (!(err instanceof RegistryError) || !err.hasSpecCode('MANIFEST_BLOB_UNKNOWN')) return undefined;
   // A commit takes milliseconds; the floor keeps a fast-retry client (tests, impatient callers)
   // from spending its whole budget before the other writer is done.

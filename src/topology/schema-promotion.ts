@@ -1,21 +1,11 @@
 /**
- * The `promotion:` and `mirrors:` sections. Only their shape is checked here (and, in rules/, that
- * the registries they name exist with the right roles); the promotion and mirror commands give them
- * behaviour.
+ * The `promotion:` section: images, stages, gates (statuses and signatures), approvals and target
+ * tag templates. Only its shape is checked here (and, in rules/, that the registries and keys it
+ * names exist with the right roles); the promotion commands give it behaviour.
  */
 import * as z from 'zod';
-import semver from 'semver';
-import { isDigest } from '../ref/digest.js';
 import { isHeaderValueSpec } from './header-template.js';
-import { durationSchema, nameSchema, repositoryPathSchema, tagSchema } from './schema-fields.js';
-
-const regexSchema = z.string().superRefine((value, ctx) => {
-  try {
-    new RegExp(value);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: `invalid regular expression: ${err instanceof Error ? err.message : String(err)}` });
-  }
-});
+import { durationSchema, nameSchema, regexSchema, repositoryPathSchema, tagSchema } from './schema-fields.js';
 
 /**
  * `signature:` inside a gate: a cosign signature by a named key, or a keyless Sigstore bundle whose
@@ -136,35 +126,6 @@ export const promotionSchema = z.strictObject({
   stages: z.array(stageSchema).optional(),
 });
 
-const mirrorRuleSchema = z.strictObject({
-  name: nameSchema,
-  upstream: z.string().optional().describe('upstream name (default: dockerhub)'),
-  repository: repositoryPathSchema.describe('repository on the upstream, e.g. library/alpine'),
-  target: z.string().describe('archive registry name to mirror into'),
-  path: repositoryPathSchema.optional().describe('repository in the archive (default: same as upstream)'),
-  tags: z.array(tagSchema).optional(),
-  include: z.array(regexSchema).optional().describe('tags matching any of these regular expressions'),
-  exclude: z.array(regexSchema).optional().describe('minus tags matching any of these'),
-  semver: z
-    .string()
-    .refine((r) => semver.validRange(r) !== null, { error: 'invalid semver range' })
-    .optional()
-    .describe('tags that are versions inside this range'),
-  newest: z.int().min(1).optional().describe('keep only the N highest versions'),
-  platforms: z
-    .array(z.string().regex(/^[a-z0-9]+\/[a-z0-9_]+(?:\/[a-z0-9]+)?$/, { error: 'platform is os/arch[/variant], e.g. linux/arm64/v8' }))
-    .optional(),
-  pins: z
-    .record(tagSchema, z.string().refine(isDigest, { error: 'pins map a tag to a digest (sha256:<64 hex>)' }))
-    .optional()
-    .describe('tag → digest the mirror must hold, whatever the upstream says'),
-  freeze: z.boolean().optional().describe('never update tags already mirrored'),
-});
-
-export const mirrorsSchema = z.strictObject({
-  rules: z.array(mirrorRuleSchema).optional(),
-});
-
 export type PromotionSection = z.infer<typeof promotionSchema>;
 export type PromotionStage = z.infer<typeof stageSchema>;
 /** A gate entry as written: a status gate or a signature gate (normalise.ts tells them apart). */
@@ -179,8 +140,3 @@ export interface PromotionGate {
 }
 export type ApprovalSpec = z.infer<typeof approvalSchema>;
 export type PromotedImage = z.infer<typeof promotedImageSchema>;
-export type MirrorsSection = z.infer<typeof mirrorsSchema>;
-export type MirrorRule = z.infer<typeof mirrorRuleSchema>;
-
-/** Shared with the retention schema's `keep` patterns. */
-export { regexSchema };
