@@ -78,6 +78,12 @@ export interface CopyOptions {
    * (promote, replicate, mirror, backup) turn it on.
    */
   referrers?: boolean;
+  /**
+   * With `referrers`: the source repository's tags, when the caller listed them already (a mirror
+   * run lists each upstream once); the referrer walk looks for cosign and fallback tags in it
+   * instead of listing again for every copy. Default: listed when needed.
+   */
+  sourceTags?: readonly string[];
 }
 
 // Eight streams saturate a loopback or LAN registry without starving a 2-core machine, and stay
@@ -299,7 +305,7 @@ class CopyRun {
  * than the source, so nothing refers to it: only the kept children's referrers travel.
  */
 async function copyReferrersOf(result: CopyResult, srcLoc: Location, dstLoc: Location, client: RegistryClient, options: CopyOptions): Promise<ReferrerCopyResult> {
-  const [srcSide, dstSide] = await Promise.all([sideOf(srcLoc, client, 'read', options.signal), sideOf(dstLoc, client, 'write', options.signal)]);
+  const [srcSide, dstSide] = await Promise.all([sideOf(srcLoc, client, 'read', options.signal, options.sourceTags), sideOf(dstLoc, client, 'write', options.signal)]);
   // Read from the target, which holds it now: a source pull can cost quota (Docker Hub).
   const subjects = await subjectsOf(dstSide, result.digest, !result.platformSubset);
   return carryReferrers(srcSide, dstSide, subjects, {

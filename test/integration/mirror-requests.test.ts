@@ -62,6 +62,8 @@ describe.skipIf(skip)('mirror request counts: a cold run without waste, a no-op 
     expect(baseUploads).toHaveLength(1);
     // The Archive repository is probed once for the run (its tag list), not once per tag.
     expect(arch.requests.filter((r) => r.path === `/v2/${repo}/tags/list`)).toHaveLength(1);
+    // Upstream is listed once for the rule: the referrer walk of each copied tag reuses that list.
+    expect(up.requests.filter((r) => r.path === `/v2/${repo}/tags/list`)).toHaveLength(1);
     // Per tag on the Archive: the mirror's tag HEAD and the copy's HEAD of the digest (an alias tag may hold it), nothing more.
     expect(manifestRequests(arch, 'HEAD', repo)).toBeLessThanOrEqual(2 * TAGS);
 

@@ -51,6 +51,8 @@ export interface RuleContext {
    * (or known from its tag list). Blobs the run wrote since are in the ledger, so it stays true.
    */
   archiveUnknown: () => Promise<boolean>;
+  /** The upstream's tag list, when the rule listed it: the referrer walk finds cosign and fallback tags in it. */
+  upstreamTags?: readonly string[];
 }
 
 /** Why an archived tag is kept without mirroring: upstream deleted it, or the rule no longer selects it. */
@@ -112,6 +114,7 @@ export async function mirrorTag(ctx: RuleContext, tag: string, deps: TagDeps): P
       ...(jobs !== undefined && { jobs }),
       ...progressFor(deps.progress, ctx.archiveRef.withTag(tag).toString()),
       referrers: deps.referrers !== false,
+      ...(ctx.upstreamTags && { sourceTags: ctx.upstreamTags }),
     },
   );
   const referrers = r.referrers && { referrers: { copied: r.referrers.copied, present: r.referrers.present, warnings: r.referrers.warnings } };

@@ -181,6 +181,7 @@ class MirrorRun {
       // Tag-list entries that are not tags never become request paths; the report names them.
       const invalid = (source: 'upstream' | 'archive') => (entry: string) => this.invalidTags.push({ rule: rule.name, source, entry });
       const listed = await ctx.up.listTags({ onInvalidTag: invalid('upstream') });
+      ctx.upstreamTags = listed;
       tags = selectTags(rule, listed);
       // Tags the Archive holds under this rule's patterns that upstream no longer lists.
       const present = new Set(listed);

@@ -68,7 +68,7 @@ class RegistrySide extends BaseSide {
   readonly description: string;
   private api?: Promise<boolean>;
 
-  constructor(private readonly ref: Reference, client: RegistryClient, signal?: AbortSignal) {
+  constructor(private readonly ref: Reference, client: RegistryClient, signal?: AbortSignal, private readonly knownTags?: readonly string[]) {
     super();
     this.store = client.repository(ref, { signal });
     this.description = this.store.description;
@@ -79,7 +79,7 @@ class RegistrySide extends BaseSide {
   }
 
   protected listTags(): Promise<string[]> {
-    return this.store.listTags();
+    return this.knownTags ? Promise.resolve([...this.knownTags]) : this.store.listTags();
   }
 
   async readTag(tag: string): Promise<RawManifest | undefined> {
@@ -153,8 +153,8 @@ class BackupLayoutSide extends LayoutSide {
   }
 }
 
-export function registrySide(ref: Reference, client: RegistryClient, signal?: AbortSignal): ReferrerSide {
-  return new RegistrySide(ref, client, signal);
+export function registrySide(ref: Reference, client: RegistryClient, signal?: AbortSignal, knownTags?: readonly string[]): ReferrerSide {
+  return new RegistrySide(ref, client, signal, knownTags);
 }
 
 export async function layoutSide(dir: string, options: { create: boolean; signal?: AbortSignal; repository?: string }): Promise<ReferrerSide> {
@@ -162,8 +162,9 @@ export async function layoutSide(dir: string, options: { create: boolean; signal
   return options.repository === undefined ? new LayoutSide(store, dir) : new BackupLayoutSide(store, dir, options.repository);
 }
 
-export function sideOf(loc: Location, client: RegistryClient, mode: 'read' | 'write', signal?: AbortSignal): Promise<ReferrerSide> | ReferrerSide {
-  if (loc.kind === 'registry') return registrySide(loc.ref, client, signal);
+/** `knownTags`: the repository's tag list, when the caller has it (a registry side then never lists it). */
+export function sideOf(loc: Location, client: RegistryClient, mode: 'read' | 'write', signal?: AbortSignal, knownTags?: readonly string[]): Promise<ReferrerSide> | ReferrerSide {
+  if (loc.kind === 'registry') return registrySide(loc.ref, client, signal, knownTags);
   return layoutSide(loc.dir, { create: mode === 'write', signal });
 }
 
