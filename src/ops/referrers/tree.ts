@@ -1,17 +1,9 @@
 /** The referrer tree as `inspect` shows it: plain data (no manifest bytes), kinds named. */
 import { discoverReferrers, type DiscoverOptions, type ReferrerNode } from './discover.js';
-import type { ReferrerKind } from './kinds.js';
 import type { ReferrerSide } from './side.js';
 
-export interface ReferrerTreeEntry {
-  digest: string;
-  mediaType: string;
-  size: number;
-  artifactType?: string;
-  kind: ReferrerKind;
-  subject: string;
-  via: ReferrerNode['via'];
-  tag?: string;
+/** A discovered node without its bytes and descriptor copy, its children the same way. */
+export interface ReferrerTreeEntry extends Omit<ReferrerNode, 'descriptor' | 'raw' | 'children'> {
   referrers: ReferrerTreeEntry[];
 }
 
