@@ -24,7 +24,7 @@ import { readTagDigests, writeOrder } from '../replicate/repository-tags.js';
 import { readRefs, refName, setRefs, type RefChange } from './layout-refs.js';
 import { verifyLayout, type LayoutVerification } from './verify-layout.js';
 import { BlobLedger } from '../blob-ledger.js';
-import { carryReferrers, isReferrerTag, layoutSide, registrySide, subjectsOf } from '../referrers/index.js';
+import { carryEach, isReferrerTag, layoutSide, registrySide } from '../referrers/index.js';
 import { throwIfAborted } from '../../transport/abort.js';
 
 export interface BackupOptions {
@@ -185,16 +185,5 @@ async function backupReferrers(
   const src = registrySide(repo, client, signal);
   const dst = await layoutSide(dir, { create: true, signal, repository: repo.repository });
   const ledger = new BlobLedger();
-  for (const digest of digests) {
-    throwIfAborted(signal);
-    try {
-      const r = await carryReferrers(src, dst, await subjectsOf(dst, digest), { client, jobs, signal, ledger });
-      totals.copied += r.copied;
-      totals.present += r.present;
-      totals.warnings.push(...r.warnings);
-    } catch (err) {
-      if (signal?.aborted) throw err;
-      totals.warnings.push(`${repo}@${digest}: referrers not kept (${errorSummary(err).message})`);
-    }
-  }
+  await carryEach(src, dst, digests, dst, { client, jobs, signal, ledger }, totals, 'kept', String(repo));
 }

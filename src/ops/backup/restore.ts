@@ -16,7 +16,7 @@ import { writeOrder } from '../replicate/repository-tags.js';
 import { readRefs, splitRefName } from './layout-refs.js';
 import { verifyLayout, type LayoutVerification } from './verify-layout.js';
 import { BlobLedger } from '../blob-ledger.js';
-import { carryReferrers, isReferrerTag, layoutSide, registrySide, subjectsOf } from '../referrers/index.js';
+import { carryEach, isReferrerTag, layoutSide, registrySide } from '../referrers/index.js';
 import { throwIfAborted } from '../../transport/abort.js';
 
 export interface RestoreOptions {
@@ -139,16 +139,5 @@ async function restoreReferrers(
   const src = await layoutSide(dir, { create: false, signal, repository: repo.repository });
   const dst = registrySide(repo, client, signal);
   const ledger = new BlobLedger();
-  for (const digest of digests) {
-    throwIfAborted(signal);
-    try {
-      const r = await carryReferrers(src, dst, await subjectsOf(src, digest), { client, jobs: options.jobs, signal, ledger });
-      totals.copied += r.copied;
-      totals.present += r.present;
-      totals.warnings.push(...r.warnings);
-    } catch (err) {
-      if (signal?.aborted) throw err;
-      totals.warnings.push(`${repo}@${digest}: referrers not restored (${errorSummary(err).message})`);
-    }
-  }
+  await carryEach(src, dst, digests, src, { client, jobs: options.jobs, signal, ledger }, totals, 'restored', String(repo));
 }

@@ -59,6 +59,36 @@ export async function subjectsOf(side: ReferrerSide, digest: string, includeRoot
   return [...(includeRoot ? [digest] : []), ...new Set(children)];
 }
 
+/** What a run of carries adds up to (backup, restore): counts and one warning per failed digest. */
+export interface ReferrerTotals {
+  copied: number;
+  present: number;
+  warnings: string[];
+}
+
+/**
+ * Carries the referrer tree of each digest in turn (subjects read from `subjectSide`, which holds
+ * the image), adding to `totals`. A failed digest becomes a warning ("referrers not WHAT") and the
+ * run goes on; an interruption ends it.
+ */
+export async function carryEach(
+  src: ReferrerSide, dst: ReferrerSide, digests: Iterable<string>, subjectSide: ReferrerSide, options: CarryOptions,
+  totals: ReferrerTotals, what: string, where: string,
+): Promise<void> {
+  for (const digest of digests) {
+    throwIfAborted(options.signal);
+    try {
+      const r = await carryReferrers(src, dst, await subjectsOf(subjectSide, digest), options);
+      totals.copied += r.copied;
+      totals.present += r.present;
+      totals.warnings.push(...r.warnings);
+    } catch (err) {
+      if (options.signal?.aborted) throw err;
+      totals.warnings.push(`${where}@${digest}: referrers not ${what} (${errorSummary(err).message})`);
+    }
+  }
+}
+
 export async function carryReferrers(src: ReferrerSide, dst: ReferrerSide, subjects: readonly string[], options: CarryOptions): Promise<ReferrerCopyResult> {
   const result = emptyReferrerResult();
   const warn = (m: string) => { result.warnings.push(m); options.onWarning?.(m); };

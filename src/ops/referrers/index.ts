@@ -6,7 +6,7 @@
  * it digest-exact, fallback-merge.ts keeps a fallback tag's entries from every writer, kinds.ts
  * names what each referrer is.
  */
-export { carryReferrers, emptyReferrerResult, subjectsOf, type CarryOptions, type ReferrerCopyResult } from './carry.js';
+export { carryEach, carryReferrers, emptyReferrerResult, subjectsOf, type CarryOptions, type ReferrerCopyResult, type ReferrerTotals } from './carry.js';
 export { DEFAULT_REFERRER_LIMITS, discoverReferrers, flatten, type DiscoverOptions, type ReferrerLimits, type ReferrerNode } from './discover.js';
 export { mergeFallbackTag, type MergeOptions, type MergeResult } from './fallback-merge.js';
 export { cosignTag, isReferrerTag, kindLabel, referrerKind, type ReferrerKind } from './kinds.js';
