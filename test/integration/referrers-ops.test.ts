@@ -111,16 +111,21 @@ describe.skipIf(skip)('referrers travel with promote, replicate, backup/restore 
     await fx.client.close();
   });
 
-  it('backup keeps them in the layout (by digest, fallback and cosign refs), an unchanged second backup walks nothing, restore over the source finds them present', async () => {
-    const repo = uniqueRepo('bk');
-    const t = await seedTree(spare.url, repo, '1.0');
+  /** A topology whose prod is the spare registry, its client, and a fresh layout path to back up into. */
+  function backupOfSpare() {
     const dir = mkdtempSync(join(tmpdir(), 'regtopo-ref-backup-'));
     const text = `version: 1\nregistries:\n  prod: {role: prod, url: ${spare.url}}\n`;
     const topoFile = join(dir, 'registries.yaml');
     writeFileSync(topoFile, text);
     const topology = requireValidTopology(parseTopology(text, topoFile));
     const client = clientForTopology(topology, { credentials: staticCredentials({}) });
-    const layout = join(dir, 'layout');
+    return { topology, client, layout: join(dir, 'layout') };
+  }
+
+  it('backup keeps them in the layout (by digest, fallback and cosign refs), an unchanged second backup walks nothing, restore over the source finds them present', async () => {
+    const repo = uniqueRepo('bk');
+    const t = await seedTree(spare.url, repo, '1.0');
+    const { topology, client, layout } = backupOfSpare();
     const report = await backup({ topology, client, registries: ['prod'], to: `oci:${layout}`, verify: true });
     expect(report.ok).toBe(true);
     const mine = report.registries[0]!;
@@ -144,13 +149,7 @@ describe.skipIf(skip)('referrers travel with promote, replicate, backup/restore 
   it('restore into another registry recreates the referrer tree, merged with the fallback entries the target had', async () => {
     const repo = uniqueRepo('bk2');
     const t = await seedTree(spare.url, repo, '1.0');
-    const dir = mkdtempSync(join(tmpdir(), 'regtopo-ref-backup-'));
-    const text = `version: 1\nregistries:\n  prod: {role: prod, url: ${spare.url}}\n`;
-    const topoFile = join(dir, 'registries.yaml');
-    writeFileSync(topoFile, text);
-    const topology = requireValidTopology(parseTopology(text, topoFile));
-    const client = clientForTopology(topology, { credentials: staticCredentials({}) });
-    const layout = join(dir, 'layout');
+    const { topology, client, layout } = backupOfSpare();
     await backup({ topology, client, registries: ['prod'], to: `oci:${layout}` });
     const empty = await startTestRegistry('plain');
     try {
