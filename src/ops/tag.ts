@@ -24,7 +24,9 @@ export interface TagResult {
   tags: Array<{ tag: string; action: 'created' | 'moved' | 'unchanged'; previous?: string }>;
 }
 
-export async function tag(source: string | Location, tags: string[], options: TagOptions = {}): Promise<TagResult> {
+export async function tag(source: string | Location, newTags: string[], options: TagOptions = {}): Promise<TagResult> {
+  // A tag named twice is one tag: its HEADs run together, so a repeat would be reported as created twice.
+  const tags = [...new Set(newTags)];
   const loc = typeof source === 'string' ? parseLocation(source) : source;
   if (tags.length === 0) throw new RegtopoError('E_USAGE', 'tag: at least one new tag is required');
   for (const t of tags) if (!isTag(t)) throw new RegtopoError('E_REF_INVALID', `invalid tag "${t}"`);
@@ -35,16 +37,21 @@ export async function tag(source: string | Location, tags: string[], options: Ta
   const client = options.client ?? new RegistryClient();
   try {
     const store = await openStore(loc, client, 'write', { signal: options.signal });
-    const head = await store.headManifest(referenceOf(loc));
+    // The new tags are HEADed alongside the source: across a WAN that is one round trip, not one per
+    // tag after it, and when every tag already holds the digest the manifest is never read.
+    const [head, ...currents] = await Promise.all([store.headManifest(referenceOf(loc)), ...tags.map((t) => store.headManifest(t))]);
     if (!head) throw new RegtopoError('E_NOT_FOUND', `${formatLocation(loc)}: manifest not found`);
-    const raw = await store.getManifest(head.digest);
-    const result: TagResult = { source: formatLocation(loc), digest: raw.digest, mediaType: raw.mediaType, tags: [] };
-    for (const t of tags) {
-      const current = await store.headManifest(t);
-      if (current?.digest === raw.digest) {
+    const result: TagResult = { source: formatLocation(loc), digest: head.digest, mediaType: head.mediaType, tags: [] };
+    let raw: Awaited<ReturnType<typeof store.getManifest>> | undefined;
+    for (const [i, t] of tags.entries()) {
+      const current = currents[i];
+      if (current?.digest === head.digest) {
         result.tags.push({ tag: t, action: 'unchanged' });
         continue;
       }
+      // GET by the digest the HEAD saw, so a source tag moving meanwhile cannot split the tags.
+      raw ??= await store.getManifest(head.digest);
+      result.mediaType = raw.mediaType;
       await store.putManifest(t, raw);
       result.tags.push(current ? { tag: t, action: 'moved', previous: current.digest } : { tag: t, action: 'created' });
     }

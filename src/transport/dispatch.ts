@@ -10,6 +10,16 @@ import { undiciRequest } from './undici-parts.js';
 import { redactUrl } from './redact.js';
 import { interruptedError, throwIfAborted } from './abort.js';
 
+/**
+ * Resolves after the I/O callbacks of this loop turn. undici returns a connection to its pool in a
+ * callback that runs after the response body's end reached us, so a request sent right after the
+ * previous one ended finds every connection busy and opens a new one: one more TCP handshake (and TLS)
+ * on most chains of two requests, a round trip each across a WAN (bench: 2 connections to the source
+ * for a HEAD then GET, 16 to the target for a promotion's 9 mounts). Waiting one turn lets the
+ * finished connection take the request.
+ */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 export type DispatcherFor = (origin: URL) => Dispatcher;
 
 export function dispatchSend(dispatcherFor: DispatcherFor, timeouts: { headersMs: number; bodyMs: number }): Send {
@@ -19,6 +29,8 @@ export function dispatchSend(dispatcherFor: DispatcherFor, timeouts: { headersMs
     let body: Buffer | Uint8Array | string | Readable | undefined;
     if (typeof req.body === 'function') body = await req.body();
     else body = req.body;
+    await nextTurn();
+    throwIfAborted(req.signal);
     try {
       const res = await undiciRequest.call(dispatcherFor(url), {
         origin: url.origin,

@@ -69,8 +69,14 @@ describe.skipIf(skip)('mirror request counts: a cold run without waste, a no-op 
 
     up.reset();
     arch.reset();
+    // Tag lists answered after 100 ms, as across a link: two listed one after the other cannot overlap.
+    for (const p of [up, arch]) p.addRule({ method: 'GET', path: /\/tags\/list$/, fault: { kind: 'delay', ms: 100 } });
     const noop = await run(config);
     expect(noop.tags.every((t) => t.action === 'skipped')).toBe(true);
+    // The upstream and the Archive are listed together: across a WAN, one round trip instead of two.
+    const [upList, archList] = [up, arch].map((p) => p.requests.find((r) => r.path === `/v2/${repo}/tags/list`)!);
+    expect(upList!.startedAt).toBeLessThan(archList!.endedAt!);
+    expect(archList!.startedAt).toBeLessThan(upList!.endedAt!);
     expect(manifestRequests(up, 'HEAD', repo)).toBe(TAGS);
     expect(manifestRequests(up, 'GET', repo)).toBe(0);
     expect(manifestRequests(arch, 'HEAD', repo)).toBe(TAGS);

@@ -37,8 +37,10 @@ import { throwIfAborted } from '../../transport/abort.js';
 export { SOURCE_DIGEST_ANNOTATION } from './mirror-tag.js';
 /** Pulls left untouched on the upstream unless --reserve says otherwise. */
 export const DEFAULT_RESERVE = 10;
-// Decisions are two small HEADs per tag: 8 in flight keep a no-op run latency-bound, not serial.
-const DEFAULT_TAG_JOBS = 8;
+// Decisions are two small HEADs per tag, one connection to each side: 16 in flight use the client's
+// 16 keep-alive connections per origin, so a no-op run costs about tags/16 round trips (WAN bench,
+// RTT 40 ms, 100 tags: 8 in flight spent ~0.75 s in HEADs, 16 half that).
+const DEFAULT_TAG_JOBS = 16;
 
 export interface MirrorOptions {
   /** Only these rules (by name); default all. Unknown names are E_USAGE. */
@@ -51,7 +53,7 @@ export interface MirrorOptions {
   lockFile?: string;
   /** Stop before an upstream pull when its reported remaining quota is at or below this. */
   reserve?: number;
-  /** Tags mirrored in parallel within a rule (default 8). */
+  /** Tags mirrored in parallel within a rule (default 16). */
   jobs?: number;
   /** Parallel blob transfers per copy (copy's default when absent). */
   copyJobs?: number;
@@ -180,19 +182,22 @@ class MirrorRun {
     if (needsTagList(rule)) {
       // Tag-list entries that are not tags never become request paths; the report names them.
       const invalid = (source: 'upstream' | 'archive') => (entry: string) => this.invalidTags.push({ rule: rule.name, source, entry });
-      const listed = await ctx.up.listTags({ onInvalidTag: invalid('upstream') });
+      // Both lists at once: across a WAN the second would cost its own connection and round trip.
+      let unknown = false;
+      const [listed, archived] = await Promise.all([
+        ctx.up.listTags({ onInvalidTag: invalid('upstream') }),
+        ctx.archive.listTags({ onInvalidTag: invalid('archive') }).catch((err: unknown) => {
+          if (isRegtopoError(err) && err.code === 'E_NOT_FOUND') {
+            unknown = true;
+            return [] as string[];
+          }
+          throw err;
+        }),
+      ]);
       ctx.upstreamTags = listed;
       tags = selectTags(rule, listed);
       // Tags the Archive holds under this rule's patterns that upstream no longer lists.
       const present = new Set(listed);
-      let unknown = false;
-      const archived = await ctx.archive.listTags({ onInvalidTag: invalid('archive') }).catch((err: unknown) => {
-        if (isRegtopoError(err) && err.code === 'E_NOT_FOUND') {
-          unknown = true;
-          return [] as string[];
-        }
-        throw err;
-      });
       // The tag list was the probe: an empty list is a repository that exists (it had tags once).
       archiveUnknown = Promise.resolve(unknown);
       const selected = new Set(tags);

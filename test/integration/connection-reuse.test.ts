@@ -1,0 +1,111 @@
+/**
+ * Round trips a WAN charges for: a request that follows another on the same origin goes out on the
+ * connection the first one used (a new connection is a TCP handshake, a round trip, and TLS on top),
+ * and requests that do not depend on each other go out together. Read from the client ports and
+ * timestamps the counting proxy records in front of real registries.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { staticCredentials } from '../../src/auth/credential.js';
+import { copy } from '../../src/ops/copy.js';
+import { tag } from '../../src/ops/tag.js';
+import { RegistryClient } from '../../src/registry/registry-client.js';
+import { startFaultProxy, type FaultProxy, type ProxiedRequest } from '../support/fault-proxy.js';
+import { buildImage, pushImage, rawGetManifest, uniqueRepo } from '../support/images.js';
+import { registrySkipReason, startTestRegistry, type TestRegistry } from '../support/registry.js';
+
+const skip = registrySkipReason();
+const TRIALS = 5;
+
+const ports = (requests: readonly ProxiedRequest[]) => new Set(requests.map((q) => q.clientPort)).size;
+/** a started before b ended and b before a ended: the two were in flight together. */
+const overlapped = (a: ProxiedRequest, b: ProxiedRequest) => a.startedAt < (b.endedAt ?? Infinity) && b.startedAt < (a.endedAt ?? Infinity);
+
+describe.skipIf(skip)('connections: a chain of requests to one origin rides one connection', () => {
+  let src: TestRegistry;
+  let dst: TestRegistry;
+  let up: FaultProxy;
+  let down: FaultProxy;
+
+  beforeAll(async () => {
+    [src, dst] = await Promise.all([startTestRegistry('plain'), startTestRegistry('plain')]);
+    [up, down] = await Promise.all([startFaultProxy(src.url), startFaultProxy(dst.url)]);
+  });
+  afterAll(async () => {
+    await Promise.all([up?.stop(), down?.stop()]);
+    await Promise.all([src?.stop(), dst?.stop()]);
+  });
+  beforeEach(() => {
+    up.reset();
+    down.reset();
+  });
+
+  it(`a promotion into a registry that holds every blob: the source HEAD then GET share one connection, ${TRIALS} trials`, async () => {
+    const repo = uniqueRepo('reuse');
+    const image = buildImage({ layers: [4096, 8192, 16384] });
+    await pushImage(src.url, repo, '1', image);
+    // The target registry holds the blobs under another repository: the promotion mounts them.
+    await pushImage(dst.url, `${repo}-held`, '1', image);
+    for (let trial = 0; trial < TRIALS; trial++) {
+      up.reset();
+      down.reset();
+      // A fresh client per trial: its pools start empty, as a CLI command's do.
+      const client = new RegistryClient({ credentials: staticCredentials({}) });
+      try {
+        const r = await copy(`${up.host}/${repo}:1`, `${down.host}/${repo}-p${trial}:1`, { client, mountCandidates: [`${repo}-held`] });
+        expect(r.blobs.mounted).toBe(image.layers.length + 1);
+        expect(r.bytes).toBe(0);
+      } finally {
+        await client.close();
+      }
+      const source = up.requests.filter((q) => q.path.startsWith(`/v2/${repo}/manifests/`));
+      expect(source.map((q) => q.method)).toEqual(['HEAD', 'GET']);
+      // Without waiting for the pool to take the HEAD's connection back, the GET opened a second one.
+      expect(ports(up.requests)).toBe(1);
+      // On the target: the tag HEAD, then the probes and mounts (two at a time at most per blob) and
+      // the manifest PUT; far fewer connections than requests.
+      expect(ports(down.requests)).toBeLessThan(down.requests.length);
+    }
+    expect((await rawGetManifest(dst.url, `${repo}-p0`, '1')).digest).toBe(image.digest);
+  });
+
+  it(`a retag HEADs the source and the new tag together, then GETs and PUTs on the connections they opened, ${TRIALS} trials`, async () => {
+    const repo = uniqueRepo('retag');
+    const image = buildImage({ layers: [2048] });
+    await pushImage(dst.url, repo, 'latest', image);
+    for (let trial = 0; trial < TRIALS; trial++) {
+      down.reset();
+      // HEADs answered after 100 ms, as across a link: two sent one after the other cannot overlap.
+      down.addRule({ method: 'HEAD', path: /\/manifests\//, fault: { kind: 'delay', ms: 100 } });
+      const client = new RegistryClient({ credentials: staticCredentials({}) });
+      try {
+        const r = await tag(`${down.host}/${repo}:latest`, [`v${trial}`], { client });
+        expect(r.tags).toEqual([{ tag: `v${trial}`, action: 'created' }]);
+      } finally {
+        await client.close();
+      }
+      const [headSource, headNew] = ['latest', `v${trial}`].map((t) => down.requests.find((q) => q.method === 'HEAD' && q.path.endsWith(`/manifests/${t}`))!);
+      expect(overlapped(headSource!, headNew!)).toBe(true);
+      expect(down.requests.map((q) => q.method).sort()).toEqual(['GET', 'HEAD', 'HEAD', 'PUT']);
+      // Two HEADs in flight together need two connections; the GET and the PUT reuse them.
+      expect(ports(down.requests)).toBe(2);
+    }
+    expect((await rawGetManifest(dst.url, repo, `v${TRIALS - 1}`)).digest).toBe(image.digest);
+  });
+
+  it('a retag onto tags that already hold the digest reads no manifest', async () => {
+    const repo = uniqueRepo('retag-same');
+    const image = buildImage({ layers: [1024] });
+    await pushImage(dst.url, repo, 'latest', image);
+    await pushImage(dst.url, repo, 'stable', image);
+    const client = new RegistryClient({ credentials: staticCredentials({}) });
+    try {
+      const r = await tag(`${down.host}/${repo}:latest`, ['stable', 'stable'], { client });
+      // A tag named twice is one tag.
+      expect(r.tags).toEqual([{ tag: 'stable', action: 'unchanged' }]);
+      expect(r.digest).toBe(image.digest);
+    } finally {
+      await client.close();
+    }
+    expect(down.requests.map((q) => q.method)).toEqual(['HEAD', 'HEAD']);
+  });
+});
