@@ -84,6 +84,12 @@ export interface CopyOptions {
    * instead of listing again for every copy. Default: listed when needed.
    */
   sourceTags?: readonly string[];
+  /**
+   * With `referrers`: shared by the copies of one run from one source repository (a mirror rule).
+   * The first copy records whether the source answers the referrers API; the later ones, when it
+   * does not, look for the fallback tag only (a request per copy saved). Default: asked per copy.
+   */
+  sourceReferrersApi?: { supported?: boolean };
 }
 
 // Eight streams saturate a loopback or LAN registry without starving a 2-core machine, and stay
@@ -131,8 +137,9 @@ export async function copy(source: string | Location, target: string | Location,
     const dst = await openStore(dstLoc, client, 'write', { signal });
     stores.push(dst);
     await options.blobLocations?.load();
-    const result = await new CopyRun(src, dst, srcLoc, dstLoc, options, selectors).run();
-    if (options.referrers) result.referrers = await copyReferrersOf(result, srcLoc, dstLoc, client, options);
+    const copyRun = new CopyRun(src, dst, srcLoc, dstLoc, options, selectors);
+    const result = await copyRun.run();
+    if (options.referrers) result.referrers = await copyReferrersOf(result, srcLoc, dstLoc, client, options, copyRun.written);
     if (!options.ledger) await options.blobLocations?.flush();
     return result;
   } catch (err) {
@@ -158,6 +165,8 @@ class CopyRun {
    * were pushed into it by digest, and a present manifest saves its whole tree.
    */
   private targetUnknown = false;
+  /** The root manifest as written, once it was read (not when the target was already up to date). */
+  written: RawManifest | undefined;
 
   constructor(
     private readonly src: ImageStore,
@@ -211,6 +220,7 @@ class CopyRun {
     this.targetUnknown = unknown;
     this.result.sourceDigest = root.digest;
     const written = this.selectors ? this.reduce(root, head) : root;
+    this.written = written;
     this.result.digest = written.digest;
     if (this.dstLoc.kind === 'registry' && this.dstLoc.ref.digest && this.dstLoc.ref.digest !== written.digest) {
       throw new RegtopoError('E_DIGEST_MISMATCH', `${this.result.target}: target digest differs from the copied manifest ${written.digest}`);
@@ -304,10 +314,15 @@ class CopyRun {
  * After the image: its referrers, and those of each child. A platform subset has another digest
  * than the source, so nothing refers to it: only the kept children's referrers travel.
  */
-async function copyReferrersOf(result: CopyResult, srcLoc: Location, dstLoc: Location, client: RegistryClient, options: CopyOptions): Promise<ReferrerCopyResult> {
-  const [srcSide, dstSide] = await Promise.all([sideOf(srcLoc, client, 'read', options.signal, options.sourceTags), sideOf(dstLoc, client, 'write', options.signal)]);
-  // Read from the target, which holds it now: a source pull can cost quota (Docker Hub).
-  const subjects = await subjectsOf(dstSide, result.digest, !result.platformSubset);
+async function copyReferrersOf(
+  result: CopyResult, srcLoc: Location, dstLoc: Location, client: RegistryClient, options: CopyOptions, written: RawManifest | undefined,
+): Promise<ReferrerCopyResult> {
+  const [srcSide, dstSide] = await Promise.all([sideOf(srcLoc, client, 'read', options.signal, {
+    ...(options.sourceTags && { tags: options.sourceTags }), ...(options.sourceReferrersApi && { api: options.sourceReferrersApi }),
+  }), sideOf(dstLoc, client, 'write', options.signal)]);
+  // The copy's own verified bytes when it read them (a round trip saved per copy); else read from
+  // the target, which holds it now: a source pull can cost quota (Docker Hub).
+  const subjects = await subjectsOf(dstSide, result.digest, !result.platformSubset, written);
   return carryReferrers(srcSide, dstSide, subjects, {
     client, ledger: options.ledger ?? new BlobLedger(), jobs: options.jobs, signal: options.signal, recordTags: true,
     ...(options.authorizeWrite && { authorizeWrite: options.authorizeWrite }),

@@ -20,6 +20,8 @@ export interface ReferrersResult {
   referrers: Descriptor[];
   /** Which mechanism answered. */
   source: 'api' | 'fallback-tag' | 'none';
+  /** Whether the referrers API answered (true) or said the registry lacks it (false); absent when not asked or unclear. */
+  apiAnswered?: boolean;
 }
 
 export interface ListReferrersOptions {
@@ -30,6 +32,8 @@ export interface ListReferrersOptions {
    * not fetched, so a subject without referrers costs no manifest GET (a pull, on Docker Hub).
    */
   hasFallbackTag?: (tag: string) => Promise<boolean>;
+  /** The caller knows the registry has no referrers API: go straight to the fallback tag. */
+  skipApi?: boolean;
 }
 
 export function fallbackTag(digest: string): string {
@@ -39,24 +43,30 @@ export function fallbackTag(digest: string): string {
 export async function listReferrers(repo: RegistryRepository, digest: string, artifactType?: string, options: ListReferrersOptions = {}): Promise<ReferrersResult> {
   assertDigest(digest, `subject digest for referrers of ${repo.description}`);
   const usable = (listed: unknown[]): Descriptor[] => usableReferrers(listed, options.onInvalidReferrer);
-  const query = artifactType ? `?artifactType=${encodeURIComponent(artifactType)}` : '';
-  const { req, res } = await repo.call('GET', `referrers/${digest}${query}`, { headers: { accept: MediaType.OciIndex } });
-  if (res.status === 200 && (res.headers['content-type'] ?? '').startsWith(MediaType.OciIndex)) {
-    const doc = await readJsonBounded<{ manifests?: unknown }>(res.body, BODY_LIMITS.listPage, `referrers of ${digest} in ${repo.description}`, { declaredLength: res.headers['content-length'] });
-    const all = Array.isArray(doc?.manifests) ? usable(doc.manifests) : [];
-    return { referrers: artifactType ? all.filter((d) => d.artifactType === artifactType) : all, source: 'api' };
+  let apiAnswered: boolean | undefined;
+  if (!options.skipApi) {
+    const query = artifactType ? `?artifactType=${encodeURIComponent(artifactType)}` : '';
+    const { req, res } = await repo.call('GET', `referrers/${digest}${query}`, { headers: { accept: MediaType.OciIndex } });
+    if (res.status === 200 && (res.headers['content-type'] ?? '').startsWith(MediaType.OciIndex)) {
+      const doc = await readJsonBounded<{ manifests?: unknown }>(res.body, BODY_LIMITS.listPage, `referrers of ${digest} in ${repo.description}`, { declaredLength: res.headers['content-length'] });
+      const all = Array.isArray(doc?.manifests) ? usable(doc.manifests) : [];
+      return { referrers: artifactType ? all.filter((d) => d.artifactType === artifactType) : all, source: 'api', apiAnswered: true };
+    }
+    if (res.status !== 404 && res.status !== 400 && res.status !== 200) throw await responseError(req, res, `referrers of ${digest} in ${repo.description}`);
+    // A 200 of another type proves nothing either way; 404 and 400 are what a registry without the API says.
+    if (res.status !== 200) apiAnswered = false;
+    await discard(res);
   }
-  if (res.status !== 404 && res.status !== 400 && res.status !== 200) throw await responseError(req, res, `referrers of ${digest} in ${repo.description}`);
-  await discard(res);
-  if (options.hasFallbackTag && !(await options.hasFallbackTag(fallbackTag(digest)))) return { referrers: [], source: 'none' };
+  const noApi = apiAnswered === undefined ? {} : { apiAnswered };
+  if (options.hasFallbackTag && !(await options.hasFallbackTag(fallbackTag(digest)))) return { referrers: [], source: 'none', ...noApi };
   try {
     const raw = await repo.getManifest(fallbackTag(digest));
     const parsed = parseManifest(raw, `${repo.description}:${fallbackTag(digest)}`);
-    if (parsed.kind !== 'index') return { referrers: [], source: 'none' };
+    if (parsed.kind !== 'index') return { referrers: [], source: 'none', ...noApi };
     const all = usable(parsed.manifests);
-    return { referrers: artifactType ? all.filter((d) => d.artifactType === artifactType) : all, source: 'fallback-tag' };
+    return { referrers: artifactType ? all.filter((d) => d.artifactType === artifactType) : all, source: 'fallback-tag', ...noApi };
   } catch (err) {
-    if (err instanceof RegtopoError && err.code === 'E_NOT_FOUND') return { referrers: [], source: 'none' };
+    if (err instanceof RegtopoError && err.code === 'E_NOT_FOUND') return { referrers: [], source: 'none', ...noApi };
     throw err;
   }
 }

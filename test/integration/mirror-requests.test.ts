@@ -37,7 +37,7 @@ describe.skipIf(skip)('mirror request counts: a cold run without waste, a no-op 
     upstreams: { dockerhub: { url: up.url } },
     mirrors: { rules: [{ name: 'r', repository: repo, target: 'archive', include: ['^v'] }] },
   }), 'mirror-requests.yaml', { environ: {} }));
-  const run = (config: Topology) => mirror(config, { clientOptions: { fallbackCredentials: staticCredentials({}) } });
+  const run = (config: Topology, jobs?: number) => mirror(config, { clientOptions: { fallbackCredentials: staticCredentials({}) }, ...(jobs && { jobs }) });
   const manifestRequests = (p: FaultProxy, method: string, repo: string) =>
     p.requests.filter((r) => r.method === method && r.path.startsWith(`/v2/${repo}/manifests/`)).length;
 
@@ -66,6 +66,8 @@ describe.skipIf(skip)('mirror request counts: a cold run without waste, a no-op 
     expect(up.requests.filter((r) => r.path === `/v2/${repo}/tags/list`)).toHaveLength(1);
     // Per tag on the Archive: the mirror's tag HEAD and the copy's HEAD of the digest (an alias tag may hold it), nothing more.
     expect(manifestRequests(arch, 'HEAD', repo)).toBeLessThanOrEqual(2 * TAGS);
+    // The referrer walk after each copy takes the subjects from the bytes the copy wrote, not a GET.
+    expect(manifestRequests(arch, 'GET', repo)).toBe(0);
 
     up.reset();
     arch.reset();
@@ -81,5 +83,19 @@ describe.skipIf(skip)('mirror request counts: a cold run without waste, a no-op 
     expect(manifestRequests(up, 'GET', repo)).toBe(0);
     expect(manifestRequests(arch, 'HEAD', repo)).toBe(TAGS);
     expect(manifestRequests(arch, 'GET', repo)).toBe(0);
+  });
+
+  it('asks the upstream referrers API once per rule: a registry that answers 404 (Distribution 2.8) is not asked again', async () => {
+    const repo = uniqueRepo('library');
+    const images = Array.from({ length: 4 }, (_, i) => buildImage({ layers: [2000 + i] }));
+    for (const [i, built] of images.entries()) await pushImage(upstream.url, repo, `v${i}`, built);
+    up.reset();
+    // One tag at a time, so every copy after the first knows what the first learnt.
+    const cold = await run(topology(repo), 1);
+    expect(cold.tags.map((t) => t.action)).toEqual(['copied', 'copied', 'copied', 'copied']);
+    const asked = up.requests.filter((r) => r.method === 'GET' && r.path.startsWith(`/v2/${repo}/referrers/`));
+    expect(asked).toHaveLength(1);
+    expect(asked[0]!.status).toBe(404);
+    for (const [i, built] of images.entries()) expect((await rawGetManifest(archive.url, repo, `v${i}`)).digest).toBe(built.digest);
   });
 });

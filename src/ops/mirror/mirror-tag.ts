@@ -53,6 +53,8 @@ export interface RuleContext {
   archiveUnknown: () => Promise<boolean>;
   /** The upstream's tag list, when the rule listed it: the referrer walk finds cosign and fallback tags in it. */
   upstreamTags?: readonly string[];
+  /** Whether the upstream repository answers the referrers API, learnt by the rule's first copy. */
+  upstreamReferrersApi: { supported?: boolean };
 }
 
 /** Why an archived tag is kept without mirroring: upstream deleted it, or the rule no longer selects it. */
@@ -115,6 +117,7 @@ export async function mirrorTag(ctx: RuleContext, tag: string, deps: TagDeps): P
       ...progressFor(deps.progress, ctx.archiveRef.withTag(tag).toString()),
       referrers: deps.referrers !== false,
       ...(ctx.upstreamTags && { sourceTags: ctx.upstreamTags }),
+      sourceReferrersApi: ctx.upstreamReferrersApi,
     },
   );
   const referrers = r.referrers && { referrers: { copied: r.referrers.copied, present: r.referrers.present, warnings: r.referrers.warnings } };

@@ -174,6 +174,7 @@ class MirrorRun {
       subset: rule.platforms.length > 0,
       copyLimit: concurrencyLimit(this.config, upRef, archiveRef),
       archiveUnknown: () => (archiveUnknown ??= ctx.archive.isUnknown()),
+      upstreamReferrersApi: {},
     };
 
     let tags: string[];

@@ -10,7 +10,7 @@
  * left as it is and reported as a conflict (its signatures may be ones the source never had).
  */
 import { errorSummary, RegtopoError } from '../../errors.js';
-import { parseManifest, type Descriptor } from '../../registry/descriptor.js';
+import { parseManifest, type Descriptor, type RawManifest } from '../../registry/descriptor.js';
 import type { RegistryClient } from '../../registry/registry-client.js';
 import { throwIfAborted } from '../../transport/abort.js';
 import type { Location } from '../../ref/location.js';
@@ -52,8 +52,9 @@ export function emptyReferrerResult(): ReferrerCopyResult {
 }
 
 /** The subjects whose referrers travel with `digest`: itself and, for an index, its children. */
-export async function subjectsOf(side: ReferrerSide, digest: string, includeRoot = true): Promise<string[]> {
-  const raw = await side.store.getManifest(digest);
+export async function subjectsOf(side: ReferrerSide, digest: string, includeRoot = true, known?: RawManifest): Promise<string[]> {
+  // `known`: the manifest's bytes, already read and verified by the caller (a copy that just wrote them).
+  const raw = known?.digest === digest ? known : await side.store.getManifest(digest);
   const parsed = parseManifest(raw, `${side.description}@${digest}`);
   const children = parsed.kind === 'index' ? parsed.manifests.map((d) => d.digest) : [];
   return [...(includeRoot ? [digest] : []), ...new Set(children)];

@@ -68,8 +68,9 @@ class RegistrySide extends BaseSide {
   readonly description: string;
   private api?: Promise<boolean>;
 
-  constructor(private readonly ref: Reference, client: RegistryClient, signal?: AbortSignal, private readonly knownTags?: readonly string[]) {
+  constructor(private readonly ref: Reference, client: RegistryClient, signal?: AbortSignal, private readonly knownTags?: readonly string[], private readonly apiHint?: ReferrersApiHint) {
     super();
+    if (apiHint?.supported !== undefined) this.api = Promise.resolve(apiHint.supported);
     this.store = client.repository(ref, { signal });
     this.description = this.store.description;
   }
@@ -95,8 +96,12 @@ class RegistrySide extends BaseSide {
     const r = await listReferrers(this.store, digest, undefined, {
       onInvalidReferrer: (e) => { entries++; onInvalid(e); },
       hasFallbackTag: async (tag) => (await this.tags()).has(tag),
+      skipApi: this.apiHint?.supported === false,
     });
     if (r.source === 'api') this.api = Promise.resolve(true);
+    // A registry with the API never answers it 404 or 400 (distribution-spec): one such answer
+    // settles it for the repository, and the run's later copies go straight to the fallback tag.
+    if (this.apiHint && r.apiAnswered !== undefined) this.apiHint.supported = r.apiAnswered;
     return { referrers: r.referrers, via: r.source, entries: entries + r.referrers.length };
   }
 
@@ -153,8 +158,23 @@ class BackupLayoutSide extends LayoutSide {
   }
 }
 
-export function registrySide(ref: Reference, client: RegistryClient, signal?: AbortSignal, knownTags?: readonly string[]): ReferrerSide {
-  return new RegistrySide(ref, client, signal, knownTags);
+/**
+ * Whether a registry repository answers the referrers API, shared by the copies of one run from it
+ * (a mirror rule's): learnt from the first answer, then not asked again. Empty until then.
+ */
+export interface ReferrersApiHint {
+  supported?: boolean;
+}
+
+/** What the caller knows of a registry repository already. */
+export interface KnownRepository {
+  /** Its tag list (the side then never lists it). */
+  tags?: readonly string[];
+  api?: ReferrersApiHint;
+}
+
+export function registrySide(ref: Reference, client: RegistryClient, signal?: AbortSignal, known: KnownRepository = {}): ReferrerSide {
+  return new RegistrySide(ref, client, signal, known.tags, known.api);
 }
 
 export async function layoutSide(dir: string, options: { create: boolean; signal?: AbortSignal; repository?: string }): Promise<ReferrerSide> {
@@ -162,9 +182,9 @@ export async function layoutSide(dir: string, options: { create: boolean; signal
   return options.repository === undefined ? new LayoutSide(store, dir) : new BackupLayoutSide(store, dir, options.repository);
 }
 
-/** `knownTags`: the repository's tag list, when the caller has it (a registry side then never lists it). */
-export function sideOf(loc: Location, client: RegistryClient, mode: 'read' | 'write', signal?: AbortSignal, knownTags?: readonly string[]): Promise<ReferrerSide> | ReferrerSide {
-  if (loc.kind === 'registry') return registrySide(loc.ref, client, signal, knownTags);
+/** `known`: what the caller knows of the registry repository already (ignored for a layout). */
+export function sideOf(loc: Location, client: RegistryClient, mode: 'read' | 'write', signal?: AbortSignal, known?: KnownRepository): Promise<ReferrerSide> | ReferrerSide {
+  if (loc.kind === 'registry') return registrySide(loc.ref, client, signal, known);
   return layoutSide(loc.dir, { create: mode === 'write', signal });
 }
 
