@@ -20,8 +20,8 @@ export interface ReferrersResult {
   referrers: Descriptor[];
   /** Which mechanism answered. */
   source: 'api' | 'fallback-tag' | 'none';
-  /** Whether the referrers API answered (true) or said the registry lacks it (false); absent when not asked or unclear. */
-  apiAnswered?: boolean;
+  /** false: the registry answered the referrers API 404 or 400, so it lacks the API (distribution-spec). */
+  apiAnswered?: false;
 }
 
 export interface ListReferrersOptions {
@@ -43,14 +43,14 @@ export function fallbackTag(digest: string): string {
 export async function listReferrers(repo: RegistryRepository, digest: string, artifactType?: string, options: ListReferrersOptions = {}): Promise<ReferrersResult> {
   assertDigest(digest, `subject digest for referrers of ${repo.description}`);
   const usable = (listed: unknown[]): Descriptor[] => usableReferrers(listed, options.onInvalidReferrer);
-  let apiAnswered: boolean | undefined;
+  let apiAnswered: false | undefined;
   if (!options.skipApi) {
     const query = artifactType ? `?artifactType=${encodeURIComponent(artifactType)}` : '';
     const { req, res } = await repo.call('GET', `referrers/${digest}${query}`, { headers: { accept: MediaType.OciIndex } });
     if (res.status === 200 && (res.headers['content-type'] ?? '').startsWith(MediaType.OciIndex)) {
       const doc = await readJsonBounded<{ manifests?: unknown }>(res.body, BODY_LIMITS.listPage, `referrers of ${digest} in ${repo.description}`, { declaredLength: res.headers['content-length'] });
       const all = Array.isArray(doc?.manifests) ? usable(doc.manifests) : [];
-      return { referrers: artifactType ? all.filter((d) => d.artifactType === artifactType) : all, source: 'api', apiAnswered: true };
+      return { referrers: artifactType ? all.filter((d) => d.artifactType === artifactType) : all, source: 'api' };
     }
     if (res.status !== 404 && res.status !== 400 && res.status !== 200) throw await responseError(req, res, `referrers of ${digest} in ${repo.description}`);
     // A 200 of another type proves nothing either way; 404 and 400 are what a registry without the API says.

@@ -58,7 +58,9 @@ export class VerifyStream extends Transform {
       done(err, err ? undefined : last);
       return;
     }
-    done(null, this.heldBytes >= GATHER_BYTES ? this.takeHeld() : undefined);
+    // The first bytes go on at once: an upload sends its request with its first body bytes, and it
+    // should start while the download still runs, not after the first 64 KiB.
+    done(null, this.heldBytes >= GATHER_BYTES || this.seen === chunk.length ? this.takeHeld() : undefined);
   }
 
   /** The held bytes as one buffer, hashed; copies only when there is more than one chunk. */
