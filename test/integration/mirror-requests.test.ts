@@ -4,7 +4,7 @@ import { staticCredentials } from '../../src/auth/credential.js';
 import { mirror } from '../../src/ops/mirror/run.js';
 import { parseTopology, requireValidTopology } from '../../src/topology/load.js';
 import type { Topology } from '../../src/topology/model.js';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
+import { peakConcurrency, startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { buildImage, pushImage, rawGetManifest, uniqueRepo } from '../support/images.js';
 import { registrySkipReason, startTestRegistry, type TestRegistry } from '../support/registry.js';
 
@@ -97,5 +97,29 @@ describe.skipIf(skip)('mirror request counts: a cold run without waste, a no-op 
     expect(asked).toHaveLength(1);
     expect(asked[0]!.status).toBe(404);
     for (const [i, built] of images.entries()) expect((await rawGetManifest(archive.url, repo, `v${i}`)).digest).toBe(built.digest);
+  });
+
+  it('an archive with limits.concurrency 2 never sees more than 2 tag checks at once; without a limit, up to 16 run together', async () => {
+    const repo = uniqueRepo('library');
+    const images = Array.from({ length: 20 }, (_, i) => buildImage({ layers: [3000 + i] }));
+    for (const [i, built] of images.entries()) await pushImage(upstream.url, repo, `v${i}`, built);
+    // The archive paths are `${repo}-2` and `${repo}-free`.
+    const heads = (r: { method: string; path: string }) => r.method === 'HEAD' && r.path.startsWith(`/v2/${repo}-`) && r.path.includes('/manifests/');
+    const limited = (limit?: number) => requireValidTopology(parseTopology(stringify({
+      version: 1,
+      registries: { archive: { role: 'archive', url: arch.url, ...(limit && { limits: { concurrency: limit } }) } },
+      upstreams: { dockerhub: { url: up.url } },
+      mirrors: { rules: [{ name: 'r', repository: repo, target: 'archive', path: `${repo}-${limit ?? 'free'}`, include: ['^v'] }] },
+    }), 'mirror-limits.yaml', { environ: {} }));
+    for (const limit of [2, undefined]) {
+      arch.reset();
+      // HEADs answered after 50 ms: checks sent together overlap, checks sent in turn cannot.
+      arch.addRule({ method: 'HEAD', path: /\/manifests\//, fault: { kind: 'delay', ms: 50 } });
+      const r = await run(limited(limit));
+      expect(r.tags.filter((t) => t.action === 'copied')).toHaveLength(images.length);
+      const peak = peakConcurrency(arch.requests, heads);
+      if (limit) expect(peak).toBeLessThanOrEqual(limit);
+      else expect(peak).toBeGreaterThan(8);
+    }
   });
 });

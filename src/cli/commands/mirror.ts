@@ -16,7 +16,7 @@ export function registerMirror(program: Command, ctx: CliContext): void {
     .option('--shard <I/N>', 'this worker\'s share of the (rule, tag) pairs, e.g. 2/3')
     .option('--lock <file>', 'hold this lock file for the run; exit 14 if another run holds it (a lock whose heartbeat is 30 s old is taken over)')
     .option('--reserve <n>', 'stop (exit 13) before an upstream pull once its remaining quota is at or below N (default 10)', parseNonNegativeInt)
-    .option('-j, --jobs <n>', 'tags mirrored in parallel per rule (default 16)', parsePositiveInt('--jobs'))
+    .option('-j, --jobs <n>', 'tags mirrored in parallel per rule (default 16, or a lower limits.concurrency of its registries)', parsePositiveInt('--jobs'))
     .option('--no-referrers', 'do not carry the signatures, SBOMs and attestations (referrers) of copied tags')
     .action(async (_o: unknown, self: Command) => {
       await ctx.run(self, async () => {

@@ -53,7 +53,7 @@ export interface MirrorOptions {
   lockFile?: string;
   /** Stop before an upstream pull when its reported remaining quota is at or below this. */
   reserve?: number;
-  /** Tags mirrored in parallel within a rule (default 16). */
+  /** Tags mirrored in parallel within a rule (default 16, or a lower `limits.concurrency` of its registries). */
   jobs?: number;
   /** Parallel blob transfers per copy (copy's default when absent). */
   copyJobs?: number;
@@ -215,7 +215,8 @@ class MirrorRun {
     const order = new Map([...tags, ...kept.map(([t]) => t)].map((t, i) => [t, i]));
     const done: MirrorTagReport[] = [];
     const left: string[] = [];
-    const limit = pLimit(this.options.jobs ?? DEFAULT_TAG_JOBS);
+    // A registry's `limits.concurrency` also caps the tags deciding at once: each holds a request.
+    const limit = pLimit(this.options.jobs ?? Math.min(DEFAULT_TAG_JOBS, ctx.copyLimit ?? DEFAULT_TAG_JOBS));
     await Promise.all([
       ...kept.map(([t, action]) => limit(() => this.task(ctx, t, done, left, action))),
       ...tags.map((t) => limit(() => this.task(ctx, t, done, left))),
