@@ -4,6 +4,7 @@
  */
 import { RegtopoError } from '../errors.js';
 import { formatLocation, parseLocation, type Location } from '../ref/location.js';
+import type { RawManifest } from '../registry/descriptor.js';
 import { RegistryClient } from '../registry/registry-client.js';
 import { openStore, referenceOf } from './open-store.js';
 import { isTag } from '../ref/tag.js';
@@ -42,7 +43,7 @@ export async function tag(source: string | Location, newTags: string[], options:
     const [head, ...currents] = await Promise.all([store.headManifest(referenceOf(loc)), ...tags.map((t) => store.headManifest(t))]);
     if (!head) throw new RegtopoError('E_NOT_FOUND', `${formatLocation(loc)}: manifest not found`);
     const result: TagResult = { source: formatLocation(loc), digest: head.digest, mediaType: head.mediaType, tags: [] };
-    let raw: Awaited<ReturnType<typeof store.getManifest>> | undefined;
+    let raw: RawManifest | undefined;
     for (const [i, t] of tags.entries()) {
       const current = currents[i];
       if (current?.digest === head.digest) {

@@ -20,8 +20,8 @@ export interface ReferrersResult {
   referrers: Descriptor[];
   /** Which mechanism answered. */
   source: 'api' | 'fallback-tag' | 'none';
-  /** false: the registry answered the referrers API 404 or 400, so it lacks the API (distribution-spec). */
-  apiAnswered?: false;
+  /** The registry answered the referrers API 404 or 400: it lacks the API (distribution-spec). */
+  lacksApi?: true;
 }
 
 export interface ListReferrersOptions {
@@ -43,7 +43,7 @@ export function fallbackTag(digest: string): string {
 export async function listReferrers(repo: RegistryRepository, digest: string, artifactType?: string, options: ListReferrersOptions = {}): Promise<ReferrersResult> {
   assertDigest(digest, `subject digest for referrers of ${repo.description}`);
   const usable = (listed: unknown[]): Descriptor[] => usableReferrers(listed, options.onInvalidReferrer);
-  let apiAnswered: false | undefined;
+  let lacksApi = false;
   if (!options.skipApi) {
     const query = artifactType ? `?artifactType=${encodeURIComponent(artifactType)}` : '';
     const { req, res } = await repo.call('GET', `referrers/${digest}${query}`, { headers: { accept: MediaType.OciIndex } });
@@ -54,10 +54,10 @@ export async function listReferrers(repo: RegistryRepository, digest: string, ar
     }
     if (res.status !== 404 && res.status !== 400 && res.status !== 200) throw await responseError(req, res, `referrers of ${digest} in ${repo.description}`);
     // A 200 of another type proves nothing either way; 404 and 400 are what a registry without the API says.
-    if (res.status !== 200) apiAnswered = false;
+    lacksApi = res.status !== 200;
     await discard(res);
   }
-  const noApi = apiAnswered === undefined ? {} : { apiAnswered };
+  const noApi = lacksApi ? { lacksApi: true as const } : {};
   if (options.hasFallbackTag && !(await options.hasFallbackTag(fallbackTag(digest)))) return { referrers: [], source: 'none', ...noApi };
   try {
     const raw = await repo.getManifest(fallbackTag(digest));

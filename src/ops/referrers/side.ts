@@ -101,7 +101,7 @@ class RegistrySide extends BaseSide {
     if (r.source === 'api') this.api = Promise.resolve(true);
     // A registry with the API never answers it 404 or 400 (distribution-spec): one such answer
     // settles it for the repository, and the run's later copies go straight to the fallback tag.
-    if (this.apiHint && (r.source === 'api' || r.apiAnswered === false)) this.apiHint.supported = r.source === 'api';
+    if (this.apiHint && (r.source === 'api' || r.lacksApi)) this.apiHint.supported = r.source === 'api';
     return { referrers: r.referrers, via: r.source, entries: entries + r.referrers.length };
   }
 
