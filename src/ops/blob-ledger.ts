@@ -10,9 +10,11 @@
 export class BlobLedger {
   private readonly where = new Map<string, Set<string>>();
   private readonly flights = new Map<string, Promise<void>>();
+  private readonly sizes = new Map<string, number>();
 
-  /** Records that `repository` on `registry` holds `digest`. */
-  add(registry: string, digest: string, repository: string): void {
+  /** Records that `repository` on `registry` holds `digest`, and its length when that was checked. */
+  add(registry: string, digest: string, repository: string, size?: number): void {
+    if (size !== undefined) this.sizes.set(digest, size);
     const key = keyOf(registry, digest);
     let repos = this.where.get(key);
     if (!repos) this.where.set(key, (repos = new Set()));
@@ -26,6 +28,11 @@ export class BlobLedger {
 
   holds(registry: string, digest: string, repository: string): boolean {
     return this.where.get(keyOf(registry, digest))?.has(repository) ?? false;
+  }
+
+  /** The length this run checked `digest` to have (a digest has one length, wherever it is held). */
+  sizeOf(digest: string): number | undefined {
+    return this.sizes.get(digest);
   }
 
   /** Repositories of `registry` known to hold `digest`, first recorded first. */

@@ -19,9 +19,10 @@ import type { CopyProgress } from './copy-progress.js';
 export const MAX_MOUNT_TRIES = 4;
 export const MAX_GUESSES = 2;
 // Mounts from known holders move no bytes, so they need not queue behind uploads for the copy's
-// transfer slots. Eight at once (two requests each: the mount and the holder's HEAD) fill the
-// client's 16 connections per origin and no more.
-export const MOUNT_JOBS = 8;
+// transfer slots. As many at once as the client has connections per origin (CONNECTIONS_PER_ORIGIN):
+// a mount whose length is known already is one request; one that also HEADs its holder is two, and
+// those queue in the pool for a free connection.
+export const MOUNT_JOBS = 16;
 
 /** Runs work when a slot is free (a p-limit). */
 export type Slot = <T>(work: () => Promise<T>) => Promise<T>;
@@ -63,7 +64,12 @@ export class BlobMover {
     const transfer = this.options.transferSlot ?? runNow;
     if (!(dst instanceof RegistryRepository)) return transfer(() => this.moveInto(desc, []));
     for (;;) {
-      if (this.ledger.holds(dst.registry, desc.digest, dst.repository)) return this.done(desc, 'existing');
+      // A length this run checked for the digest that differs from the descriptor's: the descriptor
+      // lies, and the HEAD in moveInto says so (E_SIZE_MISMATCH) instead of taking it as present.
+      const ledgerSize = this.ledger.sizeOf(desc.digest);
+      if (this.ledger.holds(dst.registry, desc.digest, dst.repository) && (ledgerSize === undefined || ledgerSize === desc.size)) {
+        return this.done(desc, 'existing');
+      }
       const known = this.knownHolders(desc, dst);
       const slot = known.length > 0 ? this.options.mountSlot ?? runNow : transfer;
       if (await this.ledger.once(dst.registry, desc.digest, () => slot(() => this.moveInto(desc, known)))) return;
@@ -72,7 +78,9 @@ export class BlobMover {
 
   private async moveInto(desc: Descriptor, known: string[]): Promise<void> {
     const { dst, src } = this;
-    if (known.length === 0 && !this.targetUnknown() && (await dst.hasBlob(desc))) return this.done(desc, 'existing');
+    const ledgerSize = this.ledger.sizeOf(desc.digest);
+    const mismatch = ledgerSize !== undefined && ledgerSize !== desc.size;
+    if ((known.length === 0 || mismatch) && !this.targetUnknown() && (await dst.hasBlob(desc))) return this.done(desc, 'existing');
     const onBytes = (n: number) => {
       this.tally.bytes += n;
       this.options.progress?.({ type: 'bytes', n });
@@ -84,24 +92,37 @@ export class BlobMover {
     }
     const guesses = (this.options.mountCandidates ?? []).filter((r) => r !== dst.repository && !known.includes(r)).slice(0, MAX_GUESSES);
     const mountFrom = [...known, ...guesses].slice(0, MAX_MOUNT_TRIES);
-    const outcome: { how: 'copied' | 'mounted'; sizeChecked: boolean } = { how: 'copied', sizeChecked: false };
+    const lengthKnown = this.lengthKnown(desc);
+    const outcome: { how: 'copied' | 'mounted'; sizeChecked: boolean } = { how: 'copied', sizeChecked: lengthKnown };
     await dst.putBlob(desc, open, {
       mountFrom,
-      checkSizeAlongside: known.length > 0,
+      // A topology guess is usually right (the stage before), so its HEAD is worth the request it
+      // wastes when the mount is refused: a HEAD after the mount would be a round trip per blob.
+      checkSizeAlongside: !lengthKnown,
       // Known holders mount under the mount slot; an upload after refused mounts waits for a transfer slot.
       ...(known.length > 0 && this.options.transferSlot ? { uploadSlot: this.options.transferSlot } : {}),
-      onDone: (h, _from, sizeChecked) => { outcome.how = h === 'mounted' ? 'mounted' : 'copied'; outcome.sizeChecked = sizeChecked === true; },
+      onDone: (h, _from, sizeChecked) => { outcome.how = h === 'mounted' ? 'mounted' : 'copied'; outcome.sizeChecked ||= sizeChecked === true; },
       onMountRefused: (from) => {
         this.ledger.drop(dst.registry, desc.digest, from);
         this.options.locations?.forget(dst.registry, desc.digest, from);
       },
     });
     const how = outcome.how;
-    // A mount is by digest alone: the size the descriptor declares is checked by a HEAD, of the
-    // holder alongside the mount when it was known, else of the mounted blob.
+    // A mount is by digest alone: the size the descriptor declares is what this run or the cache
+    // checked for the digest before, else a HEAD checks it, of the holder alongside the mount, or of
+    // the mounted blob when that HEAD could not tell.
     if (how === 'mounted' && !outcome.sizeChecked) await dst.hasBlob(desc);
-    if (how === 'copied' && src instanceof RegistryRepository) this.options.locations?.record(src.registry, desc.digest, src.repository);
+    if (how === 'copied' && src instanceof RegistryRepository) this.options.locations?.record(src.registry, desc.digest, src.repository, desc.size);
     this.done(desc, how);
+  }
+
+  /**
+   * The descriptor's length is the one this run (the ledger) or the cache recorded as checked for
+   * the digest. The cache is a local file the user owns; a wrong size in it can only skip the
+   * length check of a mount whose digest the registry vouches for.
+   */
+  private lengthKnown(desc: Descriptor): boolean {
+    return this.ledger.sizeOf(desc.digest) === desc.size || this.options.locations?.sizeOf(desc.digest) === desc.size;
   }
 
   /** Repositories of the target registry that should hold the blob: the source's, the ledger's, the cache's. */
@@ -119,8 +140,9 @@ export class BlobMover {
   private done(desc: Descriptor, how: 'copied' | 'mounted' | 'existing'): void {
     const dst = this.dst;
     if (dst instanceof RegistryRepository) {
-      this.ledger.add(dst.registry, desc.digest, dst.repository);
-      this.options.locations?.record(dst.registry, desc.digest, dst.repository);
+      // Every way here checked the length: a verified upload, a HEAD, a mount's check, or the ledger's.
+      this.ledger.add(dst.registry, desc.digest, dst.repository, desc.size);
+      this.options.locations?.record(dst.registry, desc.digest, dst.repository, desc.size);
     }
     this.tally.blobs[how]++;
     this.options.progress?.({ type: 'blob', digest: desc.digest, size: desc.size, how });

@@ -14,7 +14,7 @@ import { formatLocation, parseLocation, type Location } from '../ref/location.js
 import { formatPlatform, parseManifest, type Descriptor, type RawManifest } from '../registry/descriptor.js';
 import type { ImageStore } from '../registry/image-store.js';
 import { describeValue, schema1Unsupported } from '../registry/manifest-validation.js';
-import { isSchema1Type } from '../registry/media-types.js';
+import { isIndexType, isSchema1Type } from '../registry/media-types.js';
 import { RegistryClient } from '../registry/registry-client.js';
 import { RegistryRepository } from '../registry/registry-repository.js';
 import { BlobLedger } from './blob-ledger.js';
@@ -136,7 +136,6 @@ export async function copy(source: string | Location, target: string | Location,
     stores.push(src);
     const dst = await openStore(dstLoc, client, 'write', { signal });
     stores.push(dst);
-    await options.blobLocations?.load();
     const copyRun = new CopyRun(src, dst, srcLoc, dstLoc, options, selectors);
     const result = await copyRun.run();
     if (options.referrers) result.referrers = await copyReferrersOf(result, srcLoc, dstLoc, client, options, copyRun.written);
@@ -196,10 +195,17 @@ class CopyRun {
     if (sourceHead && srcDigest && sourceHead.digest !== srcDigest) {
       throw new RegtopoError('E_USAGE', `${this.result.source}: sourceHead names ${sourceHead.digest}, not the source's digest`);
     }
-    const [head, existing] = await Promise.all([
+    const headTarget = !this.selectors && targetHead === undefined;
+    // The second connection is for the next round's pair of target requests (probe, root HEAD), so
+    // neither waits for a handshake then. A copy that turns out up to date leaves it unused.
+    if (headTarget) this.dst.preconnect?.(2);
+    const heads = Promise.all([
       sourceHead ?? this.src.headManifest(srcRef),
-      this.selectors ? undefined : targetHead !== undefined ? targetHead ?? undefined : this.dst.headManifest(putAs),
+      headTarget ? this.dst.headManifest(putAs) : targetHead ?? undefined,
     ]);
+    // Reading the location cache (milliseconds of parsing) waits for the HEADs to be on the wire.
+    const cacheLoaded = new Promise<void>((resolve) => setImmediate(() => setImmediate(() => resolve(this.options.blobLocations?.load()))));
+    const [head, existing] = await heads;
     if (!head) throw new RegtopoError('E_NOT_FOUND', `${this.result.source}: manifest not found`);
     // Before the GET: a registry re-signs schema 1 on every read, so its bytes never match a digest.
     if (isSchema1Type(head.mediaType)) throw schema1Unsupported(this.result.source);
@@ -208,6 +214,9 @@ class CopyRun {
       Object.assign(this.result, { sourceDigest: head.digest, digest: head.digest, mediaType: head.mediaType, upToDate: true });
       return this.finish();
     }
+    // Connections for the blob round, dialled while this round runs (the first of them carries the
+    // root HEAD when the pool has only one).
+    this.dst.preconnect?.(burstGuess(head, this.options.jobs ?? DEFAULT_JOBS));
     // GET by the digest HEAD saw, so a tag moving meanwhile cannot mix two images. The target probe
     // rides along: into a new repository, a HEAD is a third of a small blob's requests.
     // So does the HEAD of the root's digest in the target (an alias tag may hold it), unless a
@@ -216,6 +225,7 @@ class CopyRun {
       this.src.getManifest(head.digest),
       existing ? false : (this.options.targetUnknown ?? this.dst.isUnknown?.() ?? false),
       this.selectors ? undefined : this.dst.headManifest(head.digest).then((d) => d !== undefined),
+      cacheLoaded,
     ]);
     this.targetUnknown = unknown;
     this.result.sourceDigest = root.digest;
@@ -308,6 +318,19 @@ class CopyRun {
     this.result.durationMs = Math.round(performance.now() - this.started);
     return this.result;
   }
+}
+
+/**
+ * How many target requests the blob round will send at once, guessed from the root's HEAD before
+ * its bytes are read: an image manifest spends ~160 bytes on each descriptor (media type, digest,
+ * size), so its length tells how many blobs it lists; an index's children list more blobs than it
+ * says. Never more than the round runs at once (transfers or mounts). A wrong guess costs an unused
+ * connection or a handshake.
+ */
+export function burstGuess(head: Descriptor, jobs: number): number {
+  const most = Math.max(jobs, MOUNT_JOBS);
+  if (isIndexType(head.mediaType)) return most;
+  return Math.min(most, Math.max(1, Math.floor(head.size / 160)));
 }
 
 /**

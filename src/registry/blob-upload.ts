@@ -31,8 +31,8 @@ export interface UploadOptions {
   onDone?: (how: 'mounted' | 'uploaded', from?: string, sizeChecked?: boolean) => void;
   /**
    * HEAD each candidate's copy of the blob alongside its mount, to check its length against the
-   * descriptor (a mount is by digest alone) without a round trip after it. For candidates expected
-   * to hold the blob; a guess would pay a request for nothing when the mount is refused.
+   * descriptor (a mount is by digest alone) without a round trip after it. A refused mount wastes
+   * its HEAD; leave it off when the caller knows the length already.
    */
   checkSizeAlongside?: boolean;
   /** Runs the upload (after refused mounts); the caller's transfer concurrency limit. Default: at once. */

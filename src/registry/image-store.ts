@@ -54,6 +54,9 @@ export interface ImageStore {
   /** True when the store says it has never heard of this repository: blob HEADs can be skipped. */
   isUnknown?(): Promise<boolean>;
 
+  /** Readies connections for `count` requests about to go out together (best effort, no request sent). */
+  preconnect?(count: number): void;
+
   /**
    * Resolves once every write started on this store has finished, its cleanup included (upload
    * sessions cancelled, temp files removed). Never rejects. An interrupted caller awaits it before

@@ -7,7 +7,6 @@
  * the storage hosts it redirects to) is spoken to with that registry's TLS settings.
  */
 import { readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
 import type { Dispatcher } from 'undici';
 import { authLayer } from '../auth/auth-layer.js';
 import { BearerTokenCache } from '../auth/bearer-token.js';
@@ -21,7 +20,8 @@ import { compose, discard, type HttpRequest, type HttpResponse, type Layer, type
 import { loggingLayer, type Logger } from '../transport/logging.js';
 import { redirectLayer } from '../transport/redirect.js';
 import { DEFAULT_RETRY, retryLayer, type RetryOptions } from '../transport/retry.js';
-import { Agent } from '../transport/undici-parts.js';
+import { Preconnector } from '../transport/preconnect.js';
+import { Agent, buildConnector } from '../transport/undici-parts.js';
 import { RegistryRepository } from './registry-repository.js';
 
 /**
@@ -69,11 +69,18 @@ interface ResolvedHost extends HostOptions {
 }
 
 
+/**
+ * Keep-alive pools are what make many small blobs cheap; 16 connections per origin cover the default
+ * 8 parallel blob transfers plus manifest and HEAD traffic on the same host.
+ */
+export const CONNECTIONS_PER_ORIGIN = 16;
+
 export class RegistryClient {
   private readonly options: RegistryClientOptions;
   private readonly hosts = new Map<string, ResolvedHost>();
   private readonly agents = new Map<string, Dispatcher>();
   private readonly ownedAgents: Dispatcher[] = [];
+  private readonly preconnectors = new Map<Dispatcher, Preconnector>();
   private readonly defaultDispatcher: Dispatcher;
   /** Sent with every request, upload sessions included. */
   readonly userAgent: string;
@@ -87,9 +94,7 @@ export class RegistryClient {
   constructor(options: RegistryClientOptions = {}) {
     this.options = options;
     this.userAgent = options.userAgent ?? 'regtopo';
-    // Keep-alive pools are what make many small blobs cheap; 16 connections per origin cover the
-    // default 8 parallel blob transfers plus manifest and HEAD traffic on the same host.
-    this.defaultDispatcher = options.dispatcher ?? this.own(new Agent({ connections: 16, keepAliveTimeout: 10_000 }));
+    this.defaultDispatcher = options.dispatcher ?? this.ownAgent({});
     for (const [host, hostOptions] of Object.entries(options.hosts ?? {})) this.hosts.set(canonicalHost(host), resolveHostOptions(host, hostOptions, options.defaults));
     const retry = { ...DEFAULT_RETRY, ...options.retry };
     this.retry = retry;
@@ -139,7 +144,31 @@ export class RegistryClient {
     return { status: res.status, authenticate: res.headers['www-authenticate'] };
   }
 
+  /**
+   * Dials connections to `host` for a burst of `count` requests about to be sent, so none of them
+   * waits for a handshake (transport/preconnect.ts): a copy calls it once its HEADs say it will write.
+   * Idle connections of the pool and spares already dialling count towards `count`, and the pool's
+   * limit is never exceeded. Best effort: never throws, and does nothing on an injected dispatcher.
+   */
+  preconnect(host: string, count: number): void {
+    try {
+      const origin = new URL(this.url(host, '/v2/'));
+      const dispatcher = this.dispatcherFor(canonicalHost(host), origin);
+      const preconnector = this.preconnectors.get(dispatcher);
+      if (!preconnector) return;
+      const stats = (dispatcher as { stats?: Record<string, { connected?: number; free?: number } | undefined> }).stats?.[origin.origin];
+      const spares = preconnector.spareCount(origin);
+      const room = CONNECTIONS_PER_ORIGIN - (stats?.connected ?? 0) - spares;
+      const wanted = Math.min(count, CONNECTIONS_PER_ORIGIN) - (stats?.free ?? 0) - spares;
+      const n = Math.min(room, wanted);
+      if (n > 0) preconnector.open(origin, n);
+    } catch {
+      // Speculative: the requests themselves will dial, and meet any real error.
+    }
+  }
+
   async close(): Promise<void> {
+    for (const p of this.preconnectors.values()) p.close();
     await Promise.all(this.ownedAgents.map((a) => a.close()));
   }
 
@@ -187,15 +216,20 @@ export class RegistryClient {
       } catch (err) {
         throw new RegtopoError('E_CONFIG', `cannot read CA file ${settings.caFile} for ${registry ?? origin.host}: ${(err as NodeJS.ErrnoException).code ?? err}`);
       }
-      ca = own ? pem : [...rootCertificates, pem];
+      // node:tls costs 6-9 ms to load (Node 20 and 24) and only this rare case needs it at once.
+      ca = own ? pem : [...process.getBuiltinModule('node:tls').rootCertificates, pem];
     }
-    const agent = this.own(new Agent({ connections: 16, keepAliveTimeout: 10_000, connect: { ca, rejectUnauthorized: !settings.insecure } }));
+    const agent = this.ownAgent({ ca, rejectUnauthorized: !settings.insecure });
     this.agents.set(key, agent);
     return agent;
   }
 
-  private own(agent: Dispatcher): Dispatcher {
+  /** A keep-alive Agent whose pools can be given connections ahead of time (preconnect()). */
+  private ownAgent(tls: { ca?: string | string[]; rejectUnauthorized?: boolean }): Dispatcher {
+    const preconnector = new Preconnector(buildConnector(tls));
+    const agent = new Agent({ connections: CONNECTIONS_PER_ORIGIN, keepAliveTimeout: 10_000, connect: preconnector.connect });
     this.ownedAgents.push(agent);
+    this.preconnectors.set(agent, preconnector);
     return agent;
   }
 }

@@ -168,6 +168,10 @@ export class RegistryRepository implements ImageStore {
    * answers so until the repository's first tag, even after pushes by digest, which costs at most a
    * redundant upload. Any other answer, or a failure, is false. `n=1` keeps the answer small.
    */
+  preconnect(count: number): void {
+    this.client.preconnect(this.registry, count);
+  }
+
   async isUnknown(): Promise<boolean> {
     try {
       const { req, res } = await this.call('GET', 'tags/list?n=1');

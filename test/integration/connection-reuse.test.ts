@@ -4,8 +4,12 @@
  * and requests that do not depend on each other go out together. Read from the client ports and
  * timestamps the counting proxy records in front of real registries.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { staticCredentials } from '../../src/auth/credential.js';
+import { BlobLocationCache } from '../../src/ops/blob-locations/blob-location-cache.js';
 import { copy } from '../../src/ops/copy.js';
 import { tag } from '../../src/ops/tag.js';
 import { RegistryClient } from '../../src/registry/registry-client.js';
@@ -90,6 +94,58 @@ describe.skipIf(skip)('connections: a chain of requests to one origin rides one 
       expect(ports(down.requests)).toBe(2);
     }
     expect((await rawGetManifest(dst.url, repo, `v${TRIALS - 1}`)).digest).toBe(image.digest);
+  });
+
+  it(`a promotion's mounts go out on connections dialled while its manifest was read, none waits for a handshake, ${TRIALS} trials`, async () => {
+    const repo = uniqueRepo('preconnect');
+    const image = buildImage({ layers: [4096, 4096, 8192, 8192, 16384, 16384] });
+    await pushImage(src.url, repo, '1', image);
+    // The cache a first promotion leaves: where each blob is held in the target, and its checked length.
+    const cache = new BlobLocationCache(join(mkdtempSync(join(tmpdir(), 'regtopo-xdg-')), 'blob-locations.json'));
+    await copy(`${src.host}/${repo}:1`, `${down.host}/${repo}-held:1`, { blobLocations: cache });
+    for (let trial = 0; trial < TRIALS; trial++) {
+      up.reset();
+      down.reset();
+      // The manifest GET takes 150 ms, as across a slow link: time enough for connections to open.
+      up.addRule({ method: 'GET', path: /\/manifests\/sha256:/, fault: { kind: 'delay', ms: 150 } });
+      const client = new RegistryClient({ credentials: staticCredentials({}) });
+      try {
+        const r = await copy(`${up.host}/${repo}:1`, `${down.host}/${repo}-p${trial}:1`, { client, blobLocations: new BlobLocationCache(cache.path) });
+        expect(r.blobs).toEqual({ copied: 0, mounted: image.layers.length + 1, existing: 0 });
+      } finally {
+        await client.close();
+      }
+      const manifestRead = up.requests.find((q) => q.method === 'GET' && q.path.includes('/manifests/sha256:'))!;
+      const mountsSent = down.requests.filter((q) => q.method === 'POST' && q.query.includes('mount='));
+      expect(mountsSent).toHaveLength(image.layers.length + 1);
+      // Lengths known from the cache: a mount is the blob's only request.
+      expect(down.requests.filter((q) => q.method === 'HEAD' && q.path.includes('/blobs/'))).toEqual([]);
+      const openedAt = new Map(down.connections.map((c) => [c.clientPort, c.openedAt]));
+      // Without preconnect() the pool dials for the mounts once the manifest has been read and planned.
+      for (const m of mountsSent) expect(openedAt.get(m.clientPort)).toBeLessThan(manifestRead.endedAt!);
+      // Never more connections than the pool may hold.
+      expect(down.connections.length).toBeLessThanOrEqual(16);
+    }
+    expect((await rawGetManifest(dst.url, `${repo}-p0`, '1')).digest).toBe(image.digest);
+  });
+
+  it('a copy whose target is up to date: one HEAD per side, and at most one spare connection to the target', async () => {
+    const repo = uniqueRepo('noop');
+    const image = buildImage({ layers: [1024, 2048] });
+    await pushImage(src.url, repo, '1', image);
+    await pushImage(dst.url, repo, '1', image);
+    const client = new RegistryClient({ credentials: staticCredentials({}) });
+    try {
+      const r = await copy(`${up.host}/${repo}:1`, `${down.host}/${repo}:1`, { client });
+      expect(r.upToDate).toBe(true);
+    } finally {
+      await client.close();
+    }
+    expect(up.requests.map((q) => q.method)).toEqual(['HEAD']);
+    expect(down.requests.map((q) => q.method)).toEqual(['HEAD']);
+    expect(up.connections).toHaveLength(1);
+    // The HEAD's and the spare dialled for the round after it, which an up-to-date copy never has.
+    expect(down.connections.length).toBeLessThanOrEqual(2);
   });
 
   it('a retag onto tags that already hold the digest reads no manifest', async () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { staticCredentials } from '../../src/auth/credential.js';
+import type { RegtopoError } from '../../src/errors.js';
 import { BlobLocationCache } from '../../src/ops/blob-locations/blob-location-cache.js';
 import { copy } from '../../src/ops/copy.js';
 import { mountCandidates } from '../../src/ops/mount-candidates.js';
@@ -10,6 +11,7 @@ import { RegistryClient } from '../../src/registry/registry-client.js';
 import { parseTopology, requireValidTopology } from '../../src/topology/load.js';
 import { startFaultProxy, type FaultProxy, type ProxiedRequest } from '../support/fault-proxy.js';
 import { allBlobs, buildImage, pushImage, rawGetManifest, uniqueRepo, type BuiltImage } from '../support/images.js';
+import { rewrite } from '../support/odd-images.js';
 import { registrySkipReason, startTestRegistry, type TestRegistry } from '../support/registry.js';
 
 const skip = registrySkipReason();
@@ -89,6 +91,27 @@ promotion:
     expect(r.blobs.mounted).toBe(allBlobs(image).length);
     expect(blobUploads(proxy.requests)).toEqual([]);
     expect(mounts(proxy.requests, first)).toHaveLength(allBlobs(image).length);
+    // The first run recorded each length it checked, so no mount needs a HEAD: one request per blob.
+    expect(proxy.requests.filter((q) => q.method === 'HEAD' && q.path.includes('/blobs/'))).toEqual([]);
+  });
+
+  it('a layer size that differs from the one the cache recorded for its digest is checked and refused, not mounted on trust', async () => {
+    const cache = cacheAt();
+    const first = uniqueRepo('first');
+    await copy(`${src.host}/${repos.a}:1`, `${proxy.host}/${first}:1`, { client, blobLocations: cache });
+    const lying = rewrite(image, (doc) => { doc.layers[0].size += 1; });
+    const liar = uniqueRepo('liar');
+    await pushImage(src.url, liar, 'lie', { ...lying, layers: image.layers });
+    proxy.reset();
+    const err = await copy(`${src.host}/${liar}:lie`, `${proxy.host}/${liar}:lie`, { client, blobLocations: new BlobLocationCache(cache.path) }).then(
+      () => { throw new Error('the lying copy succeeded'); },
+      (e: RegtopoError) => e,
+    );
+    expect(err.code).toBe('E_SIZE_MISMATCH');
+    expect(err.message).toContain(`its descriptor says ${image.layers[0]!.size + 1}`);
+    // Its holder was HEADed alongside the mount, as for a sighting without a recorded length.
+    expect(proxy.count('HEAD', new RegExp(`/v2/${first}/blobs/${image.layers[0]!.digest}$`))).toBe(1);
+    expect(proxy.count('PUT', /\/manifests\//)).toBe(0);
   });
 
   it('a stale cache entry costs one refused mount per blob, the upload follows, and the entry is dropped', async () => {

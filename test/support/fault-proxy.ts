@@ -83,6 +83,13 @@ export interface ProxiedRequest {
   endedAt?: number;
 }
 
+/** One TCP connection a client opened to the proxy. */
+export interface ProxiedConnection {
+  clientPort: number | undefined;
+  /** performance.now() when the proxy accepted it (the client's handshake had completed). */
+  openedAt: number;
+}
+
 export interface FaultProxyOptions {
   /** The registry's CA, when the target speaks https. */
   targetCa?: string | Buffer;
@@ -92,6 +99,8 @@ export interface FaultProxy {
   url: string;
   host: string;
   readonly requests: ProxiedRequest[];
+  /** Connections accepted since the last reset(), whether or not a request came on them. */
+  readonly connections: ProxiedConnection[];
   readonly storage: RedirectStorage;
   /** Added to every response the proxy sends (e.g. Docker Hub's ratelimit-limit/-remaining). */
   extraHeaders: Record<string, string>;
@@ -128,6 +137,8 @@ export async function startFaultProxy(targetUrl: string, options: FaultProxyOpti
 
   const server = createServer((req, res) => handle(req, res));
   server.keepAliveTimeout = 60_000;
+  const connections: ProxiedConnection[] = [];
+  server.on('connection', (socket) => connections.push({ clientPort: socket.remotePort, openedAt: performance.now() }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
   const url = `http://${host}`;
@@ -280,6 +291,7 @@ export async function startFaultProxy(targetUrl: string, options: FaultProxyOpti
     url,
     host,
     requests,
+    connections,
     storage,
     get extraHeaders() {
       return state.extraHeaders;
@@ -308,6 +320,7 @@ export async function startFaultProxy(targetUrl: string, options: FaultProxyOpti
     count: (method, pattern) => requests.filter((r) => r.method === method.toUpperCase() && pattern.test(r.path)).length,
     reset() {
       requests.splice(0);
+      connections.splice(0);
       storage.reset();
       rules = [];
       state.extraHeaders = {};

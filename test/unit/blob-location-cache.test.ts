@@ -34,6 +34,43 @@ describe('blob-location cache: persistent, bounded, never fatal', () => {
     expect(again.lookup('other.test', digest(1))).toEqual(['elsewhere']);
   });
 
+  it('keeps the length recorded with a sighting; reads files written before lengths were kept; drops bad or orphaned lengths', async () => {
+    const path = fresh();
+    const cache = new BlobLocationCache(path);
+    await cache.load();
+    cache.record('r.test', digest(1), 'repo', 4096);
+    cache.record('r.test', digest(2), 'repo');
+    await cache.flush();
+    const again = new BlobLocationCache(path);
+    await again.load();
+    expect(again.sizeOf(digest(1))).toBe(4096);
+    expect(again.sizeOf(digest(2))).toBeUndefined();
+
+    writeFileSync(path, JSON.stringify({
+      format: 'regtopo.blob-locations.v1',
+      blobs: { [digest(3)]: [['r.test', 'old', 1]], [digest(4)]: [['r.test', 'neg', 1]], [digest(5)]: [['r.test', 'frac', 1]] },
+      sizes: { [digest(4)]: -1, [digest(5)]: 1.5, [digest(6)]: 10 },
+    }));
+    const old = new BlobLocationCache(path);
+    await old.load();
+    expect(old.lookup('r.test', digest(3))).toEqual(['old']);
+    for (const d of [3, 4, 5, 6]) expect(old.sizeOf(digest(d))).toBeUndefined();
+  });
+
+  it('sightings recorded before load() finishes survive it', async () => {
+    const path = fresh();
+    const seeded = new BlobLocationCache(path);
+    seeded.record('r.test', digest(7), 'from-file', 7);
+    await seeded.flush();
+    const cache = new BlobLocationCache(path);
+    const loading = cache.load();
+    cache.record('r.test', digest(8), 'this-run', 8);
+    await loading;
+    expect(cache.lookup('r.test', digest(7))).toEqual(['from-file']);
+    expect(cache.lookup('r.test', digest(8))).toEqual(['this-run']);
+    expect(cache.sizeOf(digest(8))).toBe(8);
+  });
+
   it.each([
     ['not JSON', '{"format": "regtopo.blob-locations.v1", "blobs": {'],
     ['another format', JSON.stringify({ format: 'something-else', blobs: {} })],

@@ -38,6 +38,7 @@ describe('the bundle stand-in for undici', () => {
     expect(imported.size).toBeGreaterThan(0);
     for (const name of imported) expect(lean[name], `scripts/undici-lean.cjs lacks ${name}`).toBeDefined();
     expect(lean.Agent).toBe(undici.Agent);
+    expect(lean.buildConnector).toBe(undici.buildConnector);
   });
 
   it('gives its Agent the same request API as the package root', async () => {

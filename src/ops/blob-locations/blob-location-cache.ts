@@ -33,6 +33,17 @@ type Sighting = [string, string, number];
 interface CacheFile {
   format: typeof FORMAT;
   blobs: Record<string, Sighting[]>;
+  /**
+   * The length each digest was checked to have when it was recorded (copied and verified, or
+   * HEADed): a mount from a sighting then needs no length check. Optional, so files written
+   * before it are still read.
+   */
+  sizes?: Record<string, number>;
+}
+
+interface Contents {
+  blobs: Map<string, Sighting[]>;
+  sizes: Map<string, number>;
 }
 
 export function defaultBlobLocationPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -42,15 +53,20 @@ export function defaultBlobLocationPath(env: NodeJS.ProcessEnv = process.env): s
 
 export class BlobLocationCache {
   private blobs = new Map<string, Sighting[]>();
+  private sizes = new Map<string, number>();
   private readonly dropped: Array<{ digest: string; registry: string; repository: string; at: number }> = [];
   private loaded?: Promise<void>;
   private dirty = false;
 
   constructor(readonly path: string = defaultBlobLocationPath(), private readonly now: () => number = Date.now) {}
 
-  /** Reads the file once; a missing or bad file leaves the cache empty. */
+  /** Reads the file once; a missing or bad file leaves the cache empty. Sightings recorded meanwhile are kept. */
   load(): Promise<void> {
-    this.loaded ??= readCacheFile(this.path).then((blobs) => { this.blobs = blobs; });
+    this.loaded ??= readCacheFile(this.path).then((read) => {
+      mergeInto(read, { blobs: this.blobs, sizes: this.sizes });
+      this.blobs = read.blobs;
+      this.sizes = read.sizes;
+    });
     return this.loaded;
   }
 
@@ -59,9 +75,16 @@ export class BlobLocationCache {
     return (this.blobs.get(digest) ?? []).filter((s) => s[0] === registry).map((s) => s[1]);
   }
 
-  record(registry: string, digest: string, repository: string): void {
+  /** With `size`: the length the caller checked the blob to have (see CacheFile.sizes). */
+  record(registry: string, digest: string, repository: string, size?: number): void {
     insert(this.blobs, digest, [registry, repository, this.now()]);
+    if (size !== undefined) this.sizes.set(digest, size);
     this.dirty = true;
+  }
+
+  /** The length recorded for `digest`, if any. Like a sighting, a hint: it may be stale or wrong. */
+  sizeOf(digest: string): number | undefined {
+    return this.sizes.get(digest);
   }
 
   /** A mount from this location was refused: the entry is stale. */
@@ -76,8 +99,8 @@ export class BlobLocationCache {
     if (!this.dirty) return;
     try {
       const merged = await readCacheFile(this.path);
-      for (const [digest, sightings] of this.blobs) for (const s of sightings) insert(merged, digest, s);
-      for (const d of this.dropped) removeFrom(merged, d.digest, d.registry, d.repository, d.at);
+      mergeInto(merged, { blobs: this.blobs, sizes: this.sizes });
+      for (const d of this.dropped) removeFrom(merged.blobs, d.digest, d.registry, d.repository, d.at);
       const text = serialise(merged);
       await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
       const temp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
@@ -88,7 +111,8 @@ export class BlobLocationCache {
         await rm(temp, { force: true });
         throw err;
       }
-      this.blobs = merged;
+      this.blobs = merged.blobs;
+      this.sizes = merged.sizes;
       this.dropped.length = 0;
       this.dirty = false;
     } catch {
@@ -97,20 +121,31 @@ export class BlobLocationCache {
   }
 }
 
-async function readCacheFile(path: string): Promise<Map<string, Sighting[]>> {
-  const blobs = new Map<string, Sighting[]>();
+async function readCacheFile(path: string): Promise<Contents> {
+  const contents: Contents = { blobs: new Map(), sizes: new Map() };
   try {
-    if ((await stat(path)).size > MAX_BYTES) return blobs;
+    if ((await stat(path)).size > MAX_BYTES) return contents;
     const doc = JSON.parse(await readFile(path, 'utf8')) as Partial<CacheFile>;
-    if (doc?.format !== FORMAT || typeof doc.blobs !== 'object' || doc.blobs === null) return blobs;
+    if (doc?.format !== FORMAT || typeof doc.blobs !== 'object' || doc.blobs === null) return contents;
     for (const [digest, list] of Object.entries(doc.blobs)) {
       if (!isDigest(digest) || !Array.isArray(list)) continue;
-      for (const s of list) if (isSighting(s)) insert(blobs, digest, s);
+      for (const s of list) if (isSighting(s)) insert(contents.blobs, digest, s);
+    }
+    if (typeof doc.sizes === 'object' && doc.sizes !== null) {
+      for (const [digest, size] of Object.entries(doc.sizes)) {
+        if (contents.blobs.has(digest) && Number.isSafeInteger(size) && size >= 0) contents.sizes.set(digest, size);
+      }
     }
   } catch {
     // Missing, unreadable or corrupt: start empty, the next flush replaces it.
   }
-  return blobs;
+  return contents;
+}
+
+/** Adds `from`'s sightings and sizes to `into` (newest sighting wins; `from`'s size wins). */
+function mergeInto(into: Contents, from: Contents): void {
+  for (const [digest, sightings] of from.blobs) for (const s of sightings) insert(into.blobs, digest, s);
+  for (const [digest, size] of from.sizes) into.sizes.set(digest, size);
 }
 
 function isSighting(s: unknown): s is Sighting {
@@ -146,12 +181,13 @@ function removeFrom(blobs: Map<string, Sighting[]>, digest: string, registry: st
   else blobs.delete(digest);
 }
 
-/** Newest digests first, cut to MAX_DIGESTS and to MAX_BYTES. */
-function serialise(blobs: Map<string, Sighting[]>): string {
+/** Newest digests first, cut to MAX_DIGESTS and to MAX_BYTES; a size is kept with its digest's sightings. */
+function serialise({ blobs, sizes }: Contents): string {
   const ordered = [...blobs].sort((a, b) => b[1][0]![2] - a[1][0]![2]).slice(0, MAX_DIGESTS);
   let kept = ordered;
   for (;;) {
-    const text = `${JSON.stringify({ format: FORMAT, blobs: Object.fromEntries(kept) } satisfies CacheFile)}\n`;
+    const keptSizes = Object.fromEntries(kept.flatMap(([digest]) => (sizes.has(digest) ? [[digest, sizes.get(digest)!]] : [])));
+    const text = `${JSON.stringify({ format: FORMAT, blobs: Object.fromEntries(kept), sizes: keptSizes } satisfies CacheFile)}\n`;
     if (Buffer.byteLength(text) <= MAX_BYTES || kept.length === 0) return text;
     kept = kept.slice(0, Math.floor(kept.length * 0.9));
   }
