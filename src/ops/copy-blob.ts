@@ -122,7 +122,9 @@ export class BlobMover {
    * length check of a mount whose digest the registry vouches for.
    */
   private lengthKnown(desc: Descriptor): boolean {
-    return this.ledger.sizeOf(desc.digest) === desc.size || this.options.locations?.sizeOf(desc.digest) === desc.size;
+    // What this run checked outranks what a file says.
+    const checked = this.ledger.sizeOf(desc.digest) ?? this.options.locations?.sizeOf(desc.digest);
+    return checked === desc.size;
   }
 
   /** Repositories of the target registry that should hold the blob: the source's, the ledger's, the cache's. */

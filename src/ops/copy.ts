@@ -201,7 +201,7 @@ class CopyRun {
     if (headTarget) this.dst.preconnect?.(2);
     const heads = Promise.all([
       sourceHead ?? this.src.headManifest(srcRef),
-      headTarget ? this.dst.headManifest(putAs) : targetHead ?? undefined,
+      headTarget ? this.dst.headManifest(putAs) : this.selectors ? undefined : targetHead ?? undefined,
     ]);
     // Reading the location cache (milliseconds of parsing) waits for the HEADs to be on the wire.
     const cacheLoaded = new Promise<void>((resolve) => setImmediate(() => setImmediate(() => resolve(this.options.blobLocations?.load()))));

@@ -80,7 +80,7 @@ export class RegistryClient {
   private readonly hosts = new Map<string, ResolvedHost>();
   private readonly agents = new Map<string, Dispatcher>();
   private readonly ownedAgents: Dispatcher[] = [];
-  private readonly preconnectors = new Map<Dispatcher, Preconnector>();
+  private readonly preconnectors = new Map<Dispatcher, { agent: InstanceType<typeof Agent>; preconnector: Preconnector }>();
   private readonly defaultDispatcher: Dispatcher;
   /** Sent with every request, upload sessions included. */
   readonly userAgent: string;
@@ -154,9 +154,10 @@ export class RegistryClient {
     try {
       const origin = new URL(this.url(host, '/v2/'));
       const dispatcher = this.dispatcherFor(canonicalHost(host), origin);
-      const preconnector = this.preconnectors.get(dispatcher);
-      if (!preconnector) return;
-      const stats = (dispatcher as { stats?: Record<string, { connected?: number; free?: number } | undefined> }).stats?.[origin.origin];
+      const own = this.preconnectors.get(dispatcher);
+      if (!own) return;
+      const { agent, preconnector } = own;
+      const stats = agent.stats[origin.origin] as { connected?: number; free?: number } | undefined;
       const spares = preconnector.spareCount(origin);
       const room = CONNECTIONS_PER_ORIGIN - (stats?.connected ?? 0) - spares;
       const wanted = Math.min(count, CONNECTIONS_PER_ORIGIN) - (stats?.free ?? 0) - spares;
@@ -168,7 +169,7 @@ export class RegistryClient {
   }
 
   async close(): Promise<void> {
-    for (const p of this.preconnectors.values()) p.close();
+    for (const { preconnector } of this.preconnectors.values()) preconnector.close();
     await Promise.all(this.ownedAgents.map((a) => a.close()));
   }
 
@@ -229,7 +230,7 @@ export class RegistryClient {
     const preconnector = new Preconnector(buildConnector(tls));
     const agent = new Agent({ connections: CONNECTIONS_PER_ORIGIN, keepAliveTimeout: 10_000, connect: preconnector.connect });
     this.ownedAgents.push(agent);
-    this.preconnectors.set(agent, preconnector);
+    this.preconnectors.set(agent, { agent, preconnector });
     return agent;
   }
 }
