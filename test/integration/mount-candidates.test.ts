@@ -95,6 +95,29 @@ promotion:
     expect(proxy.requests.filter((q) => q.method === 'HEAD' && q.path.includes('/blobs/'))).toEqual([]);
   });
 
+  it('the cache is written while the manifest PUT is in flight, not after it', async () => {
+    const cache = cacheAt();
+    const target = uniqueRepo('flush');
+    let writtenBeforePut = false;
+    // The manifest PUT is held until the cache file names the target repository (or 3 s pass).
+    const fileNamesTarget = (async () => {
+      for (let i = 0; i < 300; i++) {
+        try {
+          if (readFileSync(cache.path, 'utf8').includes(target)) return (writtenBeforePut = true);
+        } catch {
+          // not written yet
+        }
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      return false;
+    })();
+    proxy.addRule({ method: 'PUT', path: /\/manifests\//, fault: { kind: 'delay', until: fileNamesTarget } });
+    const r = await copy(`${src.host}/${repos.a}:1`, `${proxy.host}/${target}:1`, { client, blobLocations: cache });
+    expect(r.blobs.copied).toBe(allBlobs(image).length);
+    expect(writtenBeforePut).toBe(true);
+    expect((await rawGetManifest(dst.url, target, '1')).digest).toBe(image.digest);
+  });
+
   it('a layer size that differs from the one the cache recorded for its digest is checked and refused, not mounted on trust', async () => {
     const cache = cacheAt();
     const first = uniqueRepo('first');
