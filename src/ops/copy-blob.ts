@@ -71,7 +71,10 @@ export class BlobMover {
         return this.done(desc, 'existing');
       }
       const known = this.knownHolders(desc, dst);
-      const slot = known.length > 0 ? this.options.mountSlot ?? runNow : transfer;
+      // A blob that will try a mount first (a known holder, or a topology guess) waits for a mount
+      // slot; only the upload after refused mounts takes one of the copy's transfer slots. A ninth
+      // guessed blob no longer waits for one of the first eight mounts.
+      const slot = known.length > 0 || this.guessesFor(dst, known).length > 0 ? this.options.mountSlot ?? runNow : transfer;
       if (await this.ledger.once(dst.registry, desc.digest, () => slot(() => this.moveInto(desc, known)))) return;
     }
   }
@@ -90,8 +93,7 @@ export class BlobMover {
       await dst.putBlob(desc, open);
       return this.done(desc, 'copied');
     }
-    const guesses = (this.options.mountCandidates ?? []).filter((r) => r !== dst.repository && !known.includes(r)).slice(0, MAX_GUESSES);
-    const mountFrom = [...known, ...guesses].slice(0, MAX_MOUNT_TRIES);
+    const mountFrom = [...known, ...this.guessesFor(dst, known)].slice(0, MAX_MOUNT_TRIES);
     const lengthKnown = this.lengthKnown(desc);
     const outcome: { how: 'copied' | 'mounted'; sizeChecked: boolean } = { how: 'copied', sizeChecked: lengthKnown };
     await dst.putBlob(desc, open, {
@@ -99,8 +101,8 @@ export class BlobMover {
       // A topology guess is usually right (the stage before), so its HEAD is worth the request it
       // wastes when the mount is refused: a HEAD after the mount would be a round trip per blob.
       checkSizeAlongside: !lengthKnown,
-      // Known holders mount under the mount slot; an upload after refused mounts waits for a transfer slot.
-      ...(known.length > 0 && this.options.transferSlot ? { uploadSlot: this.options.transferSlot } : {}),
+      // Mounts run under the mount slot; an upload after refused mounts waits for a transfer slot.
+      ...(mountFrom.length > 0 && this.options.transferSlot ? { uploadSlot: this.options.transferSlot } : {}),
       onDone: (h, _from, sizeChecked) => { outcome.how = h === 'mounted' ? 'mounted' : 'copied'; outcome.sizeChecked ||= sizeChecked === true; },
       onMountRefused: (from) => {
         this.ledger.drop(dst.registry, desc.digest, from);
@@ -125,6 +127,11 @@ export class BlobMover {
     // What this run checked outranks what a file says.
     const checked = this.ledger.sizeOf(desc.digest) ?? this.options.locations?.sizeOf(desc.digest);
     return checked === desc.size;
+  }
+
+  /** The caller's topology candidates not already among the known holders, a few at most. */
+  private guessesFor(dst: RegistryRepository, known: readonly string[]): string[] {
+    return (this.options.mountCandidates ?? []).filter((r) => r !== dst.repository && !known.includes(r)).slice(0, MAX_GUESSES);
   }
 
   /** Repositories of the target registry that should hold the blob: the source's, the ledger's, the cache's. */
