@@ -32,7 +32,10 @@ export interface CopyOptions {
   client?: RegistryClient;
   /** Copy only these platforms (`linux/amd64`); writes a reduced index whose digest differs. */
   platforms?: string[];
-  /** Parallel blob transfers. */
+  /**
+   * Parallel blob transfers (default 8). When given, it also caps the mounts in flight, which run
+   * 16 at once by default: a registry's `limits.concurrency` reaches the copy this way.
+   */
   jobs?: number;
   progress?: CopyProgress;
   /** Called before anything is written; throw to refuse (the topology's write authority). */
@@ -155,6 +158,7 @@ export async function copy(source: string | Location, target: string | Location,
 class CopyRun {
   private readonly started = performance.now();
   private readonly limit;
+  private readonly mountJobs: number;
   private readonly blobTasks = new Map<string, Promise<void>>();
   private readonly result: CopyResult;
   private readonly mover: BlobMover;
@@ -176,6 +180,8 @@ class CopyRun {
     private readonly selectors: ReturnType<typeof parsePlatform>[] | undefined,
   ) {
     this.limit = pLimit(options.jobs ?? DEFAULT_JOBS);
+    // An explicit `jobs` (the CLI's --jobs, or a registry's limits.concurrency) caps mounts too.
+    this.mountJobs = options.jobs === undefined ? MOUNT_JOBS : Math.min(MOUNT_JOBS, options.jobs);
     this.result = {
       source: formatLocation(srcLoc), target: formatLocation(dstLoc), sourceDigest: '', digest: '', mediaType: '',
       upToDate: false, platformSubset: false, manifests: { pushed: 0, existing: 0 },
@@ -183,7 +189,7 @@ class CopyRun {
     };
     this.mover = new BlobMover(src, dst, {
       ledger: options.ledger, locations: options.blobLocations, mountCandidates: options.mountCandidates, progress: options.progress,
-      transferSlot: this.limit, mountSlot: pLimit(MOUNT_JOBS),
+      transferSlot: this.limit, mountSlot: pLimit(this.mountJobs),
     }, this.result, () => this.targetUnknown);
   }
 
@@ -216,7 +222,7 @@ class CopyRun {
     }
     // Connections for the blob round, dialled while this round runs (the first of them carries the
     // root HEAD when the pool has only one).
-    this.dst.preconnect?.(burstGuess(head, this.options.jobs ?? DEFAULT_JOBS));
+    this.dst.preconnect?.(burstGuess(head, Math.max(this.options.jobs ?? DEFAULT_JOBS, this.mountJobs)));
     // GET by the digest HEAD saw, so a tag moving meanwhile cannot mix two images. The target probe
     // rides along: into a new repository, a HEAD is a third of a small blob's requests.
     // So does the HEAD of the root's digest in the target (an alias tag may hold it), unless a
@@ -331,11 +337,10 @@ class CopyRun {
  * How many target requests the blob round will send at once, guessed from the root's HEAD before
  * its bytes are read: an image manifest spends ~160 bytes on each descriptor (media type, digest,
  * size), so its length tells how many blobs it lists; an index's children list more blobs than it
- * says. Never more than the round runs at once (transfers or mounts). A wrong guess costs an unused
- * connection or a handshake.
+ * says. Never more than `most`, the requests the round runs at once (transfers or mounts). A wrong
+ * guess costs an unused connection or a handshake.
  */
-export function burstGuess(head: Descriptor, jobs: number): number {
-  const most = Math.max(jobs, MOUNT_JOBS);
+export function burstGuess(head: Descriptor, most: number): number {
   if (isIndexType(head.mediaType)) return most;
   return Math.min(most, Math.max(1, Math.floor(head.size / 160)));
 }

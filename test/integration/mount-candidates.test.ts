@@ -81,7 +81,7 @@ promotion:
     for (const d of allBlobs(image)) expect(reread.lookup(proxy.host, d.digest)).toContain(repos.b);
   });
 
-  it('topology guesses mount under the mount slots, not the transfer slots: 10 blobs at jobs 8 all mount at once', async () => {
+  it('topology guesses mount under the mount slots, not the transfer slots: 10 blobs with the default 8 transfers all mount at once', async () => {
     const wide = buildImage({ layers: Array.from({ length: 9 }, (_, i) => 1000 + i) });
     const held = uniqueRepo('held');
     const fresh = uniqueRepo('wide');
@@ -90,12 +90,28 @@ promotion:
     proxy.reset();
     // Each mount is answered after 150 ms: eight mounts, then two more after them, would not overlap.
     proxy.addRule({ method: 'POST', path: /\/blobs\/uploads\/$/, fault: { kind: 'delay', ms: 150 } });
-    const r = await copy(`${src.host}/${fresh}:1`, `${proxy.host}/${fresh}:1`, { client, jobs: 8, mountCandidates: [held] });
+    const r = await copy(`${src.host}/${fresh}:1`, `${proxy.host}/${fresh}:1`, { client, mountCandidates: [held] });
     expect(r.blobs).toEqual({ copied: 0, mounted: 10, existing: 0 });
     const sent = mounts(proxy.requests, held);
     expect(sent).toHaveLength(10);
     const firstEnd = Math.min(...sent.map((q) => q.endedAt!));
     for (const q of sent) expect(q.startedAt).toBeLessThan(firstEnd);
+  });
+
+  it('an explicit jobs (a --jobs flag, a registry\'s limits.concurrency) caps the mounts in flight too', async () => {
+    const wide = buildImage({ layers: Array.from({ length: 7 }, (_, i) => 2000 + i) });
+    const held = uniqueRepo('held');
+    const fresh = uniqueRepo('capped');
+    await pushImage(dst.url, held, '1', wide);
+    await pushImage(src.url, fresh, '1', wide);
+    proxy.reset();
+    proxy.addRule({ method: 'POST', path: /\/blobs\/uploads\/$/, fault: { kind: 'delay', ms: 60 } });
+    const r = await copy(`${src.host}/${fresh}:1`, `${proxy.host}/${fresh}:1`, { client, jobs: 2, mountCandidates: [held] });
+    expect(r.blobs.mounted).toBe(8);
+    const sent = mounts(proxy.requests, held);
+    expect(sent).toHaveLength(8);
+    const inFlight = (t: number) => sent.filter((q) => q.startedAt <= t && t < q.endedAt!).length;
+    expect(Math.max(...sent.map((q) => inFlight(q.startedAt)))).toBeLessThanOrEqual(2);
   });
 
   it('the location cache alone (no topology): a second run mounts from where the first saw the blobs', async () => {

@@ -13,7 +13,7 @@ export function registerCopy(program: Command, ctx: CliContext): void {
     .argument('<source>', 'source: host/repo[:tag][@digest] or oci:DIR[:tag]')
     .argument('<target>', 'target: host/repo[:tag] or oci:DIR[:tag]')
     .option('--platform <list>', 'copy only these platforms (os/arch[/variant], comma-separated); writes a reduced index', collectList)
-    .option('-j, --jobs <n>', 'parallel blob transfers (default 8)', parsePositiveInt('--jobs'))
+    .option('-j, --jobs <n>', 'parallel blob transfers (default 8); when given, also the most mounts at once (default 16)', parsePositiveInt('--jobs'))
     .option('--include-foreign', 'also copy non-distributable (foreign) layers the source holds; by default they stay behind, fetched from their urls')
     .option('--referrers', 'also copy what refers to the digest: signatures, SBOMs, attestations (OCI referrers, the fallback tag, cosign tags), recursively and for each platform')
     .option('--no-referrers', 'copy the image alone (the default for copy)')

@@ -146,9 +146,12 @@ async function run(ctx: PromotionContext, planned: PlanDetail, item: PromoteItem
   const dstRepo = ctx.client.repository(targetRef, { signal: ctx.signal });
   if (!sameRepository) {
     // By digest on both sides: the exact approved content, whatever the source tags do meanwhile.
-    const jobs = Math.min(DEFAULT_JOBS, concurrencyLimit(ctx.topology, sourceRef, targetRef) ?? DEFAULT_JOBS);
+    // Only a registry's limits.concurrency is passed on: it caps the copy's mounts as well as its
+    // transfers, where the defaults mount 16 at once.
+    const limit = concurrencyLimit(ctx.topology, sourceRef, targetRef);
     await copy({ kind: 'registry', ref: sourceRef.withDigest(digest) }, { kind: 'registry', ref: targetRef.withDigest(digest) }, {
-      client: ctx.client, jobs, signal: ctx.signal,
+      client: ctx.client, signal: ctx.signal,
+      ...(limit !== undefined && { jobs: Math.min(DEFAULT_JOBS, limit) }),
       // Same-image stages and replicas on the target registry usually hold every blob: mount, don't upload.
       mountCandidates: mountCandidates(ctx.topology, targetRef),
       ...progressFor(options.progress, plan.image),
