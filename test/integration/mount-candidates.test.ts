@@ -81,15 +81,24 @@ promotion:
     for (const d of allBlobs(image)) expect(reread.lookup(proxy.host, d.digest)).toContain(repos.b);
   });
 
-  it('topology guesses mount under the mount slots, not the transfer slots: 10 blobs with the default 8 transfers all mount at once', async () => {
-    const wide = buildImage({ layers: Array.from({ length: 9 }, (_, i) => 1000 + i) });
+  /**
+   * An image of `layers` small layers (plus its config) held in a repository of the target and in a
+   * fresh repository of the source, with every upload-session POST (each mount) answered after `ms`.
+   */
+  const heldElsewhere = async (layers: number, ms: number) => {
+    const wide = buildImage({ layers: Array.from({ length: layers }, (_, i) => 1000 + i) });
     const held = uniqueRepo('held');
     const fresh = uniqueRepo('wide');
     await pushImage(dst.url, held, '1', wide);
     await pushImage(src.url, fresh, '1', wide);
     proxy.reset();
+    proxy.addRule({ method: 'POST', path: /\/blobs\/uploads\/$/, fault: { kind: 'delay', ms } });
+    return { held, fresh };
+  };
+
+  it('topology guesses mount under the mount slots, not the transfer slots: 10 blobs with the default 8 transfers all mount at once', async () => {
     // Each mount is answered after 150 ms: eight mounts, then two more after them, would not overlap.
-    proxy.addRule({ method: 'POST', path: /\/blobs\/uploads\/$/, fault: { kind: 'delay', ms: 150 } });
+    const { held, fresh } = await heldElsewhere(9, 150);
     const r = await copy(`${src.host}/${fresh}:1`, `${proxy.host}/${fresh}:1`, { client, mountCandidates: [held] });
     expect(r.blobs).toEqual({ copied: 0, mounted: 10, existing: 0 });
     const sent = mounts(proxy.requests, held);
@@ -99,13 +108,7 @@ promotion:
   });
 
   it('an explicit jobs (a --jobs flag, a registry\'s limits.concurrency) caps the mounts in flight too', async () => {
-    const wide = buildImage({ layers: Array.from({ length: 7 }, (_, i) => 2000 + i) });
-    const held = uniqueRepo('held');
-    const fresh = uniqueRepo('capped');
-    await pushImage(dst.url, held, '1', wide);
-    await pushImage(src.url, fresh, '1', wide);
-    proxy.reset();
-    proxy.addRule({ method: 'POST', path: /\/blobs\/uploads\/$/, fault: { kind: 'delay', ms: 60 } });
+    const { held, fresh } = await heldElsewhere(7, 60);
     const r = await copy(`${src.host}/${fresh}:1`, `${proxy.host}/${fresh}:1`, { client, jobs: 2, mountCandidates: [held] });
     expect(r.blobs.mounted).toBe(8);
     const sent = mounts(proxy.requests, held);
