@@ -62,28 +62,24 @@ export class BlobMover {
   async move(desc: Descriptor): Promise<void> {
     const dst = this.dst;
     const transfer = this.options.transferSlot ?? runNow;
-    if (!(dst instanceof RegistryRepository)) return transfer(() => this.moveInto(desc, []));
+    if (!(dst instanceof RegistryRepository)) return transfer(() => this.moveInto(desc, [], []));
     for (;;) {
-      // A length this run checked for the digest that differs from the descriptor's: the descriptor
-      // lies, and the HEAD in moveInto says so (E_SIZE_MISMATCH) instead of taking it as present.
-      const ledgerSize = this.ledger.sizeOf(desc.digest);
-      if (this.ledger.holds(dst.registry, desc.digest, dst.repository) && (ledgerSize === undefined || ledgerSize === desc.size)) {
-        return this.done(desc, 'existing');
-      }
+      // A descriptor the ledger contradicts is not taken as present: the HEAD in moveInto says so
+      // (E_SIZE_MISMATCH).
+      if (this.ledger.holds(dst.registry, desc.digest, dst.repository) && !this.ledgerContradicts(desc)) return this.done(desc, 'existing');
       const known = this.knownHolders(desc, dst);
+      const guesses = this.guessesFor(dst, known);
       // A blob that will try a mount first (a known holder, or a topology guess) waits for a mount
       // slot; only the upload after refused mounts takes one of the copy's transfer slots. A ninth
       // guessed blob no longer waits for one of the first eight mounts.
-      const slot = known.length > 0 || this.guessesFor(dst, known).length > 0 ? this.options.mountSlot ?? runNow : transfer;
-      if (await this.ledger.once(dst.registry, desc.digest, () => slot(() => this.moveInto(desc, known)))) return;
+      const slot = known.length > 0 || guesses.length > 0 ? this.options.mountSlot ?? runNow : transfer;
+      if (await this.ledger.once(dst.registry, desc.digest, () => slot(() => this.moveInto(desc, known, guesses)))) return;
     }
   }
 
-  private async moveInto(desc: Descriptor, known: string[]): Promise<void> {
+  private async moveInto(desc: Descriptor, known: string[], guesses: string[]): Promise<void> {
     const { dst, src } = this;
-    const ledgerSize = this.ledger.sizeOf(desc.digest);
-    const mismatch = ledgerSize !== undefined && ledgerSize !== desc.size;
-    if ((known.length === 0 || mismatch) && !this.targetUnknown() && (await dst.hasBlob(desc))) return this.done(desc, 'existing');
+    if ((known.length === 0 || this.ledgerContradicts(desc)) && !this.targetUnknown() && (await dst.hasBlob(desc))) return this.done(desc, 'existing');
     const onBytes = (n: number) => {
       this.tally.bytes += n;
       this.options.progress?.({ type: 'bytes', n });
@@ -93,7 +89,7 @@ export class BlobMover {
       await dst.putBlob(desc, open);
       return this.done(desc, 'copied');
     }
-    const mountFrom = [...known, ...this.guessesFor(dst, known)].slice(0, MAX_MOUNT_TRIES);
+    const mountFrom = [...known, ...guesses].slice(0, MAX_MOUNT_TRIES);
     const lengthKnown = this.lengthKnown(desc);
     const outcome: { how: 'copied' | 'mounted'; sizeChecked: boolean } = { how: 'copied', sizeChecked: lengthKnown };
     await dst.putBlob(desc, open, {
@@ -127,6 +123,12 @@ export class BlobMover {
     // What this run checked outranks what a file says.
     const checked = this.ledger.sizeOf(desc.digest) ?? this.options.locations?.sizeOf(desc.digest);
     return checked === desc.size;
+  }
+
+  /** This run checked the digest to have another length than the descriptor declares: the descriptor lies. */
+  private ledgerContradicts(desc: Descriptor): boolean {
+    const checked = this.ledger.sizeOf(desc.digest);
+    return checked !== undefined && checked !== desc.size;
   }
 
   /** The caller's topology candidates not already among the known holders, a few at most. */
