@@ -17,5 +17,5 @@ Promise.resolve(bundle.main)
   .then((run) => run([process.argv[0], path.join(__dirname, '..', 'bin', 'regtopo.js'), ...args]))
   .then((code) => {
     process.exitCode = code;
-    bundle.save?.();
+    bundle.save?.(bundle.commandRan?.());
   });

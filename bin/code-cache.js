@@ -2,10 +2,13 @@
 /**
  * Runs the CLI bundle (dist/cli/main.bundle.cjs, see scripts/bundle.mjs) with a V8 code cache, so a
  * command does not parse and compile its modules again on every start (Node 20 has no compile cache;
- * Node 22's module.enableCompileCache does the same job). The cache is written once per bundle
- * content and Node version, after the first command that runs without one. V8 refuses a cache made
- * under other engine flags (we then write a fresh one), but it checks little more than the source's
- * length, so the file name carries a hash of the bundle itself.
+ * Node 22's module.enableCompileCache does the same job). The cache is written per bundle content
+ * and Node version, after a command ran, so it holds the functions that command compiled, and the
+ * file lists the commands it has seen. A command it has not seen writes it again, adding its own
+ * functions to those it held: a cache first written by `--help` would otherwise make every later
+ * `copy` compile the whole copy path (~20 ms CPU a run, measured). So there are at most as many
+ * writes as commands. V8 refuses a cache made under other engine flags (we then write a fresh one),
+ * but it checks little more than the source's length, so the file name carries a hash of the bundle.
  *
  * The cache lives in the user's own cache directory (XDG_CACHE_HOME or ~/.cache), created 0700,
  * like the topology cache: whoever can write there can already change what the user runs.
@@ -23,10 +26,31 @@ function cacheDir() {
 }
 
 /**
- * Loads the bundle and returns its `main` with a `save()` that writes the code cache when there was
- * none or V8 refused it (call it after the command ran, so the functions it compiled are in the
- * cache), and `cacheAccepted`. Returns
- * undefined when there is no bundle (a tsc-only build), and the caller imports dist/cli/main.js.
+ * A cache file: a 4-byte little-endian length, the JSON list of commands it was written after, then
+ * V8's data. Anything else reads as no cache.
+ */
+function readCache(file) {
+  let bytes;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch {
+    return undefined;
+  }
+  try {
+    const length = bytes.readUInt32LE(0);
+    const commands = JSON.parse(bytes.subarray(4, 4 + length).toString('utf8'));
+    if (!Array.isArray(commands) || !commands.every((c) => typeof c === 'string')) return undefined;
+    return { commands, data: bytes.subarray(4 + length) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Loads the bundle and returns its `main` with a `save(command)` that writes the code cache when there
+ * was none, V8 refused it, or it was never written after `command` (call it after the command ran,
+ * so the functions it compiled are in the cache), and `cacheAccepted`. Returns undefined when there
+ * is no bundle (a tsc-only build), and the caller imports dist/cli/main.js.
  */
 exports.loadBundle = function loadBundle(file) {
   let bytes;
@@ -43,30 +67,30 @@ exports.loadBundle = function loadBundle(file) {
   const source = bytes.toString('latin1');
   const dir = cacheDir();
   const name = `${process.version}-${process.arch}-${hash}.v8`;
-  let cachedData;
-  try {
-    cachedData = fs.readFileSync(path.join(dir, name));
-  } catch {
-    cachedData = undefined;
-  }
+  const cached = readCache(path.join(dir, name));
+  const cachedData = cached?.data;
   // The wrapper stays on the bundle's first line so stack traces keep its line numbers.
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData });
   const module = { exports: {} };
   script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));
-  const save = () => {
-    if (cachedData && !script.cachedDataRejected) return;
+  const accepted = cachedData !== undefined && !script.cachedDataRejected;
+  const save = (command = '') => {
+    const seen = accepted ? cached.commands : [];
+    if (accepted && seen.includes(command)) return;
     try {
+      const list = Buffer.from(JSON.stringify([...seen, command]), 'utf8');
+      const length = Buffer.alloc(4);
+      length.writeUInt32LE(list.length);
       fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
       // Caches of earlier builds or Node versions are never read again.
       for (const old of fs.readdirSync(dir)) if (old !== name) fs.rmSync(path.join(dir, old), { force: true });
       const tmp = path.join(dir, `${name}.${process.pid}.tmp`);
-      fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
+      fs.writeFileSync(tmp, Buffer.concat([length, list, script.createCachedData()]), { mode: 0o600 });
       fs.renameSync(tmp, path.join(dir, name));
     } catch {
       // A read-only or full cache directory only costs speed.
     }
   };
   // Whether V8 took the cache (tests and benchmarks read it; a refused one is rewritten by save()).
-  const cacheAccepted = cachedData !== undefined && !script.cachedDataRejected;
-  return { main: module.exports.main, save, cacheAccepted };
+  return { main: module.exports.main, commandRan: module.exports.commandRan, save, cacheAccepted: accepted };
 };

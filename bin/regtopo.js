@@ -27,6 +27,6 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
     .then((run) => run(process.argv))
     .then((code) => {
       process.exitCode = code;
-      bundle?.save();
+      bundle?.save(bundle.commandRan?.());
     });
 }

@@ -16,7 +16,18 @@ import { handleInterrupts } from './interrupt.js';
 /** Formats `--output` accepts; `html` is a page only `inventory` renders (see output.ts). */
 export const OUTPUT_FORMATS = ['text', 'json', 'html'] as const;
 
+let ran = '';
+
+/**
+ * The command the last main() ran ('' for help, a usage error or none): bin/code-cache.js rewrites
+ * the code cache after a command it was never written after, so that command's functions are in it.
+ */
+export function commandRan(): string {
+  return ran;
+}
+
 export async function main(argv: string[]): Promise<number> {
+  ran = '';
   const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
   let exitCode: number = ExitCode.Ok;
   // Commander rejects bad flags before any option is parsed, so the format for its error is read
@@ -46,6 +57,9 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride();
 
   program.hook('preAction', (_root, action) => {
+    const path: string[] = [];
+    for (let c: Command | null = action; c && c !== program; c = c.parent) path.unshift(c.name());
+    ran = path.join(' ');
     const g = action.optsWithGlobals() as { quiet?: boolean; logFormat?: LogFormat; label?: string[] };
     setCliSettings({ quiet: g.quiet === true, logFormat: g.logFormat ?? 'text', labels: parseLabels(process.env.REGTOPO_LABELS, g.label ?? []) });
   });

@@ -47,6 +47,30 @@ describe('start-up from the bundle', () => {
     expect(readdirSync(dir)).toEqual(files);
   });
 
+  it('a command the cache was never written after adds its functions to it, once', async () => {
+    const cacheHome = mkdtempSync(join(tmpdir(), 'regtopo-codecache-'));
+    const dir = join(cacheHome, 'regtopo', 'code-cache');
+    const topology = join(import.meta.dirname, '../../registries.yaml');
+    const state = () => {
+      const [name] = readdirSync(dir);
+      const bytes = readFileSync(join(dir, name!));
+      const length = bytes.readUInt32LE(0);
+      return { commands: JSON.parse(bytes.subarray(4, 4 + length).toString()) as string[], size: bytes.length, mtime: statSync(join(dir, name!)).mtimeMs };
+    };
+    expect((await runCli(['--help'], { XDG_CACHE_HOME: cacheHome })).code).toBe(0);
+    const help = state();
+    expect(help.commands).toEqual(['']);
+    // validate compiles yaml, zod and the topology rules, none of which --help touched.
+    expect((await runCli(['-f', topology, 'validate'], { XDG_CACHE_HOME: cacheHome })).code).toBe(0);
+    const validated = state();
+    expect(validated.commands).toEqual(['', 'validate']);
+    expect(validated.size).toBeGreaterThan(help.size * 1.5);
+    for (const args of [['-f', topology, 'validate'], ['--help']]) {
+      expect((await runCli(args, { XDG_CACHE_HOME: cacheHome })).code).toBe(0);
+      expect(state()).toEqual(validated);
+    }
+  });
+
   it('an unwritable cache directory only costs speed', async () => {
     const blocked = join(mkdtempSync(join(tmpdir(), 'regtopo-codecache-')), 'not-a-dir');
     writeFileSync(blocked, 'a file where the cache directory would go');
