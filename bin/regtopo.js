@@ -14,12 +14,9 @@ for (const stream of [process.stdout, process.stderr]) {
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   process.stdout.write(`${require('../package.json').version}\n`);
 } else {
-  // undici parses HTTP with llhttp compiled to WebAssembly. Node 20's V8 recompiles it with TurboFan
-  // on background threads, and Node waits for that before exiting: ~140 ms CPU added to every
-  // command (bench/startup-measures.mjs). Liftoff code parses registry traffic as fast for our
-  // purposes. The V8 of Node 22 and later tiers up lazily, and there the flag costs ~40 ms CPU
-  // instead (same bench, Node 24 and 26): it is set where it pays only.
-  if (Number(process.versions.node.split('.')[0]) < 22) require('node:v8').setFlagsFromString('--liftoff-only');
+  // llhttp stays on V8's baseline compiler: without this, every command of more than one request
+  // compiles it with TurboFan and waits for that before exiting (see wasm-tiering.js).
+  require('./wasm-tiering.js').holdWasmTierUp();
   const path = require('node:path');
   const bundle = require('./code-cache.js').loadBundle(path.join(__dirname, '..', 'dist', 'cli', 'main.bundle.cjs'));
   const main = bundle ? Promise.resolve(bundle.main) : import('../dist/cli/main.js').then((m) => m.main);
