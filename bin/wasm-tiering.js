@@ -33,7 +33,8 @@ exports.canHold = function canHold() {
 /** Raises the budget around the next successful `new WebAssembly.Module` (undici compiles llhttp once). */
 exports.holdWasmTierUp = function holdWasmTierUp() {
   const restore = defaultBudget();
-  if (restore === undefined) return;
+  // A budget given on node's command line is the user's, and is left as it is.
+  if (restore === undefined || process.execArgv.some((a) => /^--wasm[-_]tiering[-_]budget\b/.test(a))) return;
   const Original = WebAssembly.Module;
   WebAssembly.Module = function Module(bytes) {
     v8.setFlagsFromString(`--wasm-tiering-budget=${HELD_BUDGET}`);
