@@ -18,12 +18,22 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   // compiles it with TurboFan and waits for that before exiting (see wasm-tiering.js).
   require('./wasm-tiering.js').holdWasmTierUp();
   const path = require('node:path');
+  // TCP handshakes to the registries a copy or tag names, run while the bundle loads (early-dial.ts).
+  const earlySockets = dialEarly(path.join(__dirname, '..', 'dist', 'cli', 'early-dial.bundle.cjs'));
   const bundle = require('./code-cache.js').loadBundle(path.join(__dirname, '..', 'dist', 'cli', 'main.bundle.cjs'));
   const main = bundle ? Promise.resolve(bundle.main) : import('../dist/cli/main.js').then((m) => m.main);
   main
-    .then((run) => run(process.argv))
+    .then((run) => run(process.argv, { earlySockets }))
     .then((code) => {
       process.exitCode = code;
       bundle?.save(bundle.commandRan?.());
     });
+}
+
+function dialEarly(file) {
+  try {
+    return require(file).dialEarly(args);
+  } catch {
+    return []; // a tsc-only build has no such bundle
+  }
 }

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import type { RegistryClient } from '../registry/registry-client.js';
 import type { Topology } from '../topology/model.js';
+import type { EarlySocket } from './early-dial.js';
 import { verboseLogger } from './cli-logger.js';
 import type { GlobalOptions } from './output.js';
 
@@ -22,18 +23,33 @@ export interface ClientFlags {
   verbose?: boolean;
 }
 
+let earlySockets: EarlySocket[] = [];
+
+/** The connections bin/regtopo.js opened at start-up, for the next client made here to adopt. */
+export function setEarlySockets(sockets: EarlySocket[]): void {
+  earlySockets = sockets;
+}
+
 /** A client for the flags; with a topology, its registries' schemes, CAs and credentials apply too. */
 export async function clientFromFlags(flags: ClientFlags, topology?: Topology): Promise<RegistryClient> {
   const options = {
     defaults: { plainHttp: flags.plainHttp || undefined, insecure: flags.insecure || undefined, caFile: flags.caFile },
     logger: verboseLogger(flags.verbose),
   };
+  let client: RegistryClient;
   if (topology) {
     const { clientForTopology } = await import('../ops/topology-client.js');
-    return clientForTopology(topology, options);
+    client = clientForTopology(topology, options);
+  } else {
+    const { RegistryClient } = await import('../registry/registry-client.js');
+    client = new RegistryClient(options);
   }
-  const { RegistryClient } = await import('../registry/registry-client.js');
-  return new RegistryClient(options);
+  // Adopted only now that the registries' schemes and ports are known; one leading elsewhere is closed.
+  for (const early of earlySockets.splice(0)) {
+    if (client.adoptConnection(early.registry, early.port, early.socket)) options.logger?.(`using a connection to ${early.registry} opened at start-up`);
+    else early.socket.destroy();
+  }
+  return client;
 }
 
 /**

@@ -10,6 +10,8 @@ import type { CliContext, RegisterCommand } from './context.js';
 import { ExitCode } from './exit-codes.js';
 import { HTML_COMMANDS, htmlUnsupported, printError, printResult, type GlobalOptions, type OutputFormat } from './output.js';
 import { COMMANDS } from './commands/index.js';
+import { setEarlySockets } from './client-flags.js';
+import type { EarlySocket } from './early-dial.js';
 import { addMissingExamples } from './help-examples.js';
 import { handleInterrupts } from './interrupt.js';
 
@@ -26,8 +28,14 @@ export function commandRan(): string {
   return ran;
 }
 
-export async function main(argv: string[]): Promise<number> {
+export interface MainOptions {
+  /** Connections bin/regtopo.js opened before the bundle loaded (early-dial.ts): the first client adopts them. */
+  earlySockets?: EarlySocket[];
+}
+
+export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
   ran = '';
+  setEarlySockets(options.earlySockets ?? []);
   const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
   let exitCode: number = ExitCode.Ok;
   // Commander rejects bad flags before any option is parsed, so the format for its error is read

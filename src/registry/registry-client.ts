@@ -7,6 +7,7 @@
  * the storage hosts it redirects to) is spoken to with that registry's TLS settings.
  */
 import { readFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
 import { authLayer } from '../auth/auth-layer.js';
 import { BearerTokenCache } from '../auth/bearer-token.js';
@@ -165,6 +166,26 @@ export class RegistryClient {
       if (n > 0) preconnector.open(origin, n);
     } catch {
       // Speculative: the requests themselves will dial, and meet any real error.
+    }
+  }
+
+  /**
+   * Takes `socket`, a TCP connection the caller opened to `port` of `host` (connected or still
+   * connecting; the CLI opens them before it has loaded, see cli/early-dial.ts), for the client's
+   * next request to that registry: upgraded to TLS first when the registry speaks https. Returns
+   * false, and leaves the socket to the caller, when that is not the registry's API origin (another
+   * scheme's port) or the client uses an injected dispatcher.
+   */
+  adoptConnection(host: string, port: number, socket: Socket): boolean {
+    try {
+      const origin = new URL(this.url(host, '/v2/'));
+      if (Number(origin.port || (origin.protocol === 'https:' ? 443 : 80)) !== port) return false;
+      const own = this.preconnectors.get(this.dispatcherFor(canonicalHost(host), origin));
+      if (!own) return false;
+      own.preconnector.adopt(origin, socket);
+      return true;
+    } catch {
+      return false;
     }
   }
 

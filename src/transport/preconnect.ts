@@ -62,6 +62,19 @@ export class Preconnector {
 
   /** Dials `count` spare connections to `origin` (`http:` or `https:`). */
   open(origin: URL, count: number): void {
+    for (let i = 0; i < count; i++) this.spare(origin, this.dial);
+  }
+
+  /**
+   * Takes `socket`, a TCP connection to `origin`'s host and port (connected or still connecting), as
+   * a spare: as it is for http, upgraded to TLS by the pool's own connector for https.
+   */
+  adopt(origin: URL, socket: Socket): void {
+    if (this.closed) return void socket.destroy();
+    this.spare(origin, origin.protocol === 'https:' ? (options, callback) => this.dial({ ...options, httpSocket: socket }, callback) : (_options, callback) => whenConnected(socket, callback));
+  }
+
+  private spare(origin: URL, dial: Connector): void {
     if (this.closed) return;
     const key = keyOf(origin.protocol, origin.host);
     const list = this.spares.get(key) ?? [];
@@ -69,29 +82,27 @@ export class Preconnector {
     // undici strips an IPv6 literal's brackets before it dials; so must a spare.
     const hostname = origin.hostname.startsWith('[') ? origin.hostname.slice(1, -1) : origin.hostname;
     const options: buildConnector.Options = { protocol: origin.protocol, host: origin.host, hostname, port: origin.port };
-    for (let i = 0; i < count; i++) {
-      const spare: Spare = {};
-      list.push(spare);
-      this.dial(options, (err, socket) => {
-        const taker = spare.taker;
-        if (err || !socket) {
-          remove(list, spare);
-          // The pool asked meanwhile: it dials for itself, and meets the real error if there is one.
-          if (taker) this.dial(taker.options, taker.callback);
-          return;
-        }
-        if (taker) return handOver(spare, socket, taker.callback);
-        if (this.closed || !list.includes(spare)) return void socket.destroy();
-        spare.socket = socket;
-        socket.unref();
-        spare.drop = () => {
-          remove(list, spare);
-          discard(spare);
-        };
-        socket.once('close', spare.drop);
-        spare.timer = setTimeout(spare.drop, this.idleMs).unref();
-      });
-    }
+    const spare: Spare = {};
+    list.push(spare);
+    dial(options, (err, socket) => {
+      const taker = spare.taker;
+      if (err || !socket) {
+        remove(list, spare);
+        // The pool asked meanwhile: it dials for itself, and meets the real error if there is one.
+        if (taker) this.dial(taker.options, taker.callback);
+        return;
+      }
+      if (taker) return handOver(spare, socket, taker.callback);
+      if (this.closed || !list.includes(spare)) return void socket.destroy();
+      spare.socket = socket;
+      socket.unref();
+      spare.drop = () => {
+        remove(list, spare);
+        discard(spare);
+      };
+      socket.once('close', spare.drop);
+      spare.timer = setTimeout(spare.drop, this.idleMs).unref();
+    });
   }
 
   /** Closes every spare; later connects dial as usual. */
@@ -111,6 +122,18 @@ function handOver(spare: Spare, socket: Socket, callback: Callback): void {
   // Never from inside the pool's connect call: undici's client ignores a resume that re-enters it,
   // and its request would wait forever (a dialled socket always answers from a later event).
   process.nextTick(callback, null, socket);
+}
+
+/** A plain TCP socket as a connector's answer: once connected, or its error. */
+function whenConnected(socket: Socket, callback: Callback): void {
+  if (socket.destroyed) return void callback(new Error('connection closed before it was adopted'), null);
+  if (!socket.connecting) return void callback(null, socket);
+  const onError = (err: Error) => callback(err, null);
+  socket.once('error', onError);
+  socket.once('connect', () => {
+    socket.off('error', onError);
+    callback(null, socket);
+  });
 }
 
 function discard(spare: Spare): void {

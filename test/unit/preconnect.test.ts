@@ -1,9 +1,13 @@
 /**
- * The Preconnector against a real socket server: spares are dialled ahead, taken by the pool instead
- * of dialling, never handed out once closed, and closed when idle or when the client closes.
+ * The Preconnector against a real socket server: spares are dialled ahead (or adopted: a TCP socket
+ * the caller opened), taken by the pool instead of dialling, never handed out once closed, and closed
+ * when idle or when the client closes.
  */
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:https';
+import { connect, type AddressInfo, type Socket } from 'node:net';
+import { makeServerPki } from '../support/pki.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Agent, buildConnector } from 'undici';
 import { Preconnector } from '../../src/transport/preconnect.js';
@@ -103,5 +107,53 @@ describe('Preconnector', () => {
     // afterEach closes the server again.
     server = createServer();
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  });
+
+  it('an adopted socket, still connecting when adopted, carries the first request: nothing else is dialled', async () => {
+    const pre = new Preconnector(buildConnector({}));
+    const early = connect({ host: '127.0.0.1', port: Number(origin.port) });
+    pre.adopt(origin, early);
+    expect(pre.spareCount(origin)).toBe(1);
+    const res = await agentWith(pre).request({ origin, path: '/adopted', method: 'GET' });
+    expect(await res.body.text()).toBe('GET /adopted');
+    expect(accepted).toHaveLength(1);
+    expect(accepted[0]!.remotePort).toBe(early.localPort);
+    pre.close();
+  });
+
+  it('an adopted socket to an https origin is upgraded to TLS by the pool\'s own connector (with its CA)', async () => {
+    const pki = await makeServerPki();
+    const tlsServer = createTlsServer({ cert: readFileSync(pki.certFile), key: readFileSync(pki.keyFile) }, (req, res) => res.end(`tls ${req.url}`));
+    const raw: Socket[] = [];
+    tlsServer.on('connection', (s: Socket) => raw.push(s));
+    await new Promise<void>((r) => tlsServer.listen(0, '127.0.0.1', r));
+    const tlsOrigin = new URL(`https://127.0.0.1:${(tlsServer.address() as AddressInfo).port}`);
+    try {
+      const pre = new Preconnector(buildConnector({ ca: pki.caPem }));
+      const early = connect({ host: '127.0.0.1', port: Number(tlsOrigin.port) });
+      pre.adopt(tlsOrigin, early);
+      const a = new Agent({ connect: pre.connect });
+      const res = await a.request({ origin: tlsOrigin, path: '/secure', method: 'GET' });
+      expect(await res.body.text()).toBe('tls /secure');
+      expect(raw).toHaveLength(1);
+      expect(raw[0]!.remotePort).toBe(early.localPort);
+      pre.close();
+      await a.close();
+    } finally {
+      tlsServer.closeAllConnections();
+      await new Promise((r) => tlsServer.close(r));
+      await pki.remove();
+    }
+  });
+
+  it('an adopted socket that cannot connect leaves the request to dial for itself', async () => {
+    const pre = new Preconnector(buildConnector({}));
+    const early = connect({ host: '127.0.0.1', port: 1 });
+    early.on('error', () => {});
+    pre.adopt(origin, early);
+    const res = await agentWith(pre).request({ origin, path: '/redial', method: 'GET' });
+    expect(await res.body.text()).toBe('GET /redial');
+    expect(accepted).toHaveLength(1);
+    pre.close();
   });
 });
