@@ -46,8 +46,12 @@ export async function clientFromFlags(flags: ClientFlags, topology?: Topology): 
   }
   // Adopted only now that the registries' schemes and ports are known; one leading elsewhere is closed.
   for (const early of earlySockets.splice(0)) {
-    if (client.adoptConnection(early.registry, early.port, early.socket)) options.logger?.(`using a connection to ${early.registry} opened at start-up`);
-    else early.socket.destroy();
+    if (client.adoptConnection(early.registry, early.port, early.socket)) {
+      early.claim();
+      options.logger?.(`using a connection to ${early.registry} opened at start-up`);
+    } else {
+      early.socket.destroy();
+    }
   }
   return client;
 }

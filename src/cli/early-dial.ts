@@ -22,6 +22,8 @@ export interface EarlySocket {
   registry: string;
   port: number;
   socket: Socket;
+  /** Stops the timer that closes it unadopted: call it when a client takes the socket. */
+  claim(): Socket;
 }
 
 // The commands whose first requests go to registries named by their positional arguments.
@@ -50,8 +52,8 @@ export function dialEarly(args: readonly string[]): EarlySocket[] {
     // A failure is the adopting pool's to meet (it dials again); unadopted, it must not keep us alive.
     socket.on('error', () => {});
     socket.unref();
-    setTimeout(() => socket.destroy(), UNADOPTED_MS).unref();
-    out.push({ registry, port, socket });
+    const unadopted = setTimeout(() => socket.destroy(), UNADOPTED_MS).unref();
+    out.push({ registry, port, socket, claim: () => (clearTimeout(unadopted), socket) });
   }
   return out;
 }
