@@ -14,6 +14,8 @@ import type { buildConnector } from 'undici';
 
 /** Shorter than the idle timeouts registries and their load balancers use (Go's ~90 s, ALBs 60 s). */
 export const SPARE_IDLE_MS = 5_000;
+/** How long an adopted socket may take to connect: undici's own connect timeout. */
+export const ADOPTED_CONNECT_MS = 10_000;
 
 type Connector = buildConnector.connector;
 type Callback = buildConnector.Callback;
@@ -36,6 +38,7 @@ export class Preconnector {
   constructor(
     private readonly dial: Connector,
     private readonly idleMs = SPARE_IDLE_MS,
+    private readonly adoptedConnectMs = ADOPTED_CONNECT_MS,
   ) {
     this.connect = (options, callback) => {
       const list = this.closed ? undefined : this.spares.get(keyOf(options.protocol, options.host ?? options.hostname));
@@ -71,7 +74,7 @@ export class Preconnector {
    */
   adopt(origin: URL, socket: Socket): void {
     if (this.closed) return void socket.destroy();
-    this.spare(origin, origin.protocol === 'https:' ? (options, callback) => this.dial({ ...options, httpSocket: socket }, callback) : (_options, callback) => whenConnected(socket, callback));
+    this.spare(origin, origin.protocol === 'https:' ? (options, callback) => this.dial({ ...options, httpSocket: socket }, callback) : (_options, callback) => whenConnected(socket, this.adoptedConnectMs, callback));
   }
 
   private spare(origin: URL, dial: Connector): void {
@@ -124,16 +127,29 @@ function handOver(spare: Spare, socket: Socket, callback: Callback): void {
   process.nextTick(callback, null, socket);
 }
 
-/** A plain TCP socket as a connector's answer: once connected, or its error. */
-function whenConnected(socket: Socket, callback: Callback): void {
+/**
+ * A plain TCP socket as a connector's answer: once connected, or its error. A connect that takes
+ * longer than `timeoutMs` is given up, as undici's own connector gives up (a host that drops SYNs
+ * would otherwise hold the request for the kernel's two minutes).
+ */
+function whenConnected(socket: Socket, timeoutMs: number, callback: Callback): void {
   if (socket.destroyed) return void callback(new Error('connection closed before it was adopted'), null);
   if (!socket.connecting) return void callback(null, socket);
-  const onError = (err: Error) => callback(err, null);
-  socket.once('error', onError);
-  socket.once('connect', () => {
-    socket.off('error', onError);
-    callback(null, socket);
-  });
+  const done = (err: Error | null) => {
+    clearTimeout(timer);
+    socket.off('error', done);
+    socket.off('connect', connected);
+    if (err) {
+      socket.destroy();
+      callback(err, null);
+    } else {
+      callback(null, socket);
+    }
+  };
+  const connected = () => done(null);
+  const timer = setTimeout(() => done(new Error(`connect timeout after ${timeoutMs} ms`)), timeoutMs).unref();
+  socket.once('error', done);
+  socket.once('connect', connected);
 }
 
 function discard(spare: Spare): void {

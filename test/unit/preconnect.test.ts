@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
-import { connect, type AddressInfo, type Socket } from 'node:net';
+import { connect, Socket as NetSocket, type AddressInfo, type Socket } from 'node:net';
 import { makeServerPki } from '../support/pki.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Agent, buildConnector } from 'undici';
@@ -153,6 +153,19 @@ describe('Preconnector', () => {
     pre.adopt(origin, early);
     const res = await agentWith(pre).request({ origin, path: '/redial', method: 'GET' });
     expect(await res.body.text()).toBe('GET /redial');
+    expect(accepted).toHaveLength(1);
+    pre.close();
+  });
+
+  it('an adopted socket that never connects is given up after the connect timeout, and the request dials', async () => {
+    const pre = new Preconnector(buildConnector({}), 5_000, 50);
+    // A connect that neither completes nor fails (a host that drops SYNs), without the kernel's wait.
+    const stuck = new NetSocket();
+    Object.defineProperty(stuck, 'connecting', { value: true });
+    pre.adopt(origin, stuck);
+    const res = await agentWith(pre).request({ origin, path: '/after-timeout', method: 'GET' });
+    expect(await res.body.text()).toBe('GET /after-timeout');
+    expect(stuck.destroyed).toBe(true);
     expect(accepted).toHaveLength(1);
     pre.close();
   });
