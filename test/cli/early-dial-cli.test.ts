@@ -4,31 +4,26 @@
  * behind the counting proxy, which records every connection it accepts.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
+import { countedRegistryPair, type CountedRegistryPair } from '../support/counted-registry-pair.js';
+import type { FaultProxy } from '../support/fault-proxy.js';
 import { buildImage, pushImage, uniqueRepo } from '../support/images.js';
-import { registrySkipReason, startTestRegistry, type TestRegistry } from '../support/registry.js';
+import { registrySkipReason, type TestRegistry } from '../support/registry.js';
 import { runCli } from './run-cli.js';
 
 const skip = registrySkipReason();
 
 describe.skipIf(skip)('connections opened at start-up', () => {
+  let pair: CountedRegistryPair;
   let src: TestRegistry;
-  let dst: TestRegistry;
   let up: FaultProxy;
   let down: FaultProxy;
 
   beforeAll(async () => {
-    [src, dst] = await Promise.all([startTestRegistry('plain'), startTestRegistry('plain')]);
-    [up, down] = await Promise.all([startFaultProxy(src.url), startFaultProxy(dst.url)]);
+    pair = await countedRegistryPair();
+    ({ src, up, down } = pair);
   });
-  afterAll(async () => {
-    await Promise.all([up?.stop(), down?.stop()]);
-    await Promise.all([src?.stop(), dst?.stop()]);
-  });
-  beforeEach(() => {
-    up.reset();
-    down.reset();
-  });
+  afterAll(() => pair?.stop());
+  beforeEach(() => pair.reset());
 
   it('a copy adopts one connection per registry for its first requests, and opens no more than it did', async () => {
     const repo = uniqueRepo('early');

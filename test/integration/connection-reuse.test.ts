@@ -13,9 +13,10 @@ import { BlobLocationCache } from '../../src/ops/blob-locations/blob-location-ca
 import { copy } from '../../src/ops/copy.js';
 import { tag } from '../../src/ops/tag.js';
 import { RegistryClient } from '../../src/registry/registry-client.js';
-import { startFaultProxy, type FaultProxy, type ProxiedRequest } from '../support/fault-proxy.js';
+import { countedRegistryPair, type CountedRegistryPair } from '../support/counted-registry-pair.js';
+import type { FaultProxy, ProxiedRequest } from '../support/fault-proxy.js';
 import { buildImage, pushImage, rawGetManifest, uniqueRepo } from '../support/images.js';
-import { registrySkipReason, startTestRegistry, type TestRegistry } from '../support/registry.js';
+import { registrySkipReason, type TestRegistry } from '../support/registry.js';
 
 const skip = registrySkipReason();
 const TRIALS = 5;
@@ -25,23 +26,18 @@ const ports = (requests: readonly ProxiedRequest[]) => new Set(requests.map((q) 
 const overlapped = (a: ProxiedRequest, b: ProxiedRequest) => a.startedAt < (b.endedAt ?? Infinity) && b.startedAt < (a.endedAt ?? Infinity);
 
 describe.skipIf(skip)('connections: a chain of requests to one origin rides one connection', () => {
+  let pair: CountedRegistryPair;
   let src: TestRegistry;
   let dst: TestRegistry;
   let up: FaultProxy;
   let down: FaultProxy;
 
   beforeAll(async () => {
-    [src, dst] = await Promise.all([startTestRegistry('plain'), startTestRegistry('plain')]);
-    [up, down] = await Promise.all([startFaultProxy(src.url), startFaultProxy(dst.url)]);
+    pair = await countedRegistryPair();
+    ({ src, dst, up, down } = pair);
   });
-  afterAll(async () => {
-    await Promise.all([up?.stop(), down?.stop()]);
-    await Promise.all([src?.stop(), dst?.stop()]);
-  });
-  beforeEach(() => {
-    up.reset();
-    down.reset();
-  });
+  afterAll(() => pair?.stop());
+  beforeEach(() => pair.reset());
 
   it(`a promotion into a registry that holds every blob: the source HEAD then GET share one connection, ${TRIALS} trials`, async () => {
     const repo = uniqueRepo('reuse');
