@@ -166,18 +166,22 @@ describe.skipIf(skip)('signed approvals', () => {
   });
 
   it('{date} in a target tag is fixed when the plan is approved: an approval before midnight stays valid after it', async () => {
-    let now = Date.UTC(2026, 11, 1, 23, 58);
+    // Two minutes before a UTC midnight that is still ahead of the real clock: statuses are recorded
+    // at real time, and a status newer than the context's now would not count (a fast clock).
+    const midnight = Math.ceil((Date.now() + 3_600_000) / 86_400_000) * 86_400_000;
+    const day = new Date(midnight - 86_400_000).toISOString().slice(0, 10).replaceAll('-', '');
+    let now = midnight - 2 * 60_000;
     const { repo, ctx: base } = setup('{type: manual, approvers: [alice]}', { prodTargetTags: "['{version}-{date}']" });
     const ctx: PromotionContext = { ...base, now: () => now };
     const a = await readyForProd(ctx, repo, '2.0.0');
     const decided = await approve(ctx, { image: 'app', digest: a.digest, stage: 'prod', keyFile: alice.privateFile });
     expect(decided.state.state).toBe('approved');
-    expect(decided.plan.date).toBe('20261201');
-    now = Date.UTC(2026, 11, 2, 0, 3);
+    expect(decided.plan.date).toBe(day);
+    now = midnight + 3 * 60_000;
     const plan = await planPromotion(ctx, 'app', 'prod');
-    expect(plan).toMatchObject({ date: '20261201', planHash: decided.plan.planHash, approval: { state: 'approved' } });
+    expect(plan).toMatchObject({ date: day, planHash: decided.plan.planHash, approval: { state: 'approved' } });
     const report = await promote(ctx, { stage: 'prod' });
     expect(report.ok, JSON.stringify(report.results[0]?.error)).toBe(true);
-    expect((await rawGetManifest(regs.prod.url, repo, '2.0.0-20261201')).digest).toBe(a.digest);
+    expect((await rawGetManifest(regs.prod.url, repo, `2.0.0-${day}`)).digest).toBe(a.digest);
   });
 });
