@@ -153,11 +153,9 @@ export class RegistryClient {
    */
   preconnect(host: string, count: number): void {
     try {
-      const origin = new URL(this.url(host, '/v2/'));
-      const dispatcher = this.dispatcherFor(canonicalHost(host), origin);
-      const own = this.preconnectors.get(dispatcher);
+      const own = this.ownPool(host);
       if (!own) return;
-      const { agent, preconnector } = own;
+      const { origin, agent, preconnector } = own;
       const stats = agent.stats[origin.origin] as { connected?: number; free?: number } | undefined;
       const spares = preconnector.spareCount(origin);
       const room = CONNECTIONS_PER_ORIGIN - (stats?.connected ?? 0) - spares;
@@ -178,15 +176,22 @@ export class RegistryClient {
    */
   adoptConnection(host: string, port: number, socket: Socket): boolean {
     try {
-      const origin = new URL(this.url(host, '/v2/'));
-      if (Number(origin.port || (origin.protocol === 'https:' ? 443 : 80)) !== port) return false;
-      const own = this.preconnectors.get(this.dispatcherFor(canonicalHost(host), origin));
+      const own = this.ownPool(host);
       if (!own) return false;
-      own.preconnector.adopt(origin, socket);
+      const { origin, preconnector } = own;
+      if (Number(origin.port || (origin.protocol === 'https:' ? 443 : 80)) !== port) return false;
+      preconnector.adopt(origin, socket);
       return true;
     } catch {
       return false;
     }
+  }
+
+  /** The API origin of `host` and the pool of our own that serves it; undefined on an injected dispatcher. */
+  private ownPool(host: string): { origin: URL; agent: InstanceType<typeof Agent>; preconnector: Preconnector } | undefined {
+    const origin = new URL(this.url(host, '/v2/'));
+    const own = this.preconnectors.get(this.dispatcherFor(canonicalHost(host), origin));
+    return own && { origin, ...own };
   }
 
   async close(): Promise<void> {
