@@ -4,7 +4,8 @@
  * repositories of a replica) move a blob into a registry once: a second copy wanting it waits for
  * the first (single flight per registry and digest), then finds it in its own repository or mounts
  * it from the one that holds it (distribution-spec cross-repository mount). What the ledger knows
- * was seen this run, so it is trusted without a HEAD; the persistent cache (blob-locations/) is not.
+ * was seen this run (a blob moved or checked, or a manifest the registry holds), so it is trusted
+ * without a HEAD; the persistent cache (blob-locations/) is not.
  */
 
 export class BlobLedger {

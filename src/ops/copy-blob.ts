@@ -4,7 +4,8 @@
  * repository of the target registry is known to hold it (the source itself when it is on the same
  * registry, the run's ledger, the persistent location cache) a cross-repository mount is tried at
  * once, without a HEAD first, because a mount that succeeds answers both questions; otherwise a HEAD
- * (skipped when the repository is new), then the caller's topology candidates, then the upload.
+ * (skipped when the repository is new), then the caller's topology candidates, then the upload. A
+ * topology candidate that holds the image's root manifest itself is a known holder of every blob.
  * A blob wanted by several copies sharing a ledger moves once; the others wait, then find or mount it.
  */
 import { RegistryRepository } from '../registry/registry-repository.js';
@@ -134,6 +135,22 @@ export class BlobMover {
   /** The caller's topology candidates not already among the known holders, a few at most. */
   private guessesFor(dst: RegistryRepository, known: readonly string[]): string[] {
     return (this.options.mountCandidates ?? []).filter((r) => r !== dst.repository && !known.includes(r)).slice(0, MAX_GUESSES);
+  }
+
+  /** The topology candidates a blob with no known holder would try: where to look for the whole image first. */
+  guesses(): string[] {
+    return this.dst instanceof RegistryRepository ? this.guessesFor(this.dst, []) : [];
+  }
+
+  /**
+   * `repository` of the target registry holds the image's root manifest: the registry accepted that
+   * manifest only with its blobs present there, so each is a known holder, and the lengths its
+   * descriptors declare are those the registry already serves under this digest. A copy into another
+   * repository adds no length the registry does not serve, so its mounts need no HEAD each.
+   */
+  heldBy(repository: string, blobs: readonly Descriptor[]): void {
+    if (!(this.dst instanceof RegistryRepository)) return;
+    for (const d of blobs) this.ledger.add(this.dst.registry, d.digest, repository, d.size);
   }
 
   /** Repositories of the target registry that should hold the blob: the source's, the ledger's, the cache's. */

@@ -202,9 +202,11 @@ class CopyRun {
       throw new RegtopoError('E_USAGE', `${this.result.source}: sourceHead names ${sourceHead.digest}, not the source's digest`);
     }
     const headTarget = !this.selectors && targetHead === undefined;
-    // The second connection is for the next round's pair of target requests (probe, root HEAD), so
-    // neither waits for a handshake then. A copy that turns out up to date leaves it unused.
-    if (headTarget) this.dst.preconnect?.(2);
+    const holders = this.mover.guesses();
+    // The second connection is for the next round's target requests (probe, root HEAD, one HEAD per
+    // guessed holder), so none waits for a handshake then. A copy that turns out up to date leaves
+    // them unused.
+    if (headTarget) this.dst.preconnect?.(2 + holders.length);
     const heads = Promise.all([
       sourceHead ?? this.src.headManifest(srcRef),
       headTarget ? this.dst.headManifest(putAs) : this.selectors ? undefined : targetHead ?? undefined,
@@ -227,10 +229,13 @@ class CopyRun {
     // rides along: into a new repository, a HEAD is a third of a small blob's requests.
     // So does the HEAD of the root's digest in the target (an alias tag may hold it), unless a
     // platform subset makes the written digest differ.
-    const [root, unknown, rootPresent] = await Promise.all([
+    // And so does a HEAD of the root in each guessed holder: a promotion of an image that another
+    // repository of the registry holds already then mounts every blob without checking its length.
+    const [root, unknown, rootPresent, rootHolder] = await Promise.all([
       this.src.getManifest(head.digest),
       existing ? false : (this.options.targetUnknown ?? this.dst.isUnknown?.() ?? false),
       this.selectors ? undefined : this.dst.headManifest(head.digest).then((d) => d !== undefined),
+      existing?.digest === head.digest ? undefined : this.holderOf(head.digest, holders),
       cacheLoaded,
     ]);
     this.targetUnknown = unknown;
@@ -250,6 +255,8 @@ class CopyRun {
     this.result.planned = { blobs: plan.blobs.length, bytes: plan.bytes };
     this.result.foreignSkipped = plan.foreign.length;
     this.options.progress?.({ type: 'plan', blobs: plan.blobs.length, bytes: plan.bytes });
+    // The holder has the source root, so every blob of it (and of a platform subset of it).
+    if (rootHolder) this.mover.heldBy(rootHolder, plan.blobs);
     // Every blob before any manifest: a failed blob leaves no manifest behind that needs it.
     await Promise.all(plan.blobs.map((d) => this.copyBlobOnce(d)));
     // The blobs' sightings are complete: the location cache is written while the manifests go out
@@ -261,6 +268,20 @@ class CopyRun {
       await flushed;
     }
     return this.finish();
+  }
+
+  /**
+   * The first of `repositories` (on the target registry) that holds manifest `digest`, if any. Only a
+   * hint: a registry that errs or refuses the read leaves the copy to its per-blob checks.
+   */
+  private async holderOf(digest: string, repositories: readonly string[]): Promise<string | undefined> {
+    const dst = this.dst;
+    if (!(dst instanceof RegistryRepository) || repositories.length === 0) return undefined;
+    const found = await Promise.all(repositories.map(async (repository) => {
+      const held = await new RegistryRepository(dst.client, dst.registry, repository, { signal: dst.signal }).headManifest(digest).catch(() => undefined);
+      return held?.digest === digest;
+    }));
+    return repositories[found.indexOf(true)];
   }
 
   /** The target's tag, else its digest, else the source's tag, else the digest alone (untagged push). */

@@ -72,13 +72,56 @@ promotion:
     expect(r.bytes).toBe(0);
     expect(blobUploads(proxy.requests)).toEqual([]);
     expect(mounts(proxy.requests, repos.a)).toHaveLength(blobs);
-    // Nothing is HEADed before the mount: a new repository, and a mount that succeeds answers for it.
-    expect(proxy.requests.filter((q) => q.method === 'HEAD' && q.path.includes('/blobs/'))).toHaveLength(blobs);
+    // No blob is HEADed: the target repository is new, and the holder was asked once whether it holds
+    // the image itself. It does, so the lengths the manifest declares are those prod serves already.
+    expect(proxy.requests.filter((q) => q.method === 'HEAD' && q.path.includes('/blobs/'))).toEqual([]);
+    expect(proxy.count('HEAD', new RegExp(`^/v2/${repos.a}/manifests/${image.digest}$`))).toBe(1);
     expect((await rawGetManifest(dst.url, repos.b, '1')).digest).toBe(image.digest);
     // The run's sightings were written for the next run.
     const reread = new BlobLocationCache(cache.path);
     await reread.load();
     for (const d of allBlobs(image)) expect(reread.lookup(proxy.host, d.digest)).toContain(repos.b);
+  });
+
+  it('another manifest over the holder\'s blobs (a new build of the same layers) mounts each blob alongside a HEAD of its holder\'s length', async () => {
+    const next = rewrite(image, (doc) => { doc.annotations = { build: '2' }; });
+    await pushImage(src.url, repos.b, '2', { ...next, layers: image.layers });
+    proxy.reset();
+    const r = await copy(`${src.host}/${repos.b}:2`, `${proxy.host}/${repos.b}:2`, { client, mountCandidates: [repos.a] });
+    const blobs = allBlobs(image).length;
+    expect(r.digest).toBe(next.digest);
+    expect(r.blobs).toEqual({ copied: 0, mounted: blobs, existing: 0 });
+    expect(proxy.count('HEAD', new RegExp(`^/v2/${repos.a}/manifests/${next.digest}$`))).toBe(1);
+    for (const d of allBlobs(image)) expect(proxy.count('HEAD', new RegExp(`^/v2/${repos.a}/blobs/${d.digest}$`))).toBe(1);
+  });
+
+  it('a layer size the source\'s manifest lies about is refused with topology candidates alone: the holder holds other bytes under that digest', async () => {
+    const lying = rewrite(image, (doc) => { doc.layers[0].size += 1; });
+    const liar = uniqueRepo('liar');
+    await pushImage(src.url, liar, 'lie', { ...lying, layers: image.layers });
+    proxy.reset();
+    const err = await copy(`${src.host}/${liar}:lie`, `${proxy.host}/${repos.b}:lie`, { client, mountCandidates: [repos.a] }).then(
+      () => { throw new Error('the lying copy succeeded'); },
+      (e: RegtopoError) => e,
+    );
+    expect(err.code).toBe('E_SIZE_MISMATCH');
+    // The holder does not hold the lying manifest, so its word on the image vouches for nothing.
+    expect(proxy.count('HEAD', new RegExp(`^/v2/${repos.a}/manifests/${lying.digest}$`))).toBe(1);
+    expect(proxy.count('PUT', /\/manifests\//)).toBe(0);
+  });
+
+  it('a registry that says a repository holds the image when it holds none of its blobs costs refused mounts, and the blobs are uploaded', async () => {
+    const empty = uniqueRepo('empty');
+    proxy.addRule({
+      method: 'HEAD', path: new RegExp(`^/v2/${empty}/manifests/`),
+      fault: { kind: 'serve', status: 200, headers: { 'docker-content-digest': image.digest, 'content-type': image.descriptor.mediaType, 'content-length': String(image.size) }, body: Buffer.alloc(0) },
+    });
+    const r = await copy(`${src.host}/${repos.b}:1`, `${proxy.host}/${repos.b}:1`, { client, mountCandidates: [empty] });
+    const blobs = allBlobs(image).length;
+    expect(r.blobs).toEqual({ copied: blobs, mounted: 0, existing: 0 });
+    expect(mounts(proxy.requests, empty)).toHaveLength(blobs);
+    expect(blobUploads(proxy.requests)).toHaveLength(blobs);
+    expect((await rawGetManifest(dst.url, repos.b, '1')).digest).toBe(image.digest);
   });
 
   /**
