@@ -99,10 +99,44 @@ describe('start-up from the bundle', () => {
       expect((second.main as () => number)()).toBe(2);
       second.save();
       const files = readdirSync(join(cacheHome, 'regtopo', 'code-cache'));
-      expect(files).toHaveLength(1);
-      const again = loadBundle(b!)!;
-      expect((again.main as () => number)()).toBe(2);
+      expect(files).toHaveLength(2);
+      // Each is taken again, and used in turn neither is written again.
+      for (const [file, n] of [[a!, 1], [b!, 2], [a!, 1]] as const) {
+        const again = loadBundle(file) as { main: () => number; cacheAccepted: boolean; save(): void };
+        expect(again.main()).toBe(n);
+        expect(again.cacheAccepted).toBe(true);
+        again.save();
+      }
       expect(readdirSync(join(cacheHome, 'regtopo', 'code-cache'))).toEqual(files);
+    } finally {
+      if (saved === undefined) delete process.env.XDG_CACHE_HOME;
+      else process.env.XDG_CACHE_HOME = saved;
+    }
+  });
+
+  it('keeps the caches of the four builds (or Node versions) written last, and removes what a dead writer left', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'regtopo-bundles-'));
+    const cacheHome = mkdtempSync(join(tmpdir(), 'regtopo-codecache-'));
+    const cacheDir = join(cacheHome, 'regtopo', 'code-cache');
+    const saved = process.env.XDG_CACHE_HOME;
+    process.env.XDG_CACHE_HOME = cacheHome;
+    try {
+      const names: string[] = [];
+      for (let n = 1; n <= 5; n++) {
+        const file = join(dir, `bundle-${n}.cjs`);
+        writeFileSync(file, `exports.main = function main() { return ${n}; };\n`);
+        loadBundle(file)!.save();
+        const added = readdirSync(cacheDir).find((f) => f.endsWith('.v8') && !names.includes(f))!;
+        names.push(added);
+        // Written a second apart, as builds used in turn are.
+        utimesSync(join(cacheDir, added), 1_700_000_000 + n, 1_700_000_000 + n);
+        if (n === 4) {
+          writeFileSync(join(cacheDir, `${added}.999.tmp`), 'half');
+          utimesSync(join(cacheDir, `${added}.999.tmp`), 1_700_000_000, 1_700_000_000);
+          writeFileSync(join(cacheDir, `${added}.1000.tmp`), 'a live writer');
+        }
+      }
+      expect(readdirSync(cacheDir).sort()).toEqual([...names.slice(1), `${names[3]}.1000.tmp`].sort());
     } finally {
       if (saved === undefined) delete process.env.XDG_CACHE_HOME;
       else process.env.XDG_CACHE_HOME = saved;
