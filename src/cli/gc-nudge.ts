@@ -18,7 +18,14 @@ function loadGc(): Gc | null {
   if (gc !== undefined) return gc;
   try {
     setFlagsFromString('--expose-gc');
-    gc = runInNewContext('gc') as Gc;
+    try {
+      gc = runInNewContext('gc') as Gc;
+    } finally {
+      // Put back at once: V8 stamps code caches with a hash of the flags that differ from their
+      // defaults, and the one bin/code-cache.js writes when this command ends would otherwise be
+      // refused at every later start (each streaming copy then compiled the whole CLI again).
+      setFlagsFromString('--no-expose-gc');
+    }
   } catch {
     gc = null;
   }

@@ -2,8 +2,8 @@
  * Each start-up measure still does what its comment says, shown without timing (its worth is
  * measured by bench/startup-measures.mjs): the bundle never loads node:http2, llhttp (undici's
  * WebAssembly parser) never reaches TurboFan in a command of several requests, and the code cache one
- * command writes is accepted by V8 at the next start, so the tier-up hold put V8's flags back as it
- * found them (startup-cli.test.ts covers writing, reuse and replacement).
+ * command writes is accepted by V8 at the next start, so the tier-up hold and the GC nudge put V8's
+ * flags back as they found them (startup-cli.test.ts covers writing, reuse and replacement).
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -43,6 +43,8 @@ describe.skipIf(skip)('start-up measures, each doing what its comment says', () 
     registry = await startTestRegistry('plain');
     target = `${registry.host}/none`;
     await pushImage(registry.url, 'app', '1', buildImage({ layers: [2048, 4096], seed: 'tier-up' }));
+    // More than the 8 MiB after which the CLI nudges the GC (src/cli/gc-nudge.ts).
+    await pushImage(registry.url, 'big', '1', buildImage({ layers: [9 << 20], seed: 'gc-nudge' }));
     const { cliBundleOptions } = (await import(join(ROOT, 'scripts/bundle-options.mjs'))) as {
       cliBundleOptions(o: { outfile: string; http2Stub: boolean }): Parameters<typeof build>[0];
     };
@@ -97,5 +99,19 @@ describe.skipIf(skip)('start-up measures, each doing what its comment says', () 
     expect(await node(['-e', probe('')])).toBe('accepted=false');
     // V8 refuses a cache under other flags: the held budget itself, had it been left in force.
     expect(await node(['-e', probe('--wasm-tiering-budget=2000000000')], { XDG_CACHE_HOME: cacheHome })).toBe('accepted=false');
+  });
+
+  it('so is the cache a streaming copy writes: the GC nudge put --expose-gc back as it found it', async () => {
+    const cacheHome = mkdtempSync(join(tmpdir(), 'regtopo-codecache-'));
+    // Into an OCI layout: every byte streams through the CLI (a copy within one registry would mount).
+    const layout = join(mkdtempSync(join(tmpdir(), 'regtopo-layout-')), 'big');
+    const out = await node(['bin/regtopo.js', 'copy', '--plain-http', `${registry.host}/big:1`, `oci:${layout}:1`], { XDG_CACHE_HOME: cacheHome });
+    expect(out).toMatch(/blobs: 2 copied/);
+    const accepted = await node(['-e', `const b = require('./bin/code-cache.js').loadBundle(${JSON.stringify(join(ROOT, 'dist/cli/main.bundle.cjs'))});
+      process.stdout.write('accepted=' + b.cacheAccepted);`], { XDG_CACHE_HOME: cacheHome });
+    expect(accepted).toBe('accepted=true');
+    // The flag itself makes V8 refuse it, had it been left in force.
+    expect(await node(['--expose-gc', '-e', `const b = require('./bin/code-cache.js').loadBundle(${JSON.stringify(join(ROOT, 'dist/cli/main.bundle.cjs'))});
+      process.stdout.write('accepted=' + b.cacheAccepted);`], { XDG_CACHE_HOME: cacheHome })).toBe('accepted=false');
   });
 });
