@@ -277,10 +277,7 @@ class CopyRun {
   private async holderOf(digest: string, repositories: readonly string[]): Promise<string | undefined> {
     const dst = this.dst;
     if (!(dst instanceof RegistryRepository) || repositories.length === 0) return undefined;
-    const found = await Promise.all(repositories.map(async (repository) => {
-      const held = await new RegistryRepository(dst.client, dst.registry, repository, { signal: dst.signal }).headManifest(digest).catch(() => undefined);
-      return held?.digest === digest;
-    }));
+    const found = await Promise.all(repositories.map((repository) => dst.holdsManifestIn(repository, digest)));
     return repositories[found.indexOf(true)];
   }
 

@@ -19,7 +19,7 @@ import { manifestBlobRaceDecision } from './manifest-put-retry.js';
 import { assertBlobLength, VerifyStream } from './verify-stream.js';
 import { uploadBlob, type UploadOptions } from './blob-upload.js';
 import { listAllTags } from './tag-list.js';
-import { manyListenerSignal, throwIfAborted } from '../transport/abort.js';
+import { abortedOr, manyListenerSignal, throwIfAborted } from '../transport/abort.js';
 import { withRetry, withRetryAfter } from '../transport/retry.js';
 import { InFlight } from './in-flight.js';
 
@@ -137,6 +137,24 @@ export class RegistryRepository implements ImageStore {
     if (res.status !== 200) throw await responseError(req, res, `blob ${desc.digest} of ${this.description}`);
     assertBlobLength(res.headers['content-length'], desc, `blob ${desc.digest} of ${this.description}`);
     return true;
+  }
+
+  /**
+   * Whether repository `from` of this registry holds manifest `digest`: a hint before mounting from
+   * it, asked with the scopes a mount from `from` needs (one token serves both, as for the holder's
+   * length HEAD in blob-upload.ts). Any failure but an abort answers false.
+   */
+  async holdsManifestIn(from: string, digest: string): Promise<boolean> {
+    try {
+      const { res } = await this.call('HEAD', `/v2/${from}/manifests/${digest}`, {
+        headers: { accept: MANIFEST_ACCEPT }, scopes: [this.pushScope(), `repository:${from}:pull`], callerRetries: true,
+      });
+      await discard(res);
+      return res.status === 200 && res.headers['docker-content-digest'] === digest;
+    } catch (err) {
+      if (this.signal?.aborted) throw abortedOr(err, this.signal);
+      return false;
+    }
   }
 
   async openBlob(desc: Descriptor, options: OpenBlobOptions = {}): Promise<Readable> {

@@ -108,6 +108,27 @@ describe.skipIf(skip)('auth against real registries', () => {
       }
     });
 
+    it('a topology candidate holding the image is asked with the scopes its mounts need: one token serves the probe and the mounts', async () => {
+      const ts = token.tokenServer!;
+      const client = new RegistryClient({ credentials: staticCredentials({ [token.host]: { username: token.username!, password: token.password! } }) });
+      try {
+        const image = buildImage({ layers: [1500, 2500] });
+        await pushImage(plain.url, `${repo}-held`, 'v1', image);
+        // Put there by another client: the copy under test holds no token yet.
+        const seeder = new RegistryClient({ credentials: staticCredentials({ [token.host]: { username: token.username!, password: token.password! } }) });
+        await copy(`${plain.host}/${repo}-held:v1`, `${token.host}/${repo}-held:v1`, { client: seeder }).finally(() => seeder.close());
+        ts.reset();
+        const r = await copy(`${plain.host}/${repo}-held:v1`, `${token.host}/${repo}-next:v1`, { client, mountCandidates: [`${repo}-held`] });
+        expect(r.blobs).toEqual({ copied: 0, mounted: 3, existing: 0 });
+        const fetches = ts.requests.filter((q) => q.status === 200).map((q) => [...q.scopes].sort().join(' ')).sort();
+        // The target's HEADs (pull), one token for the holder probe and all three mounts, and the
+        // manifest PUT's (push): no token for the holder's pull scope alone.
+        expect(fetches).toEqual([`repository:${repo}-held:pull repository:${repo}-next:pull,push`, `repository:${repo}-next:pull`, `repository:${repo}-next:pull,push`]);
+      } finally {
+        await client.close();
+      }
+    });
+
     it('a read-only user can pull but not push', async () => {
       const client = new RegistryClient({ credentials: staticCredentials({ [token.host]: { username: 'reader', password: 'reader-pw' } }) });
       try {
