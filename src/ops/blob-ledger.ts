@@ -12,10 +12,12 @@ export class BlobLedger {
   private readonly where = new Map<string, Set<string>>();
   private readonly flights = new Map<string, Promise<void>>();
   private readonly sizes = new Map<string, number>();
+  private readonly registries = new Set<string>();
 
   /** Records that `repository` on `registry` holds `digest`, and its length when that was checked. */
   add(registry: string, digest: string, repository: string, size?: number): void {
     if (size !== undefined) this.sizes.set(digest, size);
+    this.registries.add(registry);
     const key = keyOf(registry, digest);
     let repos = this.where.get(key);
     if (!repos) this.where.set(key, (repos = new Set()));
@@ -29,6 +31,11 @@ export class BlobLedger {
 
   holds(registry: string, digest: string, repository: string): boolean {
     return this.where.get(keyOf(registry, digest))?.has(repository) ?? false;
+  }
+
+  /** This run has seen some blob held on `registry`. */
+  knows(registry: string): boolean {
+    return this.registries.has(registry);
   }
 
   /** The length this run checked `digest` to have (a digest has one length, wherever it is held). */

@@ -143,6 +143,19 @@ export class BlobMover {
   }
 
   /**
+   * Nothing this run knows names a repository of the target registry to mount from: the source is
+   * on another registry, there is no topology guess, and neither the ledger nor the location cache
+   * has seen a blob there (an OCI layout mounts nothing). Each blob the target lacks is then read
+   * from the source.
+   */
+  knowsNoHolder(): boolean {
+    const { src, dst } = this;
+    if (!(dst instanceof RegistryRepository)) return true;
+    if (src instanceof RegistryRepository && src.registry === dst.registry) return false;
+    return this.guesses().length === 0 && !this.ledger.knows(dst.registry) && !(this.options.locations?.knows(dst.registry) ?? false);
+  }
+
+  /**
    * `repository` of the target registry holds the image's root manifest: the registry accepted that
    * manifest only with its blobs present there, so each is a known holder, and the lengths its
    * descriptors declare are those the registry already serves under this digest. A copy into another

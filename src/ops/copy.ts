@@ -225,6 +225,15 @@ class CopyRun {
     // Connections for the blob round, dialled while this round runs (the first of them carries the
     // root HEAD when the pool has only one).
     this.dst.preconnect?.(burstGuess(head, Math.max(this.options.jobs ?? DEFAULT_JOBS, this.mountJobs)));
+    // And to the source, when each blob the target lacks must be read from it: then the blob GETs
+    // after the manifest need no handshake, a round trip off every cold copy across a WAN. Only
+    // when the target has no such tag and nothing names a holder to mount from (once the location
+    // cache has been read): a new tag of a repository that holds the blobs leaves them unused.
+    if (!existing) {
+      void cacheLoaded.then(() => {
+        if (this.mover.knowsNoHolder()) this.src.preconnect?.(burstGuess(head, this.options.jobs ?? DEFAULT_JOBS));
+      }, () => undefined);
+    }
     // GET by the digest HEAD saw, so a tag moving meanwhile cannot mix two images. The target probe
     // rides along: into a new repository, a HEAD is a third of a small blob's requests.
     // So does the HEAD of the root's digest in the target (an alias tag may hold it), unless a

@@ -180,16 +180,16 @@ export class RegistryRepository implements ImageStore {
     return listAllTags(this, options);
   }
 
+  preconnect(count: number): void {
+    this.client.preconnect(this.registry, count);
+  }
+
   /**
    * True only when the registry says the repository does not exist (tag list → 404 NAME_UNKNOWN), so
    * no blob is linked into it and blob existence HEADs can be skipped. A hint, not proof: Distribution
    * answers so until the repository's first tag, even after pushes by digest, which costs at most a
    * redundant upload. Any other answer, or a failure, is false. `n=1` keeps the answer small.
    */
-  preconnect(count: number): void {
-    this.client.preconnect(this.registry, count);
-  }
-
   async isUnknown(): Promise<boolean> {
     try {
       const { req, res } = await this.call('GET', 'tags/list?n=1');

@@ -61,6 +61,8 @@ describe.skipIf(skip)('connections: a chain of requests to one origin rides one 
       expect(source.map((q) => q.method)).toEqual(['HEAD', 'GET']);
       // Without waiting for the pool to take the HEAD's connection back, the GET opened a second one.
       expect(ports(up.requests)).toBe(1);
+      // A named holder: nothing is dialled ahead for blob reads that never come.
+      expect(up.connections).toHaveLength(1);
       // On the target: the tag HEAD, then the probes and mounts (two at a time at most per blob) and
       // the manifest PUT; far fewer connections than requests.
       expect(ports(down.requests)).toBeLessThan(down.requests.length);
@@ -121,8 +123,37 @@ describe.skipIf(skip)('connections: a chain of requests to one origin rides one 
       for (const m of mountsSent) expect(openedAt.get(m.clientPort)).toBeLessThan(manifestRead.endedAt!);
       // Never more connections than the pool may hold.
       expect(down.connections.length).toBeLessThanOrEqual(16);
+      // The cache knows holders in the target registry: no connection to the source for blob reads.
+      expect(up.connections).toHaveLength(1);
     }
     expect((await rawGetManifest(dst.url, `${repo}-p0`, '1')).digest).toBe(image.digest);
+  });
+
+  it(`a cold copy, nothing of it known in the target registry: the blob GETs go out on source connections dialled while its manifest was read, ${TRIALS} trials`, async () => {
+    const repo = uniqueRepo('cold-dial');
+    const image = buildImage({ layers: [4096, 4096, 8192, 8192, 16384] });
+    await pushImage(src.url, repo, '1', image);
+    for (let trial = 0; trial < TRIALS; trial++) {
+      up.reset();
+      down.reset();
+      up.addRule({ method: 'GET', path: /\/manifests\/sha256:/, fault: { kind: 'delay', ms: 150 } });
+      const client = new RegistryClient({ credentials: staticCredentials({}) });
+      try {
+        const r = await copy(`${up.host}/${repo}:1`, `${down.host}/${repo}-c${trial}:1`, { client });
+        expect(r.blobs).toEqual({ copied: image.layers.length + 1, mounted: 0, existing: 0 });
+      } finally {
+        await client.close();
+      }
+      const manifestRead = up.requests.find((q) => q.method === 'GET' && q.path.includes('/manifests/sha256:'))!;
+      const blobReads = up.requests.filter((q) => q.method === 'GET' && q.path.includes('/blobs/'));
+      expect(blobReads).toHaveLength(image.layers.length + 1);
+      const openedAt = new Map(up.connections.map((c) => [c.clientPort, c.openedAt]));
+      // Without the dial, every blob read but the one on the manifest's connection waits for a handshake.
+      for (const b of blobReads) expect(openedAt.get(b.clientPort)).toBeLessThan(manifestRead.endedAt!);
+      // Bounded by the copy's jobs (8, a guess from the manifest's size), and the manifest's own.
+      expect(up.connections.length).toBeLessThanOrEqual(8 + 1);
+    }
+    expect((await rawGetManifest(dst.url, `${repo}-c0`, '1')).digest).toBe(image.digest);
   });
 
   it('a copy whose target is up to date: one HEAD per side, and at most one spare connection to the target', async () => {

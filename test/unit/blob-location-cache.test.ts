@@ -32,6 +32,8 @@ describe('blob-location cache: persistent, bounded, never fatal', () => {
     await again.load();
     expect(again.lookup('r.test', digest(1))).toEqual(['repo0', 'repo6', 'repo5'].slice(0, MAX_LOCATIONS - 1));
     expect(again.lookup('other.test', digest(1))).toEqual(['elsewhere']);
+    // Whether a copy may mount anything there at all (else it dials its source for the blob reads).
+    expect([again.knows('r.test'), again.knows('other.test'), again.knows('third.test')]).toEqual([true, true, false]);
   });
 
   it('keeps the length recorded with a sighting; reads files written before lengths were kept; drops bad or orphaned lengths', async () => {

@@ -75,6 +75,12 @@ export class BlobLocationCache {
     return (this.blobs.get(digest) ?? []).filter((s) => s[0] === registry).map((s) => s[1]);
   }
 
+  /** Some blob was seen on `registry` (stopping at the first sighting: up to MAX_DIGESTS entries). */
+  knows(registry: string): boolean {
+    for (const sightings of this.blobs.values()) if (sightings.some((s) => s[0] === registry)) return true;
+    return false;
+  }
+
   /** With `size`: the length the caller checked the blob to have (see CacheFile.sizes). */
   record(registry: string, digest: string, repository: string, size?: number): void {
     insert(this.blobs, digest, [registry, repository, this.now()]);
