@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { staticCredentials } from '../../src/auth/credential.js';
 import { BlobLocationCache } from '../../src/ops/blob-locations/blob-location-cache.js';
-import { copy } from '../../src/ops/copy.js';
+import { copy, type CopyOptions } from '../../src/ops/copy.js';
 import { tag } from '../../src/ops/tag.js';
 import { RegistryClient } from '../../src/registry/registry-client.js';
 import { countedRegistryPair, type CountedRegistryPair } from '../support/counted-registry-pair.js';
@@ -38,6 +38,31 @@ describe.skipIf(skip)('connections: a chain of requests to one origin rides one 
   });
   afterAll(() => pair?.stop());
   beforeEach(() => pair.reset());
+
+  /**
+   * One copy by a fresh client (its pools empty, as a CLI command's are) whose manifest GET takes
+   * 150 ms, as across a slow link: time enough for connections dialled ahead to open. Returns the
+   * result and when that GET ended.
+   */
+  async function copySlowManifest(source: string, target: string, options: Omit<CopyOptions, 'client'> = {}) {
+    up.reset();
+    down.reset();
+    up.addRule({ method: 'GET', path: /\/manifests\/sha256:/, fault: { kind: 'delay', ms: 150 } });
+    const client = new RegistryClient({ credentials: staticCredentials({}) });
+    try {
+      const result = await copy(source, target, { ...options, client });
+      const manifestRead = up.requests.find((q) => q.method === 'GET' && q.path.includes('/manifests/sha256:'))!;
+      return { result, manifestReadEnded: manifestRead.endedAt! };
+    } finally {
+      await client.close();
+    }
+  }
+
+  /** Each request went out on a connection the proxy had accepted before `t`. */
+  function sentOnConnectionsOpenedBefore(proxy: FaultProxy, requests: readonly ProxiedRequest[], t: number): void {
+    const openedAt = new Map(proxy.connections.map((c) => [c.clientPort, c.openedAt]));
+    for (const q of requests) expect(openedAt.get(q.clientPort)).toBeLessThan(t);
+  }
 
   it(`a promotion into a registry that holds every blob: the source HEAD then GET share one connection, ${TRIALS} trials`, async () => {
     const repo = uniqueRepo('reuse');
@@ -102,25 +127,14 @@ describe.skipIf(skip)('connections: a chain of requests to one origin rides one 
     const cache = new BlobLocationCache(join(mkdtempSync(join(tmpdir(), 'regtopo-xdg-')), 'blob-locations.json'));
     await copy(`${src.host}/${repo}:1`, `${down.host}/${repo}-held:1`, { blobLocations: cache });
     for (let trial = 0; trial < TRIALS; trial++) {
-      up.reset();
-      down.reset();
-      // The manifest GET takes 150 ms, as across a slow link: time enough for connections to open.
-      up.addRule({ method: 'GET', path: /\/manifests\/sha256:/, fault: { kind: 'delay', ms: 150 } });
-      const client = new RegistryClient({ credentials: staticCredentials({}) });
-      try {
-        const r = await copy(`${up.host}/${repo}:1`, `${down.host}/${repo}-p${trial}:1`, { client, blobLocations: new BlobLocationCache(cache.path) });
-        expect(r.blobs).toEqual({ copied: 0, mounted: image.layers.length + 1, existing: 0 });
-      } finally {
-        await client.close();
-      }
-      const manifestRead = up.requests.find((q) => q.method === 'GET' && q.path.includes('/manifests/sha256:'))!;
+      const { result: r, manifestReadEnded } = await copySlowManifest(`${up.host}/${repo}:1`, `${down.host}/${repo}-p${trial}:1`, { blobLocations: new BlobLocationCache(cache.path) });
+      expect(r.blobs).toEqual({ copied: 0, mounted: image.layers.length + 1, existing: 0 });
       const mountsSent = down.requests.filter((q) => q.method === 'POST' && q.query.includes('mount='));
       expect(mountsSent).toHaveLength(image.layers.length + 1);
       // Lengths known from the cache: a mount is the blob's only request.
       expect(down.requests.filter((q) => q.method === 'HEAD' && q.path.includes('/blobs/'))).toEqual([]);
-      const openedAt = new Map(down.connections.map((c) => [c.clientPort, c.openedAt]));
       // Without preconnect() the pool dials for the mounts once the manifest has been read and planned.
-      for (const m of mountsSent) expect(openedAt.get(m.clientPort)).toBeLessThan(manifestRead.endedAt!);
+      sentOnConnectionsOpenedBefore(down, mountsSent, manifestReadEnded);
       // Never more connections than the pool may hold.
       expect(down.connections.length).toBeLessThanOrEqual(16);
       // The cache knows holders in the target registry: no connection to the source for blob reads.
@@ -134,22 +148,12 @@ describe.skipIf(skip)('connections: a chain of requests to one origin rides one 
     const image = buildImage({ layers: [4096, 4096, 8192, 8192, 16384] });
     await pushImage(src.url, repo, '1', image);
     for (let trial = 0; trial < TRIALS; trial++) {
-      up.reset();
-      down.reset();
-      up.addRule({ method: 'GET', path: /\/manifests\/sha256:/, fault: { kind: 'delay', ms: 150 } });
-      const client = new RegistryClient({ credentials: staticCredentials({}) });
-      try {
-        const r = await copy(`${up.host}/${repo}:1`, `${down.host}/${repo}-c${trial}:1`, { client });
-        expect(r.blobs).toEqual({ copied: image.layers.length + 1, mounted: 0, existing: 0 });
-      } finally {
-        await client.close();
-      }
-      const manifestRead = up.requests.find((q) => q.method === 'GET' && q.path.includes('/manifests/sha256:'))!;
+      const { result: r, manifestReadEnded } = await copySlowManifest(`${up.host}/${repo}:1`, `${down.host}/${repo}-c${trial}:1`);
+      expect(r.blobs).toEqual({ copied: image.layers.length + 1, mounted: 0, existing: 0 });
       const blobReads = up.requests.filter((q) => q.method === 'GET' && q.path.includes('/blobs/'));
       expect(blobReads).toHaveLength(image.layers.length + 1);
-      const openedAt = new Map(up.connections.map((c) => [c.clientPort, c.openedAt]));
       // Without the dial, every blob read but the one on the manifest's connection waits for a handshake.
-      for (const b of blobReads) expect(openedAt.get(b.clientPort)).toBeLessThan(manifestRead.endedAt!);
+      sentOnConnectionsOpenedBefore(up, blobReads, manifestReadEnded);
       // Bounded by the copy's jobs (8, a guess from the manifest's size), and the manifest's own.
       expect(up.connections.length).toBeLessThanOrEqual(8 + 1);
     }
