@@ -149,9 +149,9 @@ export class BlobMover {
    * from the source.
    */
   knowsNoHolder(): boolean {
-    const { src, dst } = this;
+    const dst = this.dst;
     if (!(dst instanceof RegistryRepository)) return true;
-    if (src instanceof RegistryRepository && src.registry === dst.registry) return false;
+    if (this.sourceOn(dst)) return false;
     return this.guesses().length === 0 && !this.ledger.knows(dst.registry) && !(this.options.locations?.knows(dst.registry) ?? false);
   }
 
@@ -168,14 +168,19 @@ export class BlobMover {
 
   /** Repositories of the target registry that should hold the blob: the source's, the ledger's, the cache's. */
   private knownHolders(desc: Descriptor, dst: RegistryRepository): string[] {
-    const src = this.src;
-    const sameRegistry = src instanceof RegistryRepository && src.client === dst.client && src.registry === dst.registry;
+    const src = this.sourceOn(dst);
     const all = [
-      ...(sameRegistry ? [src.repository] : []),
+      ...(src ? [src.repository] : []),
       ...this.ledger.holders(dst.registry, desc.digest),
       ...(this.options.locations?.lookup(dst.registry, desc.digest) ?? []),
     ];
     return [...new Set(all)].filter((r) => r !== dst.repository);
+  }
+
+  /** The source, when it is a repository of the target registry reached by the same client: a mount can take from it. */
+  private sourceOn(dst: RegistryRepository): RegistryRepository | undefined {
+    const src = this.src;
+    return src instanceof RegistryRepository && src.client === dst.client && src.registry === dst.registry ? src : undefined;
   }
 
   private done(desc: Descriptor, how: 'copied' | 'mounted' | 'existing'): void {
