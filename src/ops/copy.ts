@@ -158,6 +158,8 @@ export async function copy(source: string | Location, target: string | Location,
 class CopyRun {
   private readonly started = performance.now();
   private readonly limit;
+  /** The copy's parallel blob transfers: options.jobs, else DEFAULT_JOBS. */
+  private readonly jobs: number;
   private readonly mountJobs: number;
   private readonly blobTasks = new Map<string, Promise<void>>();
   private readonly result: CopyResult;
@@ -179,7 +181,8 @@ class CopyRun {
     private readonly options: CopyOptions,
     private readonly selectors: ReturnType<typeof parsePlatform>[] | undefined,
   ) {
-    this.limit = pLimit(options.jobs ?? DEFAULT_JOBS);
+    this.jobs = options.jobs ?? DEFAULT_JOBS;
+    this.limit = pLimit(this.jobs);
     // An explicit `jobs` (the CLI's --jobs, or a registry's limits.concurrency) caps mounts too.
     this.mountJobs = options.jobs === undefined ? MOUNT_JOBS : Math.min(MOUNT_JOBS, options.jobs);
     this.result = {
@@ -224,14 +227,14 @@ class CopyRun {
     }
     // Connections for the blob round, dialled while this round runs (the first of them carries the
     // root HEAD when the pool has only one).
-    this.dst.preconnect?.(burstGuess(head, Math.max(this.options.jobs ?? DEFAULT_JOBS, this.mountJobs)));
+    this.dst.preconnect?.(burstGuess(head, Math.max(this.jobs, this.mountJobs)));
     // And to the source, when each blob the target lacks must be read from it: then the blob GETs
     // after the manifest need no handshake, a round trip off every cold copy across a WAN. Only
     // when the target has no such tag and nothing names a holder to mount from (once the location
     // cache has been read): a new tag of a repository that holds the blobs leaves them unused.
     if (!existing) {
       void cacheLoaded.then(() => {
-        if (this.mover.knowsNoHolder()) this.src.preconnect?.(burstGuess(head, this.options.jobs ?? DEFAULT_JOBS));
+        if (this.mover.knowsNoHolder()) this.src.preconnect?.(burstGuess(head, this.jobs));
       }, () => undefined);
     }
     // GET by the digest HEAD saw, so a tag moving meanwhile cannot mix two images. The target probe

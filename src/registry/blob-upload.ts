@@ -94,7 +94,7 @@ async function tryMount(repo: RegistryRepository, desc: Descriptor, from: string
   try {
     // The mount needs pull on the source too; without it the registry answers 401 and we upload.
     // One try: any failure falls back to the upload, which has the retry budget.
-    ({ res } = await repo.call('POST', `blobs/uploads/${query}`, { scopes: [repo.pushScope(), `repository:${from}:pull`], callerRetries: true }));
+    ({ res } = await repo.call('POST', `blobs/uploads/${query}`, { scopes: repo.mountScopes(from), callerRetries: true }));
   } catch (err) {
     if ((err as { retryable?: boolean }).retryable === true && !repo.signal?.aborted) return undefined;
     throw err;
@@ -110,15 +110,9 @@ async function tryMount(repo: RegistryRepository, desc: Descriptor, from: string
  * the caller then checks the mounted blob itself.
  */
 async function holderLength(repo: RegistryRepository, desc: Descriptor, from: string): Promise<string | undefined> {
-  try {
-    const { res } = await repo.call('HEAD', `/v2/${from}/blobs/${desc.digest}`, { scopes: [repo.pushScope(), `repository:${from}:pull`], callerRetries: true });
-    await discard(res);
-    const length = res.headers['content-length'];
-    return res.status === 200 && length !== undefined && /^\d+$/.test(length) ? length : undefined;
-  } catch (err) {
-    if (repo.signal?.aborted) throw abortedOr(err, repo.signal);
-    return undefined;
-  }
+  const res = await repo.headBeforeMount(from, `blobs/${desc.digest}`);
+  const length = res?.headers['content-length'];
+  return res?.status === 200 && length !== undefined && /^\d+$/.test(length) ? length : undefined;
 }
 
 function isStaleSession(err: unknown): boolean {

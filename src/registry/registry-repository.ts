@@ -140,21 +140,35 @@ export class RegistryRepository implements ImageStore {
   }
 
   /**
-   * Whether repository `from` of this registry holds manifest `digest`: a hint before mounting from
-   * it, asked with the scopes a mount from `from` needs (one token serves both, as for the holder's
-   * length HEAD in blob-upload.ts). Any failure but an abort answers false.
+   * The scopes a cross-repository mount from `from` into this repository needs: one token serves the
+   * mount and the HEADs about `from` before it. Internal, like call().
+   * @internal
    */
-  async holdsManifestIn(from: string, digest: string): Promise<boolean> {
+  mountScopes(from: string): string[] {
+    return [this.pushScope(), `repository:${from}:pull`];
+  }
+
+  /**
+   * `HEAD /v2/<from>/<suffix>` in repository `from` of this registry, asked with the mount's scopes:
+   * a hint before mounting from it, so one try, and any failure but an abort answers undefined.
+   * Internal, like call().
+   * @internal
+   */
+  async headBeforeMount(from: string, suffix: string, headers?: Record<string, string>): Promise<HttpResponse | undefined> {
     try {
-      const { res } = await this.call('HEAD', `/v2/${from}/manifests/${digest}`, {
-        headers: { accept: MANIFEST_ACCEPT }, scopes: [this.pushScope(), `repository:${from}:pull`], callerRetries: true,
-      });
+      const { res } = await this.call('HEAD', `/v2/${from}/${suffix}`, { ...(headers && { headers }), scopes: this.mountScopes(from), callerRetries: true });
       await discard(res);
-      return res.status === 200 && res.headers['docker-content-digest'] === digest;
+      return res;
     } catch (err) {
       if (this.signal?.aborted) throw abortedOr(err, this.signal);
-      return false;
+      return undefined;
     }
+  }
+
+  /** Whether repository `from` of this registry holds manifest `digest` (see headBeforeMount). */
+  async holdsManifestIn(from: string, digest: string): Promise<boolean> {
+    const res = await this.headBeforeMount(from, `manifests/${digest}`, { accept: MANIFEST_ACCEPT });
+    return res?.status === 200 && res.headers['docker-content-digest'] === digest;
   }
 
   async openBlob(desc: Descriptor, options: OpenBlobOptions = {}): Promise<Readable> {
