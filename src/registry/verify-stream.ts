@@ -17,6 +17,10 @@ const BUFFER_BYTES = 1 << 20;
 // and a hash call of its own. Chunks are gathered to 64 KiB before they go on: one copy of the bytes
 // costs less than the per-chunk work it saves.
 const GATHER_BYTES = 64 << 10;
+// A read at least this large goes on as it is: gathering pays only for small reads. On loopback most
+// reads are a little under 64 KiB (the HTTP framing splits them), and gathering copied 96 of a cold
+// 128 MiB copy's bytes once more, into fresh buffers, for no fewer writes (2-7% of its CPU, measured).
+const PASS_BYTES = 16 << 10;
 
 export class VerifyStream extends Transform {
   private readonly hash;
@@ -50,12 +54,21 @@ export class VerifyStream extends Transform {
       return;
     }
     this.onBytes?.(chunk.length);
+    const last = this.seen === this.desc.size;
+    if (chunk.length >= PASS_BYTES) {
+      // Bytes held before the last chunk may go on unchecked: the last byte is in this one.
+      if (this.heldBytes > 0) this.push(this.takeHeld());
+      this.hash.update(chunk);
+      const err = last ? this.check() : null;
+      done(err, err ? undefined : chunk);
+      return;
+    }
     this.held.push(chunk);
     this.heldBytes += chunk.length;
-    if (this.seen === this.desc.size) {
-      const last = this.takeHeld();
+    if (last) {
+      const out = this.takeHeld();
       const err = this.check();
-      done(err, err ? undefined : last);
+      done(err, err ? undefined : out);
       return;
     }
     // The first bytes go on at once: an upload sends its request with its first body bytes, and it

@@ -128,4 +128,29 @@ describe('VerifyStream', () => {
     expect((refused.error as { code?: string }).code).toBe('E_DIGEST_MISMATCH');
     expect(refused.received.length).toBeLessThan(blob.length);
   });
+  it('passes large reads on as they are, not copied, after the small reads held before them, the last one only once verified', async () => {
+    const blob = Buffer.alloc((200 << 10) + 77);
+    for (let i = 0; i < blob.length; i++) blob[i] = (i * 7 + 3) & 0xff;
+    // Loopback-like reads (~54 KiB, split by the HTTP framing) with a few small ones among them.
+    const sizes = [55_000, 1_000, 2_000, 60_000, 3_000, 56_000];
+    const reads: Buffer[] = [];
+    let at = 0;
+    for (const n of sizes) { reads.push(blob.subarray(at, at + n)); at += n; }
+    reads.push(blob.subarray(at));
+    const passed: Buffer[] = [];
+    const sink = new Writable({ write(c: Buffer, _e, cb) { passed.push(c); cb(); } });
+    await pipeline(Readable.from(reads), new VerifyStream({ mediaType: 'x', digest: digestOf(blob), size: blob.length }, 'blob'), sink);
+    expect(Buffer.concat(passed).equals(blob)).toBe(true);
+    // Each large read is the very buffer that was read; the small ones before a large one go on
+    // gathered, ahead of it.
+    expect(passed.map((b) => b.length)).toEqual([55_000, 3_000, 60_000, 3_000, 56_000, blob.length - at]);
+    for (const i of [0, 2, 4]) expect(reads).toContain(passed[i]);
+    // A flipped byte in a large last read: nothing of that read is passed on.
+    const bad = Buffer.from(blob);
+    bad[bad.length - 1] ^= 1;
+    const badReads = [bad.subarray(0, 60_000), bad.subarray(60_000, 61_000), bad.subarray(61_000)];
+    const refused = await run(badReads, { digest: digestOf(blob), size: blob.length });
+    expect((refused.error as { code?: string }).code).toBe('E_DIGEST_MISMATCH');
+    expect(refused.received.length).toBe(61_000);
+  });
 });
