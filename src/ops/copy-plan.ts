@@ -43,6 +43,12 @@ export interface PlanOptions {
   where: string;
   /** Whether the target holds the root's digest, when the caller asked alongside the root's GET (one round trip less). */
   rootPresent?: boolean;
+  /**
+   * The target repository is new to its registry (the copy's probe said so): no manifest of the tree
+   * is HEADed there. Like the blob HEADs this skips, a hint: a manifest an interrupted copy pushed by
+   * digest alone is pushed again, the same bytes under the same digest.
+   */
+  targetEmpty?: boolean;
 }
 
 export async function planCopy(src: ImageStore, dst: ImageStore, root: RawManifest, pointer: Descriptor | undefined, putAs: string, options: PlanOptions): Promise<CopyPlan> {
@@ -80,7 +86,9 @@ export async function planCopy(src: ImageStore, dst: ImageStore, root: RawManife
     if (depth > MAX_INDEX_DEPTH) throw new RegtopoError('E_CONTENT_INVALID', `${where}: indexes nested more than ${MAX_INDEX_DEPTH} deep`);
     let node = visits.get(d.digest);
     if (!node) {
-      node = src.getManifest(d.digest).then((raw) => visit(raw, d, d.digest, where, depth));
+      // The descriptor names the digest, so the target's HEAD goes out with the source's GET, not a
+      // round trip after it.
+      node = Promise.all([src.getManifest(d.digest), targetHolds(d.digest)]).then(([raw, present]) => visit(raw, d, d.digest, where, depth, present));
       visits.set(d.digest, node);
       return node;
     }
@@ -90,10 +98,11 @@ export async function planCopy(src: ImageStore, dst: ImageStore, root: RawManife
     return seen;
   };
 
-  const visit = async (raw: RawManifest, ptr: Descriptor | undefined, as: string, where: string, depth: number): Promise<PlannedManifest> => {
+  const targetHolds = async (digest: string): Promise<boolean> => !options.targetEmpty && (await dst.headManifest(digest)) !== undefined;
+
+  const visit = async (raw: RawManifest, ptr: Descriptor | undefined, as: string, where: string, depth: number, present: boolean): Promise<PlannedManifest> => {
     const parsed = parseManifest(raw, where, ptr);
     const manifest = pushable(raw, parsed);
-    const present = depth === 0 && options.rootPresent !== undefined ? options.rootPresent : (await dst.headManifest(raw.digest)) !== undefined;
     // A tree copied earlier without its foreign layers is present but not whole: look inside.
     if (present && !options.includeForeign) return { manifest, putAs: as, present, children: [], foreignLayers: 0 };
     if (parsed.kind === 'index') {
@@ -106,7 +115,7 @@ export async function planCopy(src: ImageStore, dst: ImageStore, root: RawManife
     return { manifest, putAs: as, present, children: [], foreignLayers };
   };
 
-  const tree = await visit(root, pointer, putAs, options.where, 0);
+  const tree = await visit(root, pointer, putAs, options.where, 0, options.rootPresent ?? (await targetHolds(root.digest)));
   const list = [...blobs.values()];
   return { root: tree, blobs: list, bytes: list.reduce((n, d) => n + d.size, 0), foreign: [...foreign.values()] };
 }

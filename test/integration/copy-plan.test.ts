@@ -103,12 +103,43 @@ describe.skipIf(skip)('the manifest tree is read and validated before any blob m
     const child = buildImage({ layers: [2000], platform: amd64 });
     const index = rewrite(buildIndex([child], 'oci'), (doc) => { doc.manifests = Array.from({ length: 50 }, () => doc.manifests[0]); });
     await pushImage(src.url, repo, 'v1', index);
+    // A repository the target knows already, so its manifests are HEADed (a new one's are not).
+    await pushImage(dst.url, repo, 'other', buildImage({ layers: [100] }));
     dstProxy.reset();
     const r = await copy(`${src.host}/${repo}:v1`, `${dstProxy.host}/${repo}:v1`, { client });
     expect(r.digest).toBe(index.digest);
     expect(dstProxy.count('HEAD', new RegExp(`/manifests/${child.digest}$`))).toBe(1);
     expect(dstProxy.count('PUT', new RegExp(`/manifests/${child.digest}$`))).toBe(1);
     expect((await rawGetManifest(dst.url, repo, 'v1')).bytes.equals(index.manifest)).toBe(true);
+  });
+
+  it(`a child manifest's HEAD in the target goes out with its GET from the source, not a round trip after it; a new repository gets none`, async () => {
+    const repo = uniqueRepo('child-head');
+    const children = [buildImage({ layers: [1500], platform: amd64 }), buildImage({ layers: [1600], platform: { os: 'linux', architecture: 'arm64' } })];
+    const index = buildIndex(children, 'oci');
+    await pushImage(src.url, repo, 'v1', index);
+    await pushImage(dst.url, repo, 'other', buildImage({ layers: [100] }));
+    const srcProxy = await startFaultProxy(src.url);
+    try {
+      // Each child's read takes 200 ms: a HEAD sent after it would start after that read ended.
+      srcProxy.addRule({ method: 'GET', path: new RegExp(`/manifests/(${children.map((c) => c.digest).join('|')})$`), fault: { kind: 'delay', ms: 200 } });
+      dstProxy.reset();
+      expect((await copy(`${srcProxy.host}/${repo}:v1`, `${dstProxy.host}/${repo}:v1`, { client })).digest).toBe(index.digest);
+      for (const c of children) {
+        const read = srcProxy.requests.find((q) => q.method === 'GET' && q.path.endsWith(`/manifests/${c.digest}`))!;
+        const heads = dstProxy.requests.filter((q) => q.method === 'HEAD' && q.path.endsWith(`/manifests/${c.digest}`));
+        expect(heads).toHaveLength(1);
+        expect(heads[0]!.startedAt).toBeLessThan(read.endedAt!);
+      }
+      // Into a repository the target registry does not know: the probe says so, and no child is HEADed.
+      dstProxy.reset();
+      expect((await copy(`${srcProxy.host}/${repo}:v1`, `${dstProxy.host}/${repo}-new:v1`, { client })).digest).toBe(index.digest);
+      for (const c of children) expect(dstProxy.count('HEAD', new RegExp(`/manifests/${c.digest}$`))).toBe(0);
+      expect(dstProxy.count('PUT', /\/manifests\//)).toBe(3);
+      expect((await rawGetManifest(dst.url, `${repo}-new`, 'v1')).bytes.equals(index.manifest)).toBe(true);
+    } finally {
+      await srcProxy.stop();
+    }
   });
 
   it('indexes nested deeper than any real image are refused before any upload', async () => {
