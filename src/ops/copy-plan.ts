@@ -44,11 +44,11 @@ export interface PlanOptions {
   /** Whether the target holds the root's digest, when the caller asked alongside the root's GET (one round trip less). */
   rootPresent?: boolean;
   /**
-   * The target repository is new to its registry (the copy's probe said so): no manifest of the tree
-   * is HEADed there. Like the blob HEADs this skips, a hint: a manifest an interrupted copy pushed by
-   * digest alone is pushed again, the same bytes under the same digest.
+   * The target repository is unknown to its registry (the copy's probe, CopyOptions.targetUnknown):
+   * no manifest of the tree is HEADed there. Like the blob HEADs this skips, a hint: a manifest an
+   * interrupted copy pushed by digest alone is pushed again, the same bytes under the same digest.
    */
-  targetEmpty?: boolean;
+  targetUnknown?: boolean;
 }
 
 export async function planCopy(src: ImageStore, dst: ImageStore, root: RawManifest, pointer: Descriptor | undefined, putAs: string, options: PlanOptions): Promise<CopyPlan> {
@@ -98,7 +98,7 @@ export async function planCopy(src: ImageStore, dst: ImageStore, root: RawManife
     return seen;
   };
 
-  const targetHolds = async (digest: string): Promise<boolean> => !options.targetEmpty && (await dst.headManifest(digest)) !== undefined;
+  const targetHolds = async (digest: string): Promise<boolean> => !options.targetUnknown && (await dst.headManifest(digest)) !== undefined;
 
   const visit = async (raw: RawManifest, ptr: Descriptor | undefined, as: string, where: string, depth: number, present: boolean): Promise<PlannedManifest> => {
     const parsed = parseManifest(raw, where, ptr);

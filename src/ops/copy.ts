@@ -262,7 +262,7 @@ class CopyRun {
       includeForeign: this.options.includeForeign ?? false,
       where: this.result.source,
       ...(rootPresent !== undefined && { rootPresent }),
-      targetEmpty: unknown,
+      targetUnknown: unknown,
     });
     this.result.mediaType = plan.root.manifest.mediaType;
     this.result.planned = { blobs: plan.blobs.length, bytes: plan.bytes };

@@ -56,7 +56,8 @@ export class VerifyStream extends Transform {
     this.onBytes?.(chunk.length);
     const last = this.seen === this.desc.size;
     if (chunk.length >= PASS_BYTES) {
-      // Bytes held before the last chunk may go on unchecked: the last byte is in this one.
+      // Held bytes go on first, in order, and may go before the check: if the last byte has come, it
+      // is in this chunk.
       if (this.heldBytes > 0) this.push(this.takeHeld());
       this.hash.update(chunk);
       const err = last ? this.check() : null;
