@@ -5,7 +5,15 @@
 # from other processes on a shared machine falls on both alike. Prints medians of user+sys CPU
 # seconds, wall seconds and peak RSS per scenario and tool, and ours/skopeo.
 #
-#   bench/cpu-bench.sh [--ours 'CMD'] [--runs N] [--scenarios cold-single,cold-multiarch,many-small]
+#   bench/cpu-bench.sh [--ours 'CMD'] [--base 'CMD'] [--runs N] [--counter cpu|instructions]
+#                      [--scenarios tiny,cold-single,cold-multiarch,many-small]
+#
+# --base runs a second build of regtopo (a worktree of the commit before a change, say) in the same
+# interleaving, and prints ours/base: a before/after on the same machine at the same time.
+# --counter instructions counts instructions under valgrind instead of CPU seconds, for regtopo's
+# builds only (bench/measure-child.py says why, and what the count leaves out): repeatable to ~2 %
+# where CPU seconds move ±10 %, but ~50 times slower, so use few runs and small scenarios (tiny:
+# one 1 KiB layer, where the whole cost is a process's fixed cost). Default scenarios: the issue's.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 # The project's shared/ folder sits next to the checkout (../shared) or next to its worktrees (../../shared).
@@ -13,21 +21,45 @@ shared=../shared/bench; [ -f "$shared/registry.sh" ] || shared=../../shared/benc
 [ -f "$shared/registry.sh" ] || { echo "cpu-bench: shared/bench/registry.sh not found next to the project" >&2; exit 2; }
 source "$shared/registry.sh"
 ours="node bin/regtopo.js"
+base=""
 runs=5
+counter=cpu
 scenarios="cold-single,cold-multiarch,many-small"
 while [ $# -gt 0 ]; do
   case $1 in
     --ours) ours=$2; shift 2 ;;
+    --base) base=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --scenarios) scenarios=$2; shift 2 ;;
+    --counter) counter=$2; shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
+case $counter in
+  cpu) ;;
+  instructions) command -v valgrind >/dev/null || { echo "cpu-bench: --counter instructions needs valgrind (apt-get install -y valgrind)" >&2; exit 2; } ;;
+  *) echo "cpu-bench: --counter is cpu or instructions, not $counter" >&2; exit 2 ;;
+esac
 work=$(mktemp -d /tmp/cpu-bench.XXXXXX)
 trap 'stop_registries; rm -rf "$work"' EXIT
-port=$((20000 + RANDOM % 20000))
+# Registry ports from below the kernel's ephemeral range (32768 up, ip_local_port_range): a port in
+# it can be the local end of one of our own outgoing connections, and the registry then fails to
+# bind (seen: 2-3 runs in 20 lost to "address already in use"). A port that is taken anyway is
+# skipped for the next one.
+port=$((20000 + RANDOM % 10000))
+# start_on DIR_PREFIX -> starts a registry on the next port that binds; sets $port
+start_on() {
+  local tries
+  for tries in 1 2 3 4 5; do
+    port=$((port + 1))
+    start_registry "$1-$port" "$port" 2>/dev/null && return 0
+    stop_last_registry; rm -rf "$1-$port"
+  done
+  echo "cpu-bench: no registry would start on ports up to $port" >&2
+  return 1
+}
+start_on "$work/src" || exit 2
 src_port=$port
-start_registry "$work/src" "$src_port" || exit 2
 seed() {
   local name=$1; shift
   python3 "$shared/mkimage.py" "$work/img-$name" "$@" >/dev/null
@@ -37,30 +69,34 @@ digest_of() { # digest_of PORT REPO TAG
   curl -sI -H 'Accept: application/vnd.oci.image.index.v1+json,application/vnd.oci.image.manifest.v1+json' \
     "http://127.0.0.1:$1/v2/$2/manifests/$3" | tr -d '\r' | awk 'tolower($1)=="docker-content-digest:"{print $2}'
 }
-# one TOOL NAME -> appends "cpu_s wall_s rss_kib" to $work/rows-NAME-TOOL
+measure=(python3 bench/measure-child.py --counter "$counter" "$work/t")
+# one TOOL NAME -> appends "cost wall_s rss_kib" to $work/rows-NAME-TOOL (cost: CPU s or instructions)
 one() {
   local tool=$1 name=$2 d
-  port=$((port + 1)); d=$port
-  start_registry "$work/dst-$d" "$d" || return 1
+  start_on "$work/dst" || return 1
+  d=$port
   local srcref="127.0.0.1:$src_port/bench/$name:latest" dstref="127.0.0.1:$d/promoted/$name:latest"
   case $tool in
-    # One cache directory for the whole run, warmed below: a user's V8 code cache is there after the
-    # first command. Blob sightings in it name earlier targets' ports, never this fresh registry's.
-    ours) XDG_CACHE_HOME="$work/xdg" /usr/bin/time -f "%U %S %e %M" -o "$work/t" $ours copy "$srcref" "$dstref" >"$work/out" 2>&1 ;;
-    skopeo) /usr/bin/time -f "%U %S %e %M" -o "$work/t" skopeo copy --all --src-tls-verify=false --dest-tls-verify=false \
+    # One cache directory per build for the whole run, warmed below: a user's V8 code cache is there
+    # after the first command. Blob sightings in it name earlier targets' ports, never this fresh
+    # registry's.
+    ours) XDG_CACHE_HOME="$work/xdg-ours" "${measure[@]}" $ours copy "$srcref" "$dstref" >"$work/out" 2>&1 ;;
+    base) XDG_CACHE_HOME="$work/xdg-base" "${measure[@]}" $base copy "$srcref" "$dstref" >"$work/out" 2>&1 ;;
+    skopeo) "${measure[@]}" skopeo copy --all --src-tls-verify=false --dest-tls-verify=false \
         "docker://$srcref" "docker://$dstref" >"$work/out" 2>&1 ;;
   esac
   local rc=$?
   if [ $rc -ne 0 ] || [ "$(digest_of "$src_port" "bench/$name" latest)" != "$(digest_of "$d" "promoted/$name" latest)" ]; then
     echo "  $tool $name FAILED (exit $rc): $(tail -c 300 "$work/out" | tr '\n' ' ')" >&2
   else
-    tail -1 "$work/t" | awk '{printf "%.2f %s %s\n", $1 + $2, $3, $4}' >>"$work/rows-$name-$tool"
+    cat "$work/t" >>"$work/rows-$name-$tool"
   fi
   stop_last_registry; rm -rf "$work/dst-$d"
 }
 IFS=, read -ra list <<<"$scenarios"
 for sc in "${list[@]}"; do
   case $sc in
+    tiny)           seed "$sc" --layers 1 --layer-bytes 1024 ;;
     cold-single)    seed "$sc" --layers 8 --layer-bytes $((16 << 20)) ;;
     cold-multiarch) seed "$sc" --layers 3 --layer-bytes $((4 << 20)) --platforms linux/amd64,linux/arm64,linux/ppc64le,linux/s390x ;;
     many-small)     seed "$sc" --layers 64 --layer-bytes $((64 << 10)) ;;
@@ -68,28 +104,49 @@ for sc in "${list[@]}"; do
     *) echo "unknown scenario $sc" >&2; exit 2 ;;
   esac
 done
-mkdir -p "$work/xdg"; XDG_CACHE_HOME="$work/xdg" $ours --help >/dev/null
+tools=(ours)
+[ -n "$base" ] && tools+=(base)
+[ "$counter" = cpu ] && tools+=(skopeo)
+# Warm each build's code cache with the command measured, as a user's is after the first copy: a
+# cache written by --help alone makes the first measured copy compile (and rewrite) the copy path.
+for t in "${tools[@]}"; do
+  [ "$t" = skopeo ] && continue
+  cmd=$ours; [ "$t" = base ] && cmd=$base
+  mkdir -p "$work/xdg-$t"
+  start_on "$work/warm" || exit 2
+  XDG_CACHE_HOME="$work/xdg-$t" $cmd copy "127.0.0.1:$src_port/bench/${list[0]}:latest" "127.0.0.1:$port/warm/image:latest" >/dev/null 2>&1
+  stop_last_registry; rm -rf "$work/warm-$port"
+done
 for i in $(seq 1 "$runs"); do
   for sc in "${list[@]}"; do
-    if [ $((i % 2)) = 1 ]; then one ours "$sc"; one skopeo "$sc"; else one skopeo "$sc"; one ours "$sc"; fi
+    # Each run rotates which tool goes first, so a slot's disadvantage falls on every tool alike.
+    n=${#tools[@]}
+    for k in $(seq 0 $((n - 1))); do one "${tools[$(((i + k) % n))]}" "$sc"; done
   done
 done
-python3 - "$work" "${list[@]}" <<'PY'
+python3 - "$work" "$counter" "${tools[*]}" "${list[@]}" <<'PY'
 import os, statistics, sys
-work, scenarios = sys.argv[1], sys.argv[2:]
+work, counter, tools, scenarios = sys.argv[1], sys.argv[2], sys.argv[3].split(), sys.argv[4:]
 def med(name, tool):
     p = f"{work}/rows-{name}-{tool}"
     if not os.path.exists(p): return None
     rows = [list(map(float, l.split())) for l in open(p) if l.strip()]
     return [statistics.median(r[k] for r in rows) for k in range(3)] + [len(rows)]
-print(f"{'scenario':15} {'tool':7} {'cpu_s':>6} {'wall_s':>7} {'rss_mib':>8} {'runs':>4}")
+# CPU seconds to 3 places (wait4 keeps microseconds), or instructions in millions.
+cost_head, cost = ("cpu_s", lambda v: f"{v:6.3f}") if counter == "cpu" else ("Minstr", lambda v: f"{v / 1e6:6.0f}")
+print(f"{'scenario':15} {'tool':7} {cost_head:>6} {'wall_s':>7} {'rss_mib':>8} {'runs':>4}")
+others = [t for t in ("skopeo", "base") if t in tools]
 summary = []
 for sc in scenarios:
-    m = {t: med(sc, t) for t in ("ours", "skopeo")}
+    m = {t: med(sc, t) for t in tools}
     for t, v in m.items():
-        print(f"{sc:15} {t:7} " + ("FAILED" if v is None else f"{v[0]:6.2f} {v[1]:7.2f} {v[2] / 1024:8.0f} {v[3]:4d}"))
-    if m["ours"] and m["skopeo"]: summary.append((sc, m["ours"][0] / m["skopeo"][0], m["ours"][1] / m["skopeo"][1]))
-print()
-print(f"{'scenario':15} {'cpu ours/skopeo':>15} {'wall ours/skopeo':>16}")
-for sc, c, w in summary: print(f"{sc:15} {c:15.2f} {w:16.2f}")
+        rss = f"{v[2] / 1024:8.0f}" if v and counter == "cpu" else f"{'-':>8}"
+        print(f"{sc:15} {t:7} " + ("FAILED" if v is None else f"{cost(v[0])} {v[1]:7.2f} {rss} {v[3]:4d}"))
+    for o in others:
+        if m["ours"] and m[o]: summary.append((sc, o, m["ours"][0] / m[o][0], m["ours"][1] / m[o][1]))
+if summary:
+    label = "cpu" if counter == "cpu" else "instr"
+    print()
+    print(f"{'scenario':15} {'against':7} {label + ' ours/them':>15} {'wall ours/them':>15}")
+    for sc, o, c, w in summary: print(f"{sc:15} {o:7} {c:15.3f} {w:15.2f}")
 PY
