@@ -30,7 +30,7 @@ import time
 def main() -> int:
     args = sys.argv[1:]
     if len(args) < 4 or args[0] != "--counter" or args[1] not in ("cpu", "instructions"):
-        print(__doc__.strip().splitlines()[2], file=sys.stderr)
+        print("\n".join(__doc__.strip().splitlines()[2:4]), file=sys.stderr)
         return 2
     counter, out, cmd = args[1], args[2], args[3:]
     if counter == "instructions":
@@ -39,9 +39,10 @@ def main() -> int:
         cmd = ["valgrind", "--tool=callgrind", "--trace-children=yes", "--callgrind-out-file=/dev/null", f"--log-file={log}.%p", *cmd]
     started = time.monotonic()
     child = subprocess.Popen(cmd)
+    # wait4 rather than child.wait(): it returns the child's own rusage. Told the code, Popen does not
+    # try to reap the child a second time.
     _, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)
-    rc = child.returncode
+    rc = child.returncode = os.waitstatus_to_exitcode(status)
     wall = time.monotonic() - started
     if counter == "cpu":
         line = f"{usage.ru_utime + usage.ru_stime:.4f} {wall:.3f} {usage.ru_maxrss}"
