@@ -11,9 +11,10 @@
 # --base runs a second build of regtopo (a worktree of the commit before a change, say) in the same
 # interleaving, and prints ours/base: a before/after on the same machine at the same time.
 # --counter instructions counts instructions under valgrind instead of CPU seconds, for regtopo's
-# builds only (bench/measure-child.py says why, and what the count leaves out): repeatable to ~2 %
-# where CPU seconds move ±10 %, but ~50 times slower, so use few runs and small scenarios (tiny:
-# one 1 KiB layer, where the whole cost is a process's fixed cost). Default scenarios: the issue's.
+# builds only (bench/measure-child.py says why, and what the count leaves out): the same build's
+# count moves 1-4 % run to run where CPU seconds move ±10 %. It is ~50 times slower, so use few runs
+# and small scenarios (tiny: one 1 KiB layer, where the whole cost is a process's fixed cost).
+# Default scenarios: the issue's three.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 # The project's shared/ folder sits next to the checkout (../shared) or next to its worktrees (../../shared).
